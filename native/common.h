@@ -1,0 +1,83 @@
+/* Shared declarations for the sketchla native kernels.
+ *
+ * The kernels take raw pointers and sizes that the Python boundary
+ * (module.c) has already checked against the buffers they came from; no
+ * kernel touches a Python object, and every kernel that indexes with
+ * user-provided integers checks them first.
+ */
+#ifndef SKETCHLA_COMMON_H
+#define SKETCHLA_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Run-time SIMD dispatch: GCC/Clang build one clone per target and pick the
+ * best at load time (ifunc), so the default build stays portable (no
+ * -march=native) while AVX2/AVX-512 machines get wide vectors. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 6)) && \
+    !defined(SKETCHLA_NO_CLONES)
+#define SK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SK_CLONES
+#endif
+
+#define SK_RESTRICT __restrict__
+
+/* ---- fast Walsh-Hadamard transform (fwht.c) ----
+ * In-place, unnormalized, along axis 0 of an (n, k) array; n a power of two.
+ * layout 'C': element (i, j) at x[i*k + j]; layout 'F': at x[i + j*n]. */
+void sk_fwht_f64(double *x, int64_t n, int64_t k, char layout);
+void sk_fwht_f32(float *x, int64_t n, int64_t k, char layout);
+
+/* ---- hashing (hash.c) ---- */
+uint64_t sk_xxh64(const void *data, size_t len, uint64_t seed);
+uint64_t sk_hash_u64(uint64_t key, uint64_t seed);
+uint64_t sk_hash_pair(uint64_t a, uint64_t b, uint64_t seed);
+void sk_hash_int64(const int64_t *keys, int64_t n, uint64_t seed, uint64_t *out);
+void sk_hash_bytes(const char *data, const int64_t *offsets, int64_t n,
+                   uint64_t seed, uint64_t *out);
+/* Column map of a hashing sketch: for columns start..start+n-1 of an m-row
+ * sketch with s distinct nonzeros per column, write the rows (n, s) and the
+ * signs (+1/-1) of those nonzeros. Requires 1 <= s <= m. */
+void sk_sketch_map(uint64_t seed, int64_t start, int64_t n, int64_t s,
+                   int64_t m, int64_t *rows, int8_t *signs);
+
+/* ---- sparse sketch application (sketch.c) ----
+ * out (m, k) += S[:, block] @ A_block where S[:, i] has nonzeros
+ * rows[i, t] with value scale*signs[i, t]. Strides are in elements. */
+#define SK_DECLARE_SCATTER(T, SUF)                                             \
+  void sk_scatter_dense_##SUF(const T *A, int64_t n, int64_t k, int64_t as0,   \
+                              int64_t as1, const int64_t *rows,                \
+                              const int8_t *signs, int64_t s, double scale,    \
+                              T *out, int64_t m, int64_t os0, int64_t os1);    \
+  void sk_gather_dense_##SUF(const T *Y, int64_t m, int64_t k, int64_t ys0,    \
+                             int64_t ys1, const int64_t *rows,                 \
+                             const int8_t *signs, int64_t s, double scale,     \
+                             T *out, int64_t n, int64_t os0, int64_t os1);
+SK_DECLARE_SCATTER(double, f64)
+SK_DECLARE_SCATTER(float, f32)
+
+#define SK_DECLARE_CSR(T, I, SUF)                                              \
+  void sk_scatter_csr_##SUF(const I *indptr, const I *indices, const T *data,  \
+                            int64_t n, int64_t k, const int64_t *rows,         \
+                            const int8_t *signs, int64_t s, double scale,      \
+                            T *out, int64_t m);
+SK_DECLARE_CSR(double, int32_t, f64_i32)
+SK_DECLARE_CSR(double, int64_t, f64_i64)
+SK_DECLARE_CSR(float, int32_t, f32_i32)
+SK_DECLARE_CSR(float, int64_t, f32_i64)
+
+static inline int sk_num_threads(void) {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+#endif

@@ -1,0 +1,559 @@
+/* Python boundary of sketchla._native.
+ *
+ * Arrays arrive through the buffer protocol (no NumPy C API, so the build
+ * needs no NumPy headers). Every shape, dtype, stride and index is checked
+ * here, against the buffer it came from, before a kernel runs; kernels run
+ * with the GIL released.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#include "common.h"
+
+typedef enum { K_F64, K_F32, K_I64, K_I32, K_I8, K_U64, K_BYTE, K_OTHER } kind_t;
+
+typedef struct {
+  Py_buffer view;
+  int held;
+  kind_t kind;
+  int64_t shape[2];
+  int64_t strides[2]; /* in elements */
+  int ndim;
+} buf_t;
+
+static kind_t kind_of(const char *fmt, Py_ssize_t itemsize) {
+  if (fmt == NULL) return K_BYTE;
+  if (*fmt == '@' || *fmt == '=') fmt++;
+#if PY_LITTLE_ENDIAN
+  else if (*fmt == '<') fmt++;
+#else
+  else if (*fmt == '>') fmt++;
+#endif
+  if (fmt[0] == '\0' || fmt[1] != '\0') return K_OTHER;
+  switch (fmt[0]) {
+    case 'd': return itemsize == 8 ? K_F64 : K_OTHER;
+    case 'f': return itemsize == 4 ? K_F32 : K_OTHER;
+    case 'q': case 'l': case 'i': case 'n':
+      return itemsize == 8 ? K_I64 : itemsize == 4 ? K_I32 : K_OTHER;
+    case 'Q': case 'L': case 'N': return itemsize == 8 ? K_U64 : K_OTHER;
+    case 'b': return K_I8;
+    case 'B': case 'c': return K_BYTE;
+    default: return K_OTHER;
+  }
+}
+
+static const char *kind_name(kind_t k) {
+  switch (k) {
+    case K_F64: return "float64";
+    case K_F32: return "float32";
+    case K_I64: return "int64";
+    case K_I32: return "int32";
+    case K_I8: return "int8";
+    case K_U64: return "uint64";
+    case K_BYTE: return "bytes";
+    default: return "an unsupported type";
+  }
+}
+
+static void release(buf_t *b) {
+  if (b->held) PyBuffer_Release(&b->view);
+  b->held = 0;
+}
+
+/* Acquire obj as a 1-D or 2-D buffer (ndim_max) of a known kind. */
+static int acquire(PyObject *obj, const char *name, int writable, int ndim_min,
+                   int ndim_max, buf_t *b) {
+  memset(b, 0, sizeof(*b));
+  int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+  if (PyObject_GetBuffer(obj, &b->view, flags) < 0) {
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError,
+                 "%s must be a%s array supporting the buffer protocol", name,
+                 writable ? " writable" : "n");
+    return -1;
+  }
+  b->held = 1;
+  b->kind = kind_of(b->view.format, b->view.itemsize);
+  b->ndim = b->view.ndim;
+  if (b->ndim < ndim_min || b->ndim > ndim_max) {
+    PyErr_Format(PyExc_ValueError, "%s must have %d to %d dimensions, got %d", name,
+                 ndim_min, ndim_max, b->ndim);
+    release(b);
+    return -1;
+  }
+  b->shape[0] = b->shape[1] = 1;
+  b->strides[0] = b->strides[1] = 1;
+  for (int d = 0; d < b->ndim; d++) {
+    Py_ssize_t st = b->view.strides ? b->view.strides[d] : b->view.itemsize;
+    b->shape[d] = (int64_t)b->view.shape[d];
+    if (st < 0 || st % b->view.itemsize != 0) {
+      PyErr_Format(PyExc_ValueError,
+                   "%s must have non-negative strides that are multiples of its "
+                   "item size",
+                   name);
+      release(b);
+      return -1;
+    }
+    b->strides[d] = (int64_t)(st / b->view.itemsize);
+  }
+  if (b->ndim == 1) b->strides[1] = b->shape[0];
+  return 0;
+}
+
+static int expect_kind(buf_t *b, const char *name, kind_t k) {
+  if (b->kind != k) {
+    PyErr_Format(PyExc_TypeError, "%s must be %s, got %s", name, kind_name(k),
+                 kind_name(b->kind));
+    return -1;
+  }
+  return 0;
+}
+
+static int expect_contiguous_1d(buf_t *b, const char *name) {
+  if (b->ndim != 1 || (b->shape[0] > 1 && b->strides[0] != 1)) {
+    PyErr_Format(PyExc_ValueError, "%s must be a contiguous 1-D array", name);
+    return -1;
+  }
+  return 0;
+}
+
+static char *span_end(buf_t *b) {
+  /* one past the last byte the buffer's elements occupy */
+  int64_t last = 0;
+  for (int d = 0; d < b->ndim; d++) {
+    if (b->shape[d] == 0) return (char *)b->view.buf;
+    last += (b->shape[d] - 1) * b->strides[d];
+  }
+  return (char *)b->view.buf + (last + 1) * b->view.itemsize;
+}
+
+static int overlaps(buf_t *a, buf_t *b) {
+  char *a0 = (char *)a->view.buf, *a1 = span_end(a);
+  char *b0 = (char *)b->view.buf, *b1 = span_end(b);
+  return a0 < b1 && b0 < a1;
+}
+
+/* ---------------------------------------------------------------- fwht */
+
+PyDoc_STRVAR(fwht_doc,
+             "fwht(x)\n--\n\nIn-place unnormalized Walsh-Hadamard transform along "
+             "axis 0 of a C- or F-contiguous float32/float64 array whose first "
+             "dimension is a power of two.");
+
+static PyObject *py_fwht(PyObject *self, PyObject *args) {
+  PyObject *obj;
+  buf_t x;
+  if (!PyArg_ParseTuple(args, "O:fwht", &obj)) return NULL;
+  if (acquire(obj, "x", 1, 1, 2, &x) < 0) return NULL;
+  if (x.kind != K_F64 && x.kind != K_F32) {
+    PyErr_Format(PyExc_TypeError, "x must be float32 or float64, got %s",
+                 kind_name(x.kind));
+    goto fail;
+  }
+  int64_t n = x.shape[0], k = x.ndim == 2 ? x.shape[1] : 1;
+  if (n < 1 || (n & (n - 1)) != 0) {
+    PyErr_Format(PyExc_ValueError,
+                 "x.shape[0] must be a power of two, got %lld", (long long)n);
+    goto fail;
+  }
+  char layout;
+  if (k == 1 || n == 1) {
+    if (k == 1 && n > 1 && x.strides[0] != 1) goto notcontig;
+    if (n == 1) goto done; /* nothing to do */
+    layout = 'F';
+  } else if (x.strides[1] == 1 && x.strides[0] == k) {
+    layout = 'C';
+  } else if (x.strides[0] == 1 && x.strides[1] == n) {
+    layout = 'F';
+  } else {
+    goto notcontig;
+  }
+  Py_BEGIN_ALLOW_THREADS;
+  if (x.kind == K_F64)
+    sk_fwht_f64((double *)x.view.buf, n, k, layout);
+  else
+    sk_fwht_f32((float *)x.view.buf, n, k, layout);
+  Py_END_ALLOW_THREADS;
+done:
+  release(&x);
+  Py_RETURN_NONE;
+notcontig:
+  PyErr_SetString(PyExc_ValueError, "x must be C- or F-contiguous");
+fail:
+  release(&x);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- hashing */
+
+static int parse_seed(PyObject *obj, uint64_t *seed) {
+  unsigned long long v = PyLong_AsUnsignedLongLongMask(obj);
+  if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    PyErr_SetString(PyExc_TypeError, "seed must be an integer");
+    return -1;
+  }
+  *seed = (uint64_t)v;
+  return 0;
+}
+
+static PyObject *py_hash_int64(PyObject *self, PyObject *args) {
+  PyObject *ko, *so, *oo;
+  buf_t keys, out;
+  uint64_t seed;
+  if (!PyArg_ParseTuple(args, "OOO:hash_int64", &ko, &so, &oo)) return NULL;
+  if (parse_seed(so, &seed) < 0) return NULL;
+  if (acquire(ko, "keys", 0, 1, 1, &keys) < 0) return NULL;
+  if (acquire(oo, "out", 1, 1, 1, &out) < 0) {
+    release(&keys);
+    return NULL;
+  }
+  if (expect_kind(&keys, "keys", K_I64) < 0 || expect_kind(&out, "out", K_U64) < 0 ||
+      expect_contiguous_1d(&keys, "keys") < 0 || expect_contiguous_1d(&out, "out") < 0)
+    goto fail;
+  if (out.shape[0] != keys.shape[0]) {
+    PyErr_SetString(PyExc_ValueError, "out must have the length of keys");
+    goto fail;
+  }
+  Py_BEGIN_ALLOW_THREADS;
+  sk_hash_int64((const int64_t *)keys.view.buf, keys.shape[0], seed,
+                (uint64_t *)out.view.buf);
+  Py_END_ALLOW_THREADS;
+  release(&keys);
+  release(&out);
+  Py_RETURN_NONE;
+fail:
+  release(&keys);
+  release(&out);
+  return NULL;
+}
+
+static PyObject *py_hash_bytes(PyObject *self, PyObject *args) {
+  PyObject *dobj, *oobj, *sobj, *outobj;
+  buf_t data, offs, out;
+  uint64_t seed;
+  if (!PyArg_ParseTuple(args, "OOOO:hash_bytes", &dobj, &oobj, &sobj, &outobj))
+    return NULL;
+  if (parse_seed(sobj, &seed) < 0) return NULL;
+  memset(&offs, 0, sizeof(offs));
+  memset(&out, 0, sizeof(out));
+  if (acquire(dobj, "data", 0, 1, 1, &data) < 0) return NULL;
+  if (acquire(oobj, "offsets", 0, 1, 1, &offs) < 0 ||
+      acquire(outobj, "out", 1, 1, 1, &out) < 0)
+    goto fail;
+  if (data.view.itemsize != 1 || expect_contiguous_1d(&data, "data") < 0) {
+    if (!PyErr_Occurred())
+      PyErr_SetString(PyExc_TypeError, "data must be a contiguous bytes-like object");
+    goto fail;
+  }
+  if (expect_kind(&offs, "offsets", K_I64) < 0 || expect_kind(&out, "out", K_U64) < 0 ||
+      expect_contiguous_1d(&offs, "offsets") < 0 || expect_contiguous_1d(&out, "out") < 0)
+    goto fail;
+  int64_t n = out.shape[0];
+  if (offs.shape[0] != n + 1) {
+    PyErr_SetString(PyExc_ValueError, "offsets must have length len(out) + 1");
+    goto fail;
+  }
+  const int64_t *o = (const int64_t *)offs.view.buf;
+  if (o[0] < 0 || o[n] > data.shape[0]) goto badoffs;
+  for (int64_t i = 0; i < n; i++)
+    if (o[i + 1] < o[i]) goto badoffs;
+  Py_BEGIN_ALLOW_THREADS;
+  sk_hash_bytes((const char *)data.view.buf, o, n, seed, (uint64_t *)out.view.buf);
+  Py_END_ALLOW_THREADS;
+  release(&data);
+  release(&offs);
+  release(&out);
+  Py_RETURN_NONE;
+badoffs:
+  PyErr_SetString(PyExc_ValueError,
+                  "offsets must be non-decreasing and lie within data");
+fail:
+  release(&data);
+  release(&offs);
+  release(&out);
+  return NULL;
+}
+
+/* -------------------------------------------------------- sketch map */
+
+static PyObject *py_sketch_map(PyObject *self, PyObject *args) {
+  PyObject *so, *ro, *go;
+  long long start, m;
+  buf_t rows, signs;
+  uint64_t seed;
+  if (!PyArg_ParseTuple(args, "OLLOO:sketch_map", &so, &start, &m, &ro, &go)) return NULL;
+  if (parse_seed(so, &seed) < 0) return NULL;
+  memset(&signs, 0, sizeof(signs));
+  if (acquire(ro, "rows", 1, 2, 2, &rows) < 0) return NULL;
+  if (acquire(go, "signs", 1, 2, 2, &signs) < 0) goto fail;
+  if (expect_kind(&rows, "rows", K_I64) < 0 || expect_kind(&signs, "signs", K_I8) < 0)
+    goto fail;
+  int64_t n = rows.shape[0], s = rows.shape[1];
+  if (signs.shape[0] != n || signs.shape[1] != s ||
+      (n > 0 && (rows.strides[1] != 1 || rows.strides[0] != s ||
+                 signs.strides[1] != 1 || signs.strides[0] != s))) {
+    PyErr_SetString(PyExc_ValueError,
+                    "rows and signs must be C-contiguous arrays of the same shape");
+    goto fail;
+  }
+  if (s < 1 || m < s || start < 0) {
+    PyErr_SetString(PyExc_ValueError, "need 1 <= s <= m and start >= 0");
+    goto fail;
+  }
+  Py_BEGIN_ALLOW_THREADS;
+  sk_sketch_map(seed, start, n, s, m, (int64_t *)rows.view.buf,
+                (int8_t *)signs.view.buf);
+  Py_END_ALLOW_THREADS;
+  release(&rows);
+  release(&signs);
+  Py_RETURN_NONE;
+fail:
+  release(&rows);
+  release(&signs);
+  return NULL;
+}
+
+/* Check a column map against the sketch height m. */
+static int check_map(buf_t *rows, buf_t *signs, int64_t n, int64_t m) {
+  if (expect_kind(rows, "rows", K_I64) < 0 || expect_kind(signs, "signs", K_I8) < 0)
+    return -1;
+  int64_t s = rows->shape[1];
+  if (rows->ndim != 2 || signs->ndim != 2 || rows->shape[0] != n ||
+      signs->shape[0] != n || signs->shape[1] != s || s < 1 ||
+      (n > 0 && (rows->strides[1] != 1 || rows->strides[0] != s ||
+                 signs->strides[1] != 1 || signs->strides[0] != s))) {
+    PyErr_SetString(PyExc_ValueError,
+                    "rows and signs must be C-contiguous (n, s) arrays matching the "
+                    "operand");
+    return -1;
+  }
+  const int64_t *r = (const int64_t *)rows->view.buf;
+  for (int64_t i = 0; i < n * s; i++)
+    if (r[i] < 0 || r[i] >= m) {
+      PyErr_SetString(PyExc_ValueError, "rows has an entry outside [0, m)");
+      return -1;
+    }
+  return 0;
+}
+
+static int same_float(buf_t *a, const char *an, buf_t *b, const char *bn) {
+  if (a->kind != K_F64 && a->kind != K_F32) {
+    PyErr_Format(PyExc_TypeError, "%s must be float32 or float64, got %s", an,
+                 kind_name(a->kind));
+    return -1;
+  }
+  if (b->kind != a->kind) {
+    PyErr_Format(PyExc_TypeError, "%s must have the dtype of %s (%s), got %s", bn, an,
+                 kind_name(a->kind), kind_name(b->kind));
+    return -1;
+  }
+  return 0;
+}
+
+/* scatter_dense(A, rows, signs, scale, out): out += S_block @ A */
+static PyObject *py_scatter_gather(PyObject *args, int gather) {
+  PyObject *ao, *ro, *go, *oo;
+  double scale;
+  buf_t A, rows, signs, out;
+  memset(&rows, 0, sizeof(rows));
+  memset(&signs, 0, sizeof(signs));
+  memset(&out, 0, sizeof(out));
+  if (!PyArg_ParseTuple(args, "OOOdO", &ao, &ro, &go, &scale, &oo)) return NULL;
+  if (acquire(ao, gather ? "Y" : "A", 0, 1, 2, &A) < 0) return NULL;
+  if (acquire(ro, "rows", 0, 2, 2, &rows) < 0 || acquire(go, "signs", 0, 2, 2, &signs) < 0 ||
+      acquire(oo, "out", 1, 1, 2, &out) < 0)
+    goto fail;
+  if (same_float(&A, gather ? "Y" : "A", &out, "out") < 0) goto fail;
+  int64_t k = A.ndim == 2 ? A.shape[1] : 1;
+  int64_t kout = out.ndim == 2 ? out.shape[1] : 1;
+  if (A.ndim != out.ndim || k != kout) {
+    PyErr_SetString(PyExc_ValueError, "out must have the number of columns of the operand");
+    goto fail;
+  }
+  if (overlaps(&A, &out)) {
+    PyErr_SetString(PyExc_ValueError, "out must not overlap the operand");
+    goto fail;
+  }
+  /* scatter: map rows index A's rows and hold out's row numbers;
+   * gather: map rows index out's rows and hold Y's row numbers */
+  int64_t nmap = gather ? out.shape[0] : A.shape[0];
+  int64_t mrange = gather ? A.shape[0] : out.shape[0];
+  if (check_map(&rows, &signs, nmap, mrange) < 0) goto fail;
+  int64_t s = rows.shape[1];
+  Py_BEGIN_ALLOW_THREADS;
+  if (!gather) {
+    if (A.kind == K_F64)
+      sk_scatter_dense_f64((const double *)A.view.buf, A.shape[0], k, A.strides[0],
+                           A.strides[1], rows.view.buf, signs.view.buf, s, scale,
+                           (double *)out.view.buf, out.shape[0], out.strides[0],
+                           out.strides[1]);
+    else
+      sk_scatter_dense_f32((const float *)A.view.buf, A.shape[0], k, A.strides[0],
+                           A.strides[1], rows.view.buf, signs.view.buf, s, scale,
+                           (float *)out.view.buf, out.shape[0], out.strides[0],
+                           out.strides[1]);
+  } else {
+    if (A.kind == K_F64)
+      sk_gather_dense_f64((const double *)A.view.buf, A.shape[0], k, A.strides[0],
+                          A.strides[1], rows.view.buf, signs.view.buf, s, scale,
+                          (double *)out.view.buf, out.shape[0], out.strides[0],
+                          out.strides[1]);
+    else
+      sk_gather_dense_f32((const float *)A.view.buf, A.shape[0], k, A.strides[0],
+                          A.strides[1], rows.view.buf, signs.view.buf, s, scale,
+                          (float *)out.view.buf, out.shape[0], out.strides[0],
+                          out.strides[1]);
+  }
+  Py_END_ALLOW_THREADS;
+  release(&A);
+  release(&rows);
+  release(&signs);
+  release(&out);
+  Py_RETURN_NONE;
+fail:
+  release(&A);
+  release(&rows);
+  release(&signs);
+  release(&out);
+  return NULL;
+}
+
+static PyObject *py_scatter_dense(PyObject *self, PyObject *args) {
+  return py_scatter_gather(args, 0);
+}
+
+static PyObject *py_gather_dense(PyObject *self, PyObject *args) {
+  return py_scatter_gather(args, 1);
+}
+
+/* scatter_csr(indptr, indices, data, ncols, rows, signs, scale, out) */
+static PyObject *py_scatter_csr(PyObject *self, PyObject *args) {
+  PyObject *po, *io, *dobj, *ro, *go, *oo;
+  long long ncols;
+  double scale;
+  buf_t ptr, idx, data, rows, signs, out;
+  memset(&idx, 0, sizeof(idx));
+  memset(&data, 0, sizeof(data));
+  memset(&rows, 0, sizeof(rows));
+  memset(&signs, 0, sizeof(signs));
+  memset(&out, 0, sizeof(out));
+  if (!PyArg_ParseTuple(args, "OOOLOOdO:scatter_csr", &po, &io, &dobj, &ncols, &ro, &go,
+                        &scale, &oo))
+    return NULL;
+  if (acquire(po, "indptr", 0, 1, 1, &ptr) < 0) return NULL;
+  if (acquire(io, "indices", 0, 1, 1, &idx) < 0 || acquire(dobj, "data", 0, 1, 1, &data) < 0 ||
+      acquire(ro, "rows", 0, 2, 2, &rows) < 0 || acquire(go, "signs", 0, 2, 2, &signs) < 0 ||
+      acquire(oo, "out", 1, 2, 2, &out) < 0)
+    goto fail;
+  if (expect_contiguous_1d(&ptr, "indptr") < 0 || expect_contiguous_1d(&idx, "indices") < 0 ||
+      expect_contiguous_1d(&data, "data") < 0)
+    goto fail;
+  if ((ptr.kind != K_I32 && ptr.kind != K_I64) || idx.kind != ptr.kind) {
+    PyErr_SetString(PyExc_TypeError,
+                    "indptr and indices must both be int32 or both be int64");
+    goto fail;
+  }
+  if (same_float(&data, "data", &out, "out") < 0) goto fail;
+  int64_t n = ptr.shape[0] - 1, nnz = idx.shape[0], m = out.shape[0];
+  if (n < 0 || data.shape[0] != nnz || ncols < 0 || out.shape[1] != ncols ||
+      (m > 0 && ncols > 0 && (out.strides[1] != 1 || out.strides[0] != ncols))) {
+    PyErr_SetString(PyExc_ValueError,
+                    "inconsistent CSR arrays or out is not a C-contiguous (m, ncols) array");
+    goto fail;
+  }
+  /* validate the CSR structure so the kernel cannot index out of bounds */
+  for (int64_t i = 0; i <= n; i++) {
+    int64_t p = ptr.kind == K_I32 ? ((int32_t *)ptr.view.buf)[i] : ((int64_t *)ptr.view.buf)[i];
+    int64_t q = i == 0 ? 0 : (ptr.kind == K_I32 ? ((int32_t *)ptr.view.buf)[i - 1]
+                                                : ((int64_t *)ptr.view.buf)[i - 1]);
+    if (p < 0 || p > nnz || p < q) {
+      PyErr_SetString(PyExc_ValueError, "indptr must be non-decreasing within [0, nnz]");
+      goto fail;
+    }
+  }
+  for (int64_t p = 0; p < nnz; p++) {
+    int64_t j = idx.kind == K_I32 ? ((int32_t *)idx.view.buf)[p] : ((int64_t *)idx.view.buf)[p];
+    if (j < 0 || j >= ncols) {
+      PyErr_SetString(PyExc_ValueError, "indices has an entry outside [0, ncols)");
+      goto fail;
+    }
+  }
+  if (check_map(&rows, &signs, n, m) < 0) goto fail;
+  int64_t s = rows.shape[1];
+  Py_BEGIN_ALLOW_THREADS;
+  if (data.kind == K_F64) {
+    if (ptr.kind == K_I32)
+      sk_scatter_csr_f64_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
+                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+    else
+      sk_scatter_csr_f64_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
+                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+  } else {
+    if (ptr.kind == K_I32)
+      sk_scatter_csr_f32_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
+                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+    else
+      sk_scatter_csr_f32_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
+                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+  }
+  Py_END_ALLOW_THREADS;
+  release(&ptr);
+  release(&idx);
+  release(&data);
+  release(&rows);
+  release(&signs);
+  release(&out);
+  Py_RETURN_NONE;
+fail:
+  release(&ptr);
+  release(&idx);
+  release(&data);
+  release(&rows);
+  release(&signs);
+  release(&out);
+  return NULL;
+}
+
+static PyObject *py_num_threads(PyObject *self, PyObject *noargs) {
+  return PyLong_FromLong(sk_num_threads());
+}
+
+static PyObject *py_set_num_threads(PyObject *self, PyObject *arg) {
+  long v = PyLong_AsLong(arg);
+  if (v == -1 && PyErr_Occurred()) return NULL;
+  if (v < 1) {
+    PyErr_SetString(PyExc_ValueError, "n_threads must be >= 1");
+    return NULL;
+  }
+#ifdef _OPENMP
+  omp_set_num_threads((int)v);
+#endif
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"fwht", py_fwht, METH_VARARGS, fwht_doc},
+    {"hash_int64", py_hash_int64, METH_VARARGS,
+     "hash_int64(keys, seed, out): XXH64 of each int64 key (8 little-endian bytes)."},
+    {"hash_bytes", py_hash_bytes, METH_VARARGS,
+     "hash_bytes(data, offsets, seed, out): XXH64 of data[offsets[i]:offsets[i+1]]."},
+    {"sketch_map", py_sketch_map, METH_VARARGS,
+     "sketch_map(seed, start, m, rows, signs): column map of a hashing sketch."},
+    {"scatter_dense", py_scatter_dense, METH_VARARGS,
+     "scatter_dense(A, rows, signs, scale, out): out += S @ A for a hashing sketch."},
+    {"gather_dense", py_gather_dense, METH_VARARGS,
+     "gather_dense(Y, rows, signs, scale, out): out = S.T @ Y for a hashing sketch."},
+    {"scatter_csr", py_scatter_csr, METH_VARARGS,
+     "scatter_csr(indptr, indices, data, ncols, rows, signs, scale, out): out += S @ A "
+     "for CSR A."},
+    {"num_threads", py_num_threads, METH_NOARGS, "Threads the kernels use."},
+    {"set_num_threads", py_set_num_threads, METH_O, "Set the threads the kernels use."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_native",
+                                       "sketchla native kernels", -1, methods,
+                                       NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&moduledef); }

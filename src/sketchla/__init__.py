@@ -1,0 +1,46 @@
+"""sketchla: randomized ("sketching") numerical linear algebra.
+
+The public names are importable from the top level; submodules load on
+first use, so ``import sketchla`` stays fast (NumPy only) and no numba
+compilation happens at import.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._backend import get_backend, set_backend, use_backend
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it
+_LAZY = {
+    # sketching operators
+    "SketchOperator": "sketch",
+    "make_sketch": "sketch",
+    "gaussian": "sketch",
+    "srht": "sketch",
+    "countsketch": "sketch",
+    "sparse_sign": "sketch",
+    # data
+    "datasets": None,
+    "sketch": None,
+}
+
+__all__ = ["set_backend", "get_backend", "use_backend", "__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        mod = _LAZY[name]
+        if mod is None:
+            value = importlib.import_module(f"{__name__}.{name}")
+        else:
+            value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sketchla' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

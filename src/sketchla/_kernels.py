@@ -1,0 +1,235 @@
+"""The one dispatch point from array namespaces to kernels.
+
+Algorithm code calls these functions with the namespace ``xp`` of its data
+and never branches on the backend itself:
+
+================  ==========================  ==============================
+kernel            NumPy / scipy.sparse        CuPy, array-api-strict, others
+================  ==========================  ==============================
+``fwht``          native C (in place, SIMD,    array-API butterflies
+                  threaded)                    (log2 n reshaped passes)
+``hash_scatter``  native C, dense and CSR      CuPy: ``cupyx.scatter_add``;
+                                               others: a dense block product
+``hash_gather``   native C                     as above, transposed
+``signed_pad``,   NumPy in place               array-API concat / take /
+``take_rows``,                                 one-hot product
+``put_rows``
+================  ==========================  ==============================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._backend import namespace_name
+
+__all__ = [
+    "fwht",
+    "hash_scatter",
+    "hash_gather",
+    "sketch_map",
+    "signed_pad",
+    "take_rows",
+    "put_rows",
+    "dense_block",
+    "device",
+    "native",
+]
+
+_native = None
+
+
+def native():
+    """The compiled extension ``sketchla._native`` (imported on first use)."""
+    global _native
+    if _native is None:
+        from . import _native as mod
+
+        _native = mod
+    return _native
+
+
+# Row chunk for the hashing kernels: bounds the column map's memory.
+_CHUNK = 1 << 17
+
+
+def sketch_map(seed, start, n, s, m):
+    """The column map of a hashing sketch for columns start..start+n-1.
+
+    Returns ``(rows, signs)``: int64 and int8 arrays of shape (n, s); column
+    ``j`` has nonzeros at ``rows[j]`` with signs ``signs[j]``. A pure function
+    of ``(seed, column index)``, the same on every machine.
+    """
+    rows = np.empty((n, s), dtype=np.int64)
+    signs = np.empty((n, s), dtype=np.int8)
+    native().sketch_map(seed, start, m, rows, signs)
+    return rows, signs
+
+
+def fwht(x, xp, overwrite=False):
+    """Unnormalized Walsh-Hadamard transform along axis 0 (length a power of 2).
+
+    NumPy input is transformed in place when ``overwrite`` and it is C- or
+    F-contiguous float32/float64; otherwise a transformed copy is returned.
+    """
+    name = namespace_name(xp)
+    if name == "numpy":
+        x = np.asarray(x)
+        if not overwrite or not (x.flags.c_contiguous or x.flags.f_contiguous):
+            x = np.array(x, order="F" if x.flags.f_contiguous and x.ndim == 2 else "C")
+        native().fwht(x)
+        return x
+    return _fwht_generic(x, xp)
+
+
+def _fwht_generic(x, xp):
+    n = x.shape[0]
+    if n & (n - 1):
+        raise ValueError(f"x.shape[0] must be a power of two, got {n}")
+    squeeze = x.ndim == 1
+    k = 1 if squeeze else x.shape[1]
+    y = xp.reshape(x, (n, k))
+    h = 1
+    while h < n:
+        y = xp.reshape(y, (n // (2 * h), 2, h, k))
+        a = y[:, 0, :, :]
+        b = y[:, 1, :, :]
+        y = xp.stack([a + b, a - b], axis=1)
+        h *= 2
+    y = xp.reshape(y, (n,) if squeeze else (n, k))
+    return y
+
+
+def hash_scatter(A, xp, seed, start, s, m, scale, kind):
+    """``S[:, start:start+n] @ A`` for a hashing sketch (CountSketch, sparse sign).
+
+    ``kind`` is ``"numpy"``, ``"sparse"`` or another namespace name; the
+    result is an (m, k) array of A's namespace (dense).
+    """
+    squeeze = A.ndim == 1
+    n = A.shape[0]
+    k = 1 if squeeze else A.shape[1]
+    if kind in ("numpy", "sparse"):
+        dtype = A.dtype
+        if kind == "sparse":
+            out = np.zeros((m, k), dtype=dtype)
+            A = A.tocsr()  # CSC: an O(nnz) re-index, never dense
+            for lo in range(0, n, _CHUNK):
+                hi = min(n, lo + _CHUNK)
+                rows, signs = sketch_map(seed, start + lo, hi - lo, s, m)
+                ip = A.indptr[lo : hi + 1]
+                p0, p1 = int(ip[0]), int(ip[-1])
+                native().scatter_csr(
+                    np.ascontiguousarray(ip - ip[0]),
+                    A.indices[p0:p1],
+                    A.data[p0:p1],
+                    k,
+                    rows,
+                    signs,
+                    scale,
+                    out,
+                )
+            return out
+        A2 = A.reshape(n, 1) if squeeze else A
+        order = "F" if (A2.flags.f_contiguous and not A2.flags.c_contiguous) else "C"
+        out = np.zeros((m, k), dtype=dtype, order=order)
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            rows, signs = sketch_map(seed, start + lo, hi - lo, s, m)
+            native().scatter_dense(A2[lo:hi], rows, signs, scale, out)
+        return out[:, 0] if squeeze else out
+    rows, signs = sketch_map(seed, start, n, s, m)
+    if kind == "cupy":
+        import cupy
+        import cupyx
+
+        A2 = cupy.reshape(A, (n, k))
+        out = cupy.zeros((m, k), dtype=A.dtype)
+        r = cupy.asarray(rows)
+        v = cupy.asarray(signs).astype(A.dtype) * A.dtype.type(scale)
+        for t in range(s):
+            cupyx.scatter_add(out, r[:, t], A2 * v[:, t, None])
+        return out[:, 0] if squeeze else out
+    S = dense_block(rows, signs, scale, m)
+    S = xp.asarray(S, dtype=A.dtype, device=device(A))
+    return S @ A
+
+
+def hash_gather(Y, xp, seed, start, n, s, scale, kind):
+    """``S[:, start:start+n].T @ Y`` for a hashing sketch; Y is (m, k) dense."""
+    m = Y.shape[0]
+    squeeze = Y.ndim == 1
+    k = 1 if squeeze else Y.shape[1]
+    if kind == "numpy":
+        Y2 = Y.reshape(m, 1) if squeeze else Y
+        out = np.empty((n, k), dtype=Y.dtype)
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            rows, signs = sketch_map(seed, start + lo, hi - lo, s, m)
+            native().gather_dense(Y2, rows, signs, scale, out[lo:hi])
+        return out[:, 0] if squeeze else out
+    rows, signs = sketch_map(seed, start, n, s, m)
+    if kind == "cupy":
+        import cupy
+
+        Y2 = cupy.reshape(Y, (m, k))
+        r = cupy.asarray(rows)
+        v = cupy.asarray(signs).astype(Y.dtype) * Y.dtype.type(scale)
+        out = (Y2[r] * v[:, :, None]).sum(axis=1)
+        return out[:, 0] if squeeze else out
+    S = dense_block(rows, signs, scale, m)
+    S = xp.asarray(S, dtype=Y.dtype, device=device(Y))
+    return xp.matrix_transpose(S) @ Y if hasattr(xp, "matrix_transpose") else S.T @ Y
+
+
+def dense_block(rows, signs, scale, m):
+    n, s = rows.shape
+    S = np.zeros((m, n))
+    cols = np.repeat(np.arange(n), s)
+    np.add.at(S, (rows.ravel(), cols), scale * signs.ravel())
+    return S
+
+
+def device(x):
+    from array_api_compat import device
+
+    return device(x)
+
+
+def signed_pad(A, d, n_pad, xp):
+    """The (n_pad, k) array [diag(d) A; 0] (a fresh, writable array)."""
+    n = A.shape[0]
+    if namespace_name(xp) == "numpy":
+        A = np.asarray(A)
+        order = "F" if (A.ndim == 2 and A.flags.f_contiguous and not A.flags.c_contiguous) else "C"
+        Y = np.empty((n_pad,) + A.shape[1:], dtype=A.dtype, order=order)
+        dd = d.astype(A.dtype, copy=False)
+        np.multiply(A, dd[:, None] if A.ndim == 2 else dd, out=Y[:n])
+        Y[n:] = 0
+        return Y
+    dd = xp.asarray(d, dtype=A.dtype, device=device(A))
+    top = A * (dd[:, None] if A.ndim == 2 else dd)
+    if n_pad == n:
+        return top
+    pad = xp.zeros((n_pad - n,) + tuple(A.shape[1:]), dtype=A.dtype, device=device(A))
+    return xp.concat([top, pad], axis=0)
+
+
+def take_rows(Y, idx, xp):
+    """Y[idx] for a host integer index array."""
+    if namespace_name(xp) == "numpy":
+        return np.asarray(Y)[idx]
+    return xp.take(Y, xp.asarray(idx, device=device(Y)), axis=0)
+
+
+def put_rows(Y, idx, n_rows, xp):
+    """Z of shape (n_rows, k), zero except Z[idx] = Y (idx distinct)."""
+    name = namespace_name(xp)
+    if name in ("numpy", "cupy"):
+        mod = np if name == "numpy" else __import__("cupy")
+        Z = mod.zeros((n_rows,) + tuple(Y.shape[1:]), dtype=Y.dtype)
+        Z[mod.asarray(idx)] = Y
+        return Z
+    E = np.zeros((n_rows, len(idx)))
+    E[idx, np.arange(len(idx))] = 1.0
+    return xp.asarray(E, dtype=Y.dtype, device=device(Y)) @ Y

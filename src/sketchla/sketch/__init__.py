@@ -1,0 +1,74 @@
+"""Oblivious sketching operators: ``S @ A`` with S an (m, n) random map.
+
+=================  ===========================================  ==============
+kind               S                                            cost of S @ A
+=================  ===========================================  ==============
+``gaussian``       i.i.d. N(0, 1/m)                              O(m n k)
+``srht``           sqrt(1/m) P H D (zero-padded to 2^⌈log2 n⌉)   O(n k log n)
+``countsketch``    one ±1 per column                             O(nnz(A))
+``sparse_sign``    s entries ±1/sqrt(s) per column               O(s nnz(A))
+=================  ===========================================  ==============
+"""
+
+from ._base import SketchOperator
+from .gaussian import GaussianSketch, gaussian
+from .hashing import HashingSketch, countsketch, sparse_sign
+from .srht import SRHT, srht
+
+__all__ = [
+    "SketchOperator",
+    "GaussianSketch",
+    "SRHT",
+    "HashingSketch",
+    "make_sketch",
+    "gaussian",
+    "srht",
+    "countsketch",
+    "sparse_sign",
+    "SKETCH_KINDS",
+]
+
+SKETCH_KINDS = ("gaussian", "srht", "countsketch", "sparse_sign")
+
+
+def make_sketch(kind, m, n, rng=None, **kw):
+    """Build a sketching operator by name.
+
+    Parameters
+    ----------
+    kind : {"gaussian", "srht", "countsketch", "sparse_sign"}
+    m, n : int
+        The operator's shape (m, n).
+    rng : None, int, numpy.random.Generator or SeedSequence
+    **kw
+        Extra options of that kind (``nnz_per_col`` for ``"sparse_sign"``).
+
+    Returns
+    -------
+    SketchOperator
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> S = sketchla.make_sketch("sparse_sign", 40, 1000, rng=0)
+    >>> S.shape
+    (40, 1000)
+    >>> (S @ np.ones((1000, 3))).shape
+    (40, 3)
+    """
+    if kind == "gaussian":
+        factory = gaussian
+    elif kind == "srht":
+        factory = srht
+    elif kind == "countsketch":
+        factory = countsketch
+    elif kind == "sparse_sign":
+        factory = sparse_sign
+    else:
+        raise ValueError(f"kind must be one of {SKETCH_KINDS}, got {kind!r}")
+    try:
+        return factory(m, n, rng=rng, **kw)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc):
+            raise TypeError(f"make_sketch({kind!r}): {exc}") from None
+        raise

@@ -1,0 +1,170 @@
+"""The sketching-operator protocol shared by every kind.
+
+A sketch is a distribution plus a seed (as in RandBLAS): constructing one
+draws a single 63-bit seed from ``rng`` and nothing else. Entries are
+generated when the operator is applied, block by block, as pure functions
+of ``(seed, column index)``; so the same seed gives the same operator for
+dense, sparse, dask and CuPy operands, and no (m, n) matrix is ever stored
+unless :meth:`SketchOperator.toarray` asks for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import get_namespace
+from .._validation import check_int, check_operand, draw_seed, raise_if_not_finite
+
+__all__ = ["SketchOperator"]
+
+
+class SketchOperator:
+    """An (m, n) random linear map applied on the left: ``S @ A``.
+
+    Subclasses implement ``_apply(A, xp, kind)`` for ``S @ A``,
+    ``_rapply(Y, xp, kind)`` for ``S.T @ Y``, and ``_block(lo, hi)``,
+    the dense host columns ``S[:, lo:hi]`` (used for dask operands and
+    :meth:`toarray`).
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(m, n)``.
+    seed : int
+        The operator's whole random state.
+    kind : str
+        ``"gaussian"``, ``"srht"``, ``"countsketch"`` or ``"sparse_sign"``.
+    """
+
+    kind = "abstract"
+    #: whether the map subsamples rows (then m <= n is required)
+    _subsampling = False
+
+    def __init__(self, m, n, rng=None, seed=None):
+        n = check_int(n, "n", minimum=1)
+        if self._subsampling:
+            m = check_int(m, "m", minimum=1, maximum=n, maximum_label=f"n = {n}")
+        else:
+            m = check_int(m, "m", minimum=1)
+        self.shape = (m, n)
+        self.seed = draw_seed(rng) if seed is None else int(seed)
+
+    # ------------------------------------------------------------ protocol
+    @property
+    def m(self):
+        return self.shape[0]
+
+    @property
+    def n(self):
+        return self.shape[1]
+
+    def __repr__(self):
+        return f"{type(self).__name__}(m={self.m}, n={self.n}, seed={self.seed})"
+
+    def __matmul__(self, A):
+        A, xp, kind, squeeze = check_operand(A, self.n, "A")
+        if kind == "dask":
+            return self._apply_dask(A)
+        out = self._apply(A, xp, kind)
+        if kind in ("numpy", "sparse"):
+            out = np.asarray(out)
+            if kind == "numpy":
+                raise_if_not_finite(out, A, "A")
+        if squeeze and out.ndim == 2:
+            out = out[:, 0]
+        return out
+
+    def __rmatmul__(self, other):
+        return NotImplemented
+
+    @property
+    def T(self):
+        """The transpose, an (n, m) operator: ``S.T @ Y``."""
+        return _Transposed(self)
+
+    def toarray(self):
+        """The operator as a dense (m, n) float64 NumPy array."""
+        return self._block(0, self.n)
+
+    # ------------------------------------------------------------ generic
+    def _apply_dask(self, A):
+        """``S @ A`` for a dask array: one (m, k) partial product per row
+        chunk, summed. Never gathers A in one place."""
+        import dask.array as da
+
+        if A.ndim == 1:
+            return self._apply_dask(A[:, None])[:, 0]
+        A = A.rechunk({1: -1})
+        m, k = self.m, A.shape[1]
+        offsets = np.concatenate([[0], np.cumsum(A.chunks[0])]).astype(int)
+        parts = []
+        for b, blk in enumerate(A.to_delayed()[:, 0]):
+            lo = int(offsets[b])
+            part = _delayed_block(self, blk, lo)
+            parts.append(da.from_delayed(part, shape=(m, k), dtype=A.dtype))
+        return da.stack(parts).sum(axis=0)
+
+    def _apply_columns(self, B, lo):
+        """``S[:, lo:lo+len(B)] @ B`` for a NumPy block (used by dask)."""
+        Sb = self._block(lo, lo + B.shape[0]).astype(B.dtype, copy=False)
+        return Sb @ B
+
+    def _rapply_generic(self, Y, xp):
+        S = xp.asarray(self.toarray(), dtype=Y.dtype, device=_device(Y))
+        return xp.matrix_transpose(S) @ Y
+
+    def _validate_rapply(self, Y):
+        Y, xp, kind, squeeze = check_operand(Y, self.m, "Y")
+        if kind == "sparse":
+            Y = Y.toarray()  # an (m, k) sketch-sized operand: small by design
+            kind = "numpy"
+        return Y, xp, kind, squeeze
+
+
+def _delayed_block(op, blk, lo):
+    import dask
+
+    @dask.delayed(pure=True)
+    def part(B):
+        return op._apply_columns(np.asarray(B), lo)
+
+    return part(blk)
+
+
+def _device(x):
+    from array_api_compat import device
+
+    return device(x)
+
+
+class _Transposed:
+    """``S.T``: applies the transpose of a sketch, ``S.T @ Y`` with Y (m, k)."""
+
+    def __init__(self, op):
+        self._op = op
+        self.shape = (op.n, op.m)
+
+    @property
+    def T(self):
+        return self._op
+
+    def __repr__(self):
+        return f"{self._op!r}.T"
+
+    def __matmul__(self, Y):
+        op = self._op
+        Y, xp, kind, squeeze = op._validate_rapply(Y)
+        if kind == "dask":
+            Y = np.asarray(Y.compute())  # (m, k): sketch-sized
+            xp, kind = get_namespace(Y), "numpy"
+        out = op._rapply(Y, xp, kind)
+        if kind == "numpy":
+            out = np.asarray(out)
+            raise_if_not_finite(out, Y, "Y")
+        if squeeze and out.ndim == 2:
+            out = out[:, 0]
+        return out
+
+    def toarray(self):
+        return self._op.toarray().T
+
