@@ -129,9 +129,14 @@ def check_operand(A, n_rows, name="A", check_finite="defer"):
             A = np.asarray(A)
             if A.dtype == object:
                 raise TypeError(f"{name} must hold real numbers, got dtype object")
-        dt = _float_dtype(np.dtype(str(A.dtype)) if kind != "numpy" else A.dtype, name)
-        if str(dt) != str(A.dtype):
-            A = xp.astype(A, getattr(xp, str(dt)))
+        if kind == "numpy":
+            dt = _float_dtype(A.dtype, name)
+            if dt != A.dtype:
+                A = A.astype(dt)
+        elif xp.isdtype(A.dtype, "complex floating"):
+            raise TypeError(f"{name} must be real; complex input is not supported")
+        elif not xp.isdtype(A.dtype, "real floating"):
+            A = xp.astype(A, xp.float64)
     if A.ndim not in (1, 2):
         raise ValueError(f"{name} must be 1-D or 2-D, got {A.ndim}-D")
     if A.shape[0] != n_rows:

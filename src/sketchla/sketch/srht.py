@@ -60,14 +60,14 @@ class SRHT(SketchOperator):
             return np.concatenate(parts, axis=1)
         Y = _kernels.signed_pad(A, self.signs, self.n_padded, xp)
         Y = _kernels.fwht(Y, xp, overwrite=True)
-        return _kernels.take_rows(Y, self.rows, xp) * (1.0 / np.sqrt(self.m))
+        return _kernels.take_rows(Y, self.rows, xp) * float(1.0 / np.sqrt(self.m))
 
     def _rapply(self, Y, xp, kind):
         Z = _kernels.put_rows(Y, self.rows, self.n_padded, xp)
         Z = _kernels.fwht(Z, xp, overwrite=True)
         d = xp.asarray(self.signs, dtype=Y.dtype, device=_kernels.device(Y))
         Z = Z[: self.n, ...]
-        scale = 1.0 / np.sqrt(self.m)
+        scale = float(1.0 / np.sqrt(self.m))
         return (Z * d[:, None] if Z.ndim == 2 else Z * d) * scale
 
     def _block(self, lo, hi):

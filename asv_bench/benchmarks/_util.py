@@ -1,0 +1,26 @@
+"""Helpers shared by the benchmark modules: side-by-side timing of a
+candidate and its anchor in one process, reported as a ratio."""
+
+import time
+
+import numpy as np
+
+
+def best_time(fn, repeat=5, warmup=1):
+    for _ in range(warmup):
+        fn()
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def ratio(anchor, candidate, repeat=5, rounds=3):
+    """anchor time / candidate time, interleaved over rounds (best of each)."""
+    ta, tc = np.inf, np.inf
+    for _ in range(rounds):
+        ta = min(ta, best_time(anchor, repeat, warmup=0))
+        tc = min(tc, best_time(candidate, repeat, warmup=0))
+    return ta / tc

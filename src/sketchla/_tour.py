@@ -1,0 +1,117 @@
+"""``python -m sketchla tour``: each capability run once, checked and timed.
+
+Every section does something real on a synthetic problem, reports its
+accuracy, and times it beside the exact baseline it replaces. Later
+capabilities register their own section with :func:`section`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+__all__ = ["section", "run_tour"]
+
+_SECTIONS = []
+
+
+def section(title):
+    """Register ``fn(quick, verbose) -> list of rows`` as a tour section."""
+
+    def deco(fn):
+        _SECTIONS.append((title, fn))
+        return fn
+
+    return deco
+
+
+def timed(fn, *args, repeat=1, **kw):
+    """(result, best wall time in seconds) of ``fn(*args, **kw)``."""
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn(*args, **kw)
+        best = min(best, time.perf_counter() - t0)
+    return out, best
+
+
+def _table(rows):
+    if not rows:
+        return ""
+    cols = list(rows[0])
+    cells = [[str(r.get(c, "")) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(x[i]) for x in cells)) for i, c in enumerate(cols)]
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    sep = "  ".join("-" * w for w in widths)
+    body = "\n".join("  ".join(x[i].ljust(widths[i]) for i in range(len(cols))) for x in cells)
+    return f"{line}\n{sep}\n{body}"
+
+
+@section("Sketching operators: S @ A and subspace embedding (foundation)")
+def _sketch_section(quick, verbose):
+    from . import sketch
+    from .datasets import make_sparse
+
+    n, d = (2**15, 32) if quick else (2**18, 64)
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((n, d))
+    A[: d // 2] *= 1e3  # a few heavy rows: a coherent subspace
+    if verbose:
+        print(f"  dense A: {n} x {d}; exact baseline: QR of A")
+    (Q, _), t_qr = timed(np.linalg.qr, A)
+    rows = []
+    for kind in sketch.SKETCH_KINDS:
+        m = 4 * d if kind != "countsketch" else 2 * d * d
+        m = min(m, n)
+        S = sketch.make_sketch(kind, m, n, rng=1)
+        SA, t = timed(S.__matmul__, A, repeat=2)
+        sv = np.linalg.svd(S @ Q, compute_uv=False)
+        rows.append(
+            {
+                "kind": kind,
+                "input": "dense",
+                "m": m,
+                "time S@A": f"{t * 1e3:.1f} ms",
+                "exact (QR)": f"{t_qr * 1e3:.1f} ms",
+                "speedup": f"{t_qr / t:.1f}x",
+                "distortion": f"{max(sv.max() - 1, 1 - sv.min()):.3f}",
+            }
+        )
+        if verbose:
+            print(f"  {kind:12s} done in {t * 1e3:.1f} ms")
+    Asp = make_sparse(n * 4, 500, density=0.01, rng=2)
+    _, t_gram = timed(lambda: Asp.T @ Asp)  # exact baseline: the Gram matrix
+    for kind in ("countsketch", "sparse_sign"):
+        m = 2000
+        S = sketch.make_sketch(kind, m, Asp.shape[0], rng=1)
+        _, t = timed(S.__matmul__, Asp, repeat=2)
+        rows.append(
+            {
+                "kind": kind,
+                "input": f"CSR nnz={Asp.nnz}",
+                "m": m,
+                "time S@A": f"{t * 1e3:.1f} ms",
+                "exact (QR)": f"{t_gram * 1e3:.1f} ms (AᵀA)",
+                "speedup": f"{t_gram / t:.1f}x",
+                "distortion": "-",
+            }
+        )
+    return rows
+
+
+def run_tour(quick=False, verbose=True, only=None):
+    """Run every registered section (or those whose title contains ``only``)."""
+    from . import __version__
+
+    print(f"sketchla {__version__} tour{' (quick)' if quick else ''}")
+    t_all = time.perf_counter()
+    for title, fn in _SECTIONS:
+        if only and only.lower() not in title.lower():
+            continue
+        print(f"\n== {title}")
+        t0 = time.perf_counter()
+        rows = fn(quick, verbose)
+        print(_table(rows))
+        print(f"   ({time.perf_counter() - t0:.1f} s)")
+    print(f"\ntour finished in {time.perf_counter() - t_all:.1f} s")
