@@ -1,4 +1,6 @@
 /* Sparse (hashing) sketch application: CountSketch and sparse sign. */
+#include <stdlib.h>
+
 #include "common.h"
 
 #define T double

@@ -19,7 +19,39 @@ void SK_CAT(sk_scatter_dense_, SUF)(const T *A, int64_t n, int64_t k, int64_t as
                                     const int8_t *signs, int64_t s, double scale,
                                     T *out, int64_t m, int64_t os0, int64_t os1) {
   const int nt = sk_num_threads();
-  (void)m;
+  /* row-major, several threads: each thread streams a contiguous block of
+   * whole rows of A (what hardware prefetchers like best) into a private
+   * (m, k) accumulator that stays in cache; the accumulators are then summed
+   * into out, each thread owning a range of output rows. */
+  if (as1 == 1 && os1 == 1 && nt > 1 && n >= 64 * nt &&
+      (double)m * k * (nt - 1) * sizeof(T) <= 64.0 * 1024 * 1024) {
+    T *priv = (T *)calloc((size_t)(nt - 1) * (size_t)m * (size_t)k, sizeof(T));
+    if (priv != NULL) {
+#pragma omp parallel num_threads(nt)
+      {
+        int tid = 0, nth = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nth = omp_get_num_threads();
+#endif
+        int64_t i0 = n * tid / nth, i1 = n * (tid + 1) / nth;
+        T *o = tid == 0 ? out : priv + (size_t)(tid - 1) * m * k;
+        int64_t ostr = tid == 0 ? os0 : k;
+        for (int64_t i = i0; i < i1; i++) {
+          const T *a = A + i * as0;
+          for (int64_t t = 0; t < s; t++)
+            SK_CAT(axpy_, SUF)(o + rows[i * s + t] * ostr, a, (T)(scale * signs[i * s + t]), k);
+        }
+#pragma omp barrier
+        int64_t r0 = m * tid / nth, r1 = m * (tid + 1) / nth;
+        for (int b = 0; b + 1 < nth; b++)
+          for (int64_t r = r0; r < r1; r++)
+            SK_CAT(axpy_, SUF)(out + r * os0, priv + (size_t)b * m * k + r * k, (T)1, k);
+      }
+      free(priv);
+      return;
+    }
+  }
   if (as1 == 1 && os1 == 1 && k >= 2 * nt) {
     /* row-major: each thread owns a slice of the output columns and streams
      * through all rows of A; no two threads write the same entry. */
