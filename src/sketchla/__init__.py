@@ -22,9 +22,16 @@ _LAZY = {
     "srht": "sketch",
     "countsketch": "sketch",
     "sparse_sign": "sketch",
+    # least squares and products
+    "lstsq": "linalg",
+    "sketch_and_solve": "linalg",
+    "LstsqResult": "linalg",
+    "SketchedRegression": "linalg",
+    "approx_matmul": "linalg",
     # data
     "datasets": None,
     "sketch": None,
+    "linalg": None,
 }
 
 __all__ = ["set_backend", "get_backend", "use_backend", "__version__", *_LAZY]
