@@ -198,3 +198,13 @@ def test_sketch_map_is_a_pure_function_of_seed_and_column():
     np.testing.assert_array_equal(g1[400:500], g2)
     r3, _ = _kernels.sketch_map(100, 0, 1000, 3, 50)
     assert (r3 != r1).mean() > 0.9
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(1, 300), d=st.integers(1, 30), density=st.floats(0.0, 1.0),
+       seed=st.integers(0, 2**32 - 1))
+def test_sparse_gram_matches_scipy(n, d, density, seed):
+    import scipy.sparse as sp
+
+    A = sp.random(n, d, density=density, format="csr", random_state=seed)
+    np.testing.assert_allclose(_kernels.sparse_gram(A), (A.T @ A).toarray(), atol=1e-12)

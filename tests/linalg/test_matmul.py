@@ -52,3 +52,9 @@ def test_errors():
         approx_matmul(A, A, 0)
     with pytest.raises(ValueError, match="2-D"):
         approx_matmul(np.ones(10), A, 4)
+
+
+def test_sampling_methods_not_yet_implemented_say_so():
+    A = np.ones((10, 2))
+    with pytest.raises(NotImplementedError, match="coordinated sampling"):
+        approx_matmul(A, A, 4, method="priority")

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _kernels
 from .._backend import is_sparse
 from .._validation import check_int, check_rng, check_operand, raise_if_not_finite
 
@@ -230,7 +231,7 @@ def _refine_preconditioner(A, pre, rcond_gram):
     eps = np.finfo(dtype).eps
     Rinv = _tri_solve(R, np.eye(d, dtype=dtype))  # d³/3 flops, small
     if eps * kappa * kappa <= rcond_gram:
-        AtA = (A.T @ A).toarray() if is_sparse(A) else A.T @ A
+        AtA = _kernels.sparse_gram(A).astype(dtype) if is_sparse(A) else A.T @ A
         AtA = np.asarray(AtA)[np.ix_(piv, piv)]
         G = Rinv.T @ AtA @ Rinv
     else:

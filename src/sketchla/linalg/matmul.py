@@ -26,8 +26,9 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
         m ≤ n), or the expected number of sampled rows (sampling methods).
     method : {"gaussian", "srht", "countsketch", "sparse_sign", "priority", "threshold"}
         Oblivious methods return (SA)ᵀ(SB) with one operator S applied to
-        both. ``"priority"`` and ``"threshold"`` are coordinated sampling
-        (:func:`sketchla.coordinated_sketch`).
+        both. ``"priority"`` and ``"threshold"`` (coordinated sampling) are
+        reserved by the API contract and not implemented yet: they raise
+        NotImplementedError.
     rng : None, int, Generator or SeedSequence
 
     Returns
@@ -59,9 +60,10 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     from ..sketch import make_sketch
 
     if method in _SAMPLING:
-        from ..sampling.coordinated import approx_matmul_sampled  # issue 6
-
-        return approx_matmul_sampled(A, B, sketch_size, method=method, rng=rng)
+        raise NotImplementedError(
+            f"method={method!r} (coordinated sampling) is not implemented yet; use one of "
+            f"{_OBLIVIOUS}"
+        )
     if method not in _OBLIVIOUS:
         raise ValueError(f"method must be one of {_OBLIVIOUS + _SAMPLING}, got {method!r}")
     for name, M in (("A", A), ("B", B)):
