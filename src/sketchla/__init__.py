@@ -28,10 +28,15 @@ _LAZY = {
     "LstsqResult": "linalg",
     "SketchedRegression": "linalg",
     "approx_matmul": "linalg",
+    # coordinated sampling
+    "coordinated_sketch": "sampling",
+    "CoordinatedSketch": "sampling",
+    "estimate_product": "sampling",
     # data
     "datasets": None,
     "sketch": None,
     "linalg": None,
+    "sampling": None,
 }
 
 __all__ = ["set_backend", "get_backend", "use_backend", "__version__", *_LAZY]

@@ -278,3 +278,25 @@ def sparse_gram(A):
     A = A.tocsr()
     nblk = numba.get_num_threads()
     return _sparse_gram_kernel()(A.indptr, A.indices, A.data, d, nblk)
+
+
+def hash_keys(keys, seed):
+    """Stable 64-bit XXH64 hashes (uint64) of integer or string keys.
+
+    ``keys`` is a 1-D NumPy array: integers (hashed as 8 little-endian bytes
+    of their int64 value) or strings/bytes (hashed as their UTF-8 bytes).
+    The same key and seed give the same hash on every machine and process.
+    """
+    keys = np.asarray(keys)
+    n = keys.shape[0]
+    out = np.empty(n, dtype=np.uint64)
+    if keys.dtype.kind in "iub":
+        k = np.ascontiguousarray(keys.astype(np.int64, casting="unsafe"))
+        native().hash_int64(k, int(seed), out)
+        return out
+    parts = [k.encode("utf-8") if isinstance(k, str) else bytes(k) for k in keys.tolist()]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    if n:
+        np.cumsum([len(p) for p in parts], out=offsets[1:])
+    native().hash_bytes(b"".join(parts), offsets, int(seed), out)
+    return out

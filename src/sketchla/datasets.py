@@ -15,6 +15,9 @@ __all__ = [
     "make_ill_conditioned",
     "make_coherent",
     "make_sparse",
+    "make_attention",
+    "make_keyed_tables",
+    "make_sparse_pair",
 ]
 
 
@@ -86,3 +89,65 @@ def make_sparse(n, d, density=0.01, rng=None, dtype=np.float64, fmt="csr"):
     A = sp.csr_matrix((data, cols.ravel(), indptr), shape=(n, d))
     A.sum_duplicates()
     return A.asformat(fmt)
+
+
+def make_attention(n_tokens, d_features, n_outliers=8, outlier_scale=20.0, rng=None):
+    """Synthetic queries Q and keys K (n_tokens × d_features) for Q Kᵀ.
+
+    Gaussian activations plus ``n_outliers`` feature dimensions scaled by
+    ``outlier_scale`` (the outlier features of transformer activations),
+    so a few features carry most of ‖Q‖_F and ‖K‖_F — where norm-based
+    sampling of the feature dimension pays off (Daliri et al., ICLR 2025).
+    """
+    n_tokens = check_int(n_tokens, "n_tokens", minimum=1)
+    d_features = check_int(d_features, "d_features", minimum=1)
+    n_outliers = check_int(n_outliers, "n_outliers", minimum=0, maximum=d_features)
+    g = check_rng(rng)
+    scale = np.ones(d_features)
+    scale[g.choice(d_features, n_outliers, replace=False)] = outlier_scale
+    Q = g.standard_normal((n_tokens, d_features)) * scale
+    K = 0.5 * Q + g.standard_normal((n_tokens, d_features)) * scale
+    return Q, K
+
+
+def make_keyed_tables(n_a, n_b, overlap, d=4, p=3, rng=None):
+    """Two tables with string keys, ``overlap`` of which they share.
+
+    Returns ``(A, keys_a, B, keys_b)``; rows have log-normal norms, so
+    norm-proportional sampling matters.
+    """
+    n_a = check_int(n_a, "n_a", minimum=1)
+    n_b = check_int(n_b, "n_b", minimum=1)
+    overlap = check_int(overlap, "overlap", minimum=0, maximum=min(n_a, n_b))
+    g = check_rng(rng)
+    shared = [f"id{i}" for i in range(overlap)]
+    ka = np.array(shared + [f"a{i}" for i in range(n_a - overlap)], dtype=object)
+    kb = np.array(shared + [f"b{i}" for i in range(n_b - overlap)], dtype=object)
+    ka, kb = ka[g.permutation(n_a)], kb[g.permutation(n_b)]
+    A = g.standard_normal((n_a, d)) * g.lognormal(0, 1, (n_a, 1))
+    B = g.standard_normal((n_b, p)) * g.lognormal(0, 1, (n_b, 1))
+    return A, ka, B, kb
+
+
+def make_sparse_pair(n, d, nnz_per_row, rng=None):
+    """Two (n, d) tables for AᵀB with ``nnz_per_row`` nonzeros per row.
+
+    CSR matrices with standard normal nonzeros; B shares half of each row's
+    support with A, so AᵀB has signal. With ``nnz_per_row >= d`` both are
+    dense Gaussian arrays.
+    """
+    import scipy.sparse as sp
+
+    n = check_int(n, "n", minimum=1)
+    d = check_int(d, "d", minimum=1)
+    s = check_int(nnz_per_row, "nnz_per_row", minimum=1)
+    g = check_rng(rng)
+    if s >= d:
+        return g.standard_normal((n, d)), g.standard_normal((n, d))
+    cols = g.integers(0, d, size=(n, s))
+    rows = np.repeat(np.arange(n), s)
+    A = sp.csr_matrix((g.standard_normal(n * s), (rows, cols.ravel())), shape=(n, d))
+    half = max(1, s // 2)
+    cols[:, :half] = g.integers(0, d, size=(n, half))
+    B = sp.csr_matrix((g.standard_normal(n * s), (rows, cols.ravel())), shape=(n, d))
+    return A, B

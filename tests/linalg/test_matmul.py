@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from sketchla import approx_matmul
 
-KINDS = ["gaussian", "srht", "countsketch", "sparse_sign"]
+KINDS = ["gaussian", "srht", "countsketch", "sparse_sign", "priority", "threshold"]
 
 
 @pytest.mark.parametrize("method", KINDS)
@@ -53,8 +53,3 @@ def test_errors():
     with pytest.raises(ValueError, match="2-D"):
         approx_matmul(np.ones(10), A, 4)
 
-
-def test_sampling_methods_not_yet_implemented_say_so():
-    A = np.ones((10, 2))
-    with pytest.raises(NotImplementedError, match="coordinated sampling"):
-        approx_matmul(A, A, 4, method="priority")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import is_sparse
-from .._validation import check_int, check_rng
+from .._validation import check_int, check_rng, draw_seed
 
 __all__ = ["approx_matmul"]
 
@@ -26,9 +26,10 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
         m ≤ n), or the expected number of sampled rows (sampling methods).
     method : {"gaussian", "srht", "countsketch", "sparse_sign", "priority", "threshold"}
         Oblivious methods return (SA)ᵀ(SB) with one operator S applied to
-        both. ``"priority"`` and ``"threshold"`` (coordinated sampling) are
-        reserved by the API contract and not implemented yet: they raise
-        NotImplementedError.
+        both. ``"priority"`` and ``"threshold"`` sketch A and B separately
+        by coordinated row sampling with one shared seed
+        (:func:`sketchla.coordinated_sketch`), keys = row numbers; with
+        sparse rows they store far fewer numbers for the same error.
     rng : None, int, Generator or SeedSequence
 
     Returns
@@ -60,10 +61,15 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     from ..sketch import make_sketch
 
     if method in _SAMPLING:
-        raise NotImplementedError(
-            f"method={method!r} (coordinated sampling) is not implemented yet; use one of "
-            f"{_OBLIVIOUS}"
-        )
+        from ..sampling.coordinated import coordinated_sketch, estimate_product
+
+        if A.shape[0] != B.shape[0]:
+            raise ValueError(f"A and B must have the same number of rows, got "
+                             f"{A.shape[0]} and {B.shape[0]}")
+        seed = draw_seed(rng)
+        sa = coordinated_sketch(A, sketch_size, method=method, seed=seed)
+        sb = coordinated_sketch(B, sketch_size, method=method, seed=seed)
+        return estimate_product(sa, sb)
     if method not in _OBLIVIOUS:
         raise ValueError(f"method must be one of {_OBLIVIOUS + _SAMPLING}, got {method!r}")
     for name, M in (("A", A), ("B", B)):
