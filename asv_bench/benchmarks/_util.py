@@ -24,3 +24,10 @@ def ratio(anchor, candidate, repeat=5, rounds=3):
         ta = min(ta, best_time(anchor, repeat, warmup=0))
         tc = min(tc, best_time(candidate, repeat, warmup=0))
     return ta / tc
+
+
+def once(fn):
+    """(result, seconds) of one call: for anchors too slow to repeat."""
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0

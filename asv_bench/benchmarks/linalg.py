@@ -11,15 +11,10 @@ numpy.linalg.lstsq takes 6-16 s here, so each track_ runs the anchor once
 and ours (cheap) best of three, in the same process.
 """
 
-import time
-
 import numpy as np
 
 
-def _once(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+from ._util import once as _once
 
 
 class LstsqPrecondition:

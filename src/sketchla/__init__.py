@@ -32,6 +32,15 @@ _LAZY = {
     "coordinated_sketch": "sampling",
     "CoordinatedSketch": "sampling",
     "estimate_product": "sampling",
+    # leverage and ℓp sampling
+    "leverage_scores": "sampling",
+    "lewis_weights": "sampling",
+    "lp_sensitivities": "sampling",
+    "sample_rows": "sampling",
+    "RowSample": "sampling",
+    "RowSampler": "sampling",
+    "lp_regression": "linalg",
+    "LpRegression": "linalg",
     # data
     "datasets": None,
     "sketch": None,

@@ -1,6 +1,19 @@
-"""Data-aware sampling: coordinated (priority / threshold) sampling, and
-(with later issues) leverage, Lewis, sensitivity, DPP and volume sampling."""
+"""Data-aware row sampling: leverage scores, Lewis weights, ℓp sensitivities,
+row samples for ℓp embeddings, and coordinated (priority / threshold) sampling."""
 
 from .coordinated import CoordinatedSketch, coordinated_sketch, estimate_product
+from .leverage import leverage_scores
+from .lewis import lewis_weights, lp_sensitivities
+from .rows import RowSample, RowSampler, sample_rows
 
-__all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product"]
+__all__ = [
+    "CoordinatedSketch",
+    "RowSample",
+    "RowSampler",
+    "coordinated_sketch",
+    "estimate_product",
+    "leverage_scores",
+    "lewis_weights",
+    "lp_sensitivities",
+    "sample_rows",
+]

@@ -1,0 +1,102 @@
+"""Leverage scores, Lewis weights and ℓp regression beside their anchors.
+
+Targets (issue: row sampling for ℓp):
+- ``leverage_scores(method="approx")`` on 10^6 x 200 dense: >= 5x faster
+  than the exact method (pivoted Householder QR), median relative error
+  <= 0.1 (``Leverage``).
+- ``lewis_weights(p=1)`` on 10^5 x 50 in under 10 exact leverage-score
+  computations' worth of time (``Lewis.track_cost_in_leverage_computations``).
+- ``LpRegression(p=1)`` on 10^6 x 20 with Cauchy noise: objective within
+  1.1x of the exact ℓ1 solution (full LP, HiGHS) and >= 10x faster
+  (``L1Regression``).
+"""
+
+import numpy as np
+
+
+from ._util import once as _once
+
+
+class Leverage:
+    timeout = 900
+    number = 1
+    repeat = 1
+
+    def setup_cache(self):
+        from sketchla import leverage_scores
+
+        g = np.random.default_rng(0)
+        A = g.standard_normal((10**6, 200))
+        A[:200] *= 30
+        exact, t_exact = _once(lambda: leverage_scores(A))
+        approx, t_approx = _once(lambda: leverage_scores(A, "approx", rng=0))
+        return {"speedup": t_exact / t_approx, "median_rel_err":
+                float(np.median(np.abs(approx / exact - 1))), "t_exact": t_exact,
+                "t_approx": t_approx}
+
+    def track_speedup_approx_vs_exact(self, r):
+        return r["speedup"]
+
+    track_speedup_approx_vs_exact.unit = "x"
+
+    def track_median_relative_error(self, r):
+        return r["median_rel_err"]
+
+    track_median_relative_error.unit = "relative error"
+
+
+class Lewis:
+    timeout = 600
+    number = 1
+    repeat = 1
+
+    def setup_cache(self):
+        from sketchla import leverage_scores, lewis_weights
+
+        g = np.random.default_rng(0)
+        A = g.standard_normal((10**5, 50))
+        A[:50] *= 30
+        t_lev = min(_once(lambda: leverage_scores(A))[1] for _ in range(3))
+        w, t_lw = _once(lambda: lewis_weights(A, 1.0))
+        return {"ratio": t_lw / t_lev, "residual": w.residual}
+
+    def track_cost_in_leverage_computations(self, r):
+        return r["ratio"]
+
+    track_cost_in_leverage_computations.unit = "lewis time / exact leverage time"
+
+    def track_fixed_point_residual(self, r):
+        return r["residual"]
+
+
+class L1Regression:
+    timeout = 1800
+    number = 1
+    repeat = 1
+
+    def setup_cache(self):
+        from sketchla import LpRegression
+        from sketchla.linalg.lp_regression import solve_weighted_lp
+
+        g = np.random.default_rng(0)
+        n, d = 10**6, 20
+        X = g.standard_normal((n, d))
+        y = X @ g.standard_normal(d) + g.standard_cauchy(n)
+        est, t_s = _once(lambda: LpRegression(p=1, fit_intercept=False, random_state=0).fit(X, y))
+        x_full, t_full = _once(lambda: solve_weighted_lp(X, y, np.ones(n), 1.0))
+
+        def f(x):
+            return np.abs(X @ x - y).sum()
+
+        return {"speedup": t_full / t_s, "objective_ratio": f(est.coef_) / f(x_full),
+                "t_sample": t_s, "t_full": t_full}
+
+    def track_speedup_vs_full_lp(self, r):
+        return r["speedup"]
+
+    track_speedup_vs_full_lp.unit = "x (full LP time / ours)"
+
+    def track_objective_ratio(self, r):
+        return r["objective_ratio"]
+
+    track_objective_ratio.unit = "‖Ax−b‖₁ ours / optimum"
