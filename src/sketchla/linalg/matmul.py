@@ -60,17 +60,7 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     """
     from ..sketch import make_sketch
 
-    if method in _SAMPLING:
-        from ..sampling.coordinated import coordinated_sketch, estimate_product
-
-        if A.shape[0] != B.shape[0]:
-            raise ValueError(f"A and B must have the same number of rows, got "
-                             f"{A.shape[0]} and {B.shape[0]}")
-        seed = draw_seed(rng)
-        sa = coordinated_sketch(A, sketch_size, method=method, seed=seed)
-        sb = coordinated_sketch(B, sketch_size, method=method, seed=seed)
-        return estimate_product(sa, sb)
-    if method not in _OBLIVIOUS:
+    if method not in _OBLIVIOUS + _SAMPLING:
         raise ValueError(f"method must be one of {_OBLIVIOUS + _SAMPLING}, got {method!r}")
     for name, M in (("A", A), ("B", B)):
         if getattr(M, "ndim", np.ndim(M)) != 2:
@@ -79,6 +69,13 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
         raise ValueError(
             f"A and B must have the same number of rows, got {A.shape[0]} and {B.shape[0]}"
         )
+    if method in _SAMPLING:
+        from ..sampling.coordinated import coordinated_sketch, estimate_product
+
+        seed = draw_seed(rng)
+        sa = coordinated_sketch(A, sketch_size, method=method, seed=seed)
+        sb = coordinated_sketch(B, sketch_size, method=method, seed=seed)
+        return estimate_product(sa, sb)
     n = A.shape[0]
     m = check_int(sketch_size, "sketch_size", minimum=1)
     S = make_sketch(method, m, n, rng=check_rng(rng))

@@ -313,8 +313,6 @@ def _min_lp(U, i, p):
 
     if N.shape[1] == 0:
         return f(np.zeros(0))[0]
-    best = np.inf
     res = minimize(f, np.zeros(N.shape[1]), jac=True, method="BFGS",
                    options={"gtol": 1e-12, "maxiter": 2000})
-    best = min(best, res.fun)
-    return best
+    return res.fun
