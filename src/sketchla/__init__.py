@@ -41,8 +41,21 @@ _LAZY = {
     "RowSampler": "sampling",
     "lp_regression": "linalg",
     "LpRegression": "linalg",
+    # matrix completion
+    "altmin_complete": "completion",
+    "CompletionResult": "completion",
+    "AltMinCompletion": "completion",
+    # symmetric tensors
+    "spm": "tensor",
+    "spm_moments": "tensor",
+    "sshopm": "tensor",
+    "CPResult": "tensor",
+    "SymmetricCP": "tensor",
+    "moment_tensor": "tensor",
     # data
     "datasets": None,
+    "tensor": None,
+    "completion": None,
     "sketch": None,
     "linalg": None,
     "sampling": None,

@@ -19,6 +19,7 @@ __all__ = [
     "check_int",
     "check_operand",
     "raise_if_not_finite",
+    "as_finite_float",
 ]
 
 
@@ -162,3 +163,18 @@ def raise_if_not_finite(result, A, name="A"):
     raise FloatingPointError(
         f"overflow: the result is not finite although {name} is; rescale {name}"
     )
+
+
+def as_finite_float(X, name, ndim):
+    """X as a finite float64 NumPy array of ``ndim`` dimensions, else a clear error."""
+    X = np.asarray(X)
+    if X.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got {X.ndim}-D")
+    if X.dtype.kind == "c":
+        raise TypeError(f"{name} must be real; complex input is not supported")
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    X = X.astype(np.float64)
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} must not contain NaN or inf")
+    return X

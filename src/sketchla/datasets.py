@@ -18,6 +18,8 @@ __all__ = [
     "make_attention",
     "make_keyed_tables",
     "make_sparse_pair",
+    "make_low_rank_completion",
+    "make_symmetric_tensor",
 ]
 
 
@@ -151,3 +153,94 @@ def make_sparse_pair(n, d, nnz_per_row, rng=None):
     cols[:, :half] = g.integers(0, d, size=(n, half))
     B = sp.csr_matrix((g.standard_normal(n * s), (rows, cols.ravel())), shape=(n, d))
     return A, B
+
+
+def make_low_rank_completion(n_rows, n_cols, rank, n_observed=None, fraction=None,
+                             noise=0.0, coherent=False, rng=None):
+    """A planted rank-``rank`` matrix M = U Vᵀ and a uniform sample of its entries.
+
+    U (n_rows, rank) and V (n_cols, rank) are Gaussian, so M is incoherent
+    and its entries have unit variance. ``coherent=True`` scales the first
+    ``n_rows // 20`` rows of U by 10 (a spiky, coherent row space: the hard
+    case for the clipping step of alternating minimization).
+
+    Exactly one of ``n_observed`` (count of distinct observed entries) and
+    ``fraction`` is given. Observed values get i.i.d. N(0, noise²) noise.
+    M is never formed, so this works at 10^5 x 10^5.
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix, shape (n_rows, n_cols)
+        The observed entries (stored entries are observations).
+    U, V : ndarray
+        The planted factors: M = U @ V.T.
+    """
+    import scipy.sparse as sp
+
+    n_rows = check_int(n_rows, "n_rows", minimum=1)
+    n_cols = check_int(n_cols, "n_cols", minimum=1)
+    rank = check_int(rank, "rank", minimum=1)
+    total = n_rows * n_cols
+    if (n_observed is None) == (fraction is None):
+        raise ValueError("give exactly one of n_observed and fraction")
+    if fraction is not None:
+        if not 0 < fraction <= 1:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+        n_observed = int(round(fraction * total))
+    n_observed = check_int(n_observed, "n_observed", minimum=1, maximum=total)
+    g = check_rng(rng)
+    U = g.standard_normal((n_rows, rank)) / rank**0.25
+    V = g.standard_normal((n_cols, rank)) / rank**0.25
+    if coherent:
+        U[: max(n_rows // 20, 1)] *= 10.0
+    if n_observed > total // 4:
+        lin = np.sort(g.choice(total, n_observed, replace=False))
+    else:  # draw with replacement and top up: O(n_observed) memory at any size
+        lin = np.unique(g.integers(0, total, size=n_observed + n_observed // 8 + 16))
+        while lin.size < n_observed:
+            more = g.integers(0, total, size=2 * (n_observed - lin.size) + 16)
+            lin = np.unique(np.concatenate([lin, more]))
+        lin = np.sort(g.choice(lin, n_observed, replace=False))
+    rows, cols = np.divmod(lin, n_cols)
+    vals = np.empty(n_observed)
+    for lo in range(0, n_observed, 1 << 20):  # chunks keep memory O(n_observed)
+        sl = slice(lo, lo + (1 << 20))
+        vals[sl] = np.einsum("ij,ij->i", U[rows[sl]], V[cols[sl]])
+    if noise:
+        vals += noise * g.standard_normal(vals.size)
+    X = sp.csr_matrix((vals, (rows, cols)), shape=(n_rows, n_cols))
+    return X, U, V
+
+
+def make_symmetric_tensor(d, order, rank, noise=0.0, rng=None):
+    """A planted symmetric tensor T = Σ_r w_r a_r^{⊗order} (+ symmetric noise).
+
+    The a_r are uniform on the unit sphere of R^d, the weights uniform in
+    [1, 2]. ``noise`` > 0 adds σ·E, with E the symmetrization of an i.i.d.
+    Gaussian tensor scaled to unit Frobenius norm, times ‖T‖_F (so σ is a
+    relative noise level).
+
+    Returns
+    -------
+    T : ndarray, shape (d,) * order
+    weights : ndarray, shape (rank,)
+    factors : ndarray, shape (d, rank), unit-norm columns
+    """
+    import itertools
+
+    from .tensor._symmetric import cp_to_tensor
+
+    d = check_int(d, "d", minimum=1)
+    order = check_int(order, "order", minimum=1)
+    rank = check_int(rank, "rank", minimum=1)
+    g = check_rng(rng)
+    A = g.standard_normal((d, rank))
+    A /= np.linalg.norm(A, axis=0)
+    w = g.uniform(1.0, 2.0, rank)
+    T = cp_to_tensor(w, A, order)
+    if noise:
+        E = g.standard_normal(T.shape)
+        perms = list(itertools.permutations(range(order)))
+        E = sum(E.transpose(p) for p in perms) / len(perms)
+        T = T + noise * np.linalg.norm(T) * E / np.linalg.norm(E)
+    return T, w, A

@@ -1,0 +1,133 @@
+"""Symmetric tensors: validation, symmetric multi-indices, reconstruction,
+moment tensors and the reduced flattening used by the subspace power method.
+
+A symmetric tensor of order n over R^d has C(d + n − 1, n) distinct entries,
+one per sorted multi-index i₁ ≤ … ≤ iₙ. Scaling each by √(multiplicity)
+(the number of its permutations) makes the map to that reduced vector an
+isometry for the Frobenius inner product, so eigen/singular vectors of the
+reduced flattening are those of the full one (Kileel & Pereira, §4).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+from functools import lru_cache
+
+import numpy as np
+
+from .._validation import as_finite_float
+
+__all__ = [
+    "check_symmetric_tensor",
+    "symmetric_indices",
+    "cp_to_tensor",
+    "moment_tensor",
+    "veronese",
+]
+
+
+def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
+    """Validate a dense symmetric tensor; return (float array, order m, dimension d).
+
+    Symmetry is checked on the two permutations that generate the symmetric
+    group (swap the first two modes; cycle all modes):
+    max|T − T^σ| ≤ sym_tol · max|T|. Cost: two passes over T.
+    """
+    if hasattr(T, "toarray") and not isinstance(T, np.ndarray):
+        raise TypeError(f"{name} must be a dense array, got {type(T).__name__}")
+    T = np.asarray(T)
+    if T.dtype == object or T.dtype.kind not in "fiub":
+        if T.dtype.kind == "c":
+            raise TypeError(f"{name} must be real; complex tensors are not supported")
+        raise TypeError(f"{name} must hold real numbers, got dtype {T.dtype}")
+    m = T.ndim
+    if m < min_order:
+        raise ValueError(f"{name} must have order >= {min_order}, got an array with "
+                         f"{m} dimension(s)")
+    d = T.shape[0]
+    if any(s != d for s in T.shape):
+        raise ValueError(f"{name} must be square in every mode, got shape {T.shape}")
+    if d == 0:
+        raise ValueError(f"{name} must not be empty")
+    T = np.asarray(T, dtype=np.float64)
+    if not np.isfinite(T).all():
+        raise ValueError(f"{name} must not contain NaN or inf")
+    scale = np.max(np.abs(T))
+    if not (isinstance(sym_tol, numbers.Real) and sym_tol >= 0):
+        raise ValueError(f"sym_tol must be a number >= 0, got {sym_tol!r}")
+    for perm in ((1, 0) + tuple(range(2, m)), tuple(range(1, m)) + (0,)):
+        dev = np.max(np.abs(T - T.transpose(perm)))
+        if dev > sym_tol * scale:
+            raise ValueError(
+                f"{name} is not symmetric: max|T - T.transpose{perm}| = {dev:.3g} exceeds "
+                f"sym_tol * max|T| = {sym_tol * scale:.3g}")
+    return T, m, d
+
+
+@lru_cache(maxsize=32)
+def symmetric_indices(d, n):
+    """Sorted multi-indices of order n over range(d).
+
+    Returns ``(lin, mult, find)``: ``lin`` (N,) their C-order linear indices
+    into R^{d^n}, ``mult`` (N,) their multiplicities n!/∏ counts!, and
+    ``find`` (d^n,) the position in the reduced vector of every full index.
+    N = C(d + n − 1, n).
+    """
+    if n == 0:
+        return np.zeros(1, np.int64), np.ones(1), np.zeros(1, np.int64)
+    combos = np.array(list(itertools.combinations_with_replacement(range(d), n)), np.int64)
+    powers = d ** np.arange(n - 1, -1, -1, dtype=np.int64)
+    lin = combos @ powers
+    fact = np.array([math.factorial(k) for k in range(n + 1)], dtype=np.float64)
+    counts = np.zeros((combos.shape[0], d), np.int64)
+    np.add.at(counts, (np.repeat(np.arange(combos.shape[0]), n), combos.ravel()), 1)
+    mult = fact[n] / np.prod(fact[counts], axis=1)
+    full = np.indices((d,) * n).reshape(n, -1).T
+    full.sort(axis=1)
+    find = np.searchsorted(lin, full @ powers)
+    return lin, mult, find
+
+
+def veronese(X, n):
+    """Rows x^{⊗n} of X (s, d), flattened in C order: shape (s, d^n)."""
+    X = np.atleast_2d(X)
+    out = np.ones((X.shape[0], 1))
+    for _ in range(n):
+        out = (out[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)
+    return out
+
+
+def cp_to_tensor(weights, factors, order):
+    """Σ_r weights[r]·factors[:, r]^{⊗order} as a dense (d,)*order array."""
+    weights = np.asarray(weights, dtype=np.float64)
+    factors = np.asarray(factors, dtype=np.float64)
+    d = factors.shape[0]
+    n1 = order // 2
+    n2 = order - n1
+    left = veronese(factors.T, n2) * weights[:, None]  # (R, d^n2)
+    right = veronese(factors.T, n1)  # (R, d^n1)
+    return (left.T @ right).reshape((d,) * order)
+
+
+def moment_tensor(X, order):
+    """Empirical moment tensor (1/n) Σ_i x_i^{⊗order} of the rows of X (n, d).
+
+    Dense output of size d^order, built as one matrix product of the rows'
+    tensor powers: O(n·d^order). Use :func:`sketchla.tensor.spm_moments` to
+    decompose the moments without forming it.
+    """
+    X = as_finite_float(X, "X", 2)
+    if not isinstance(order, numbers.Integral) or order < 1:
+        raise ValueError(f"order must be a positive integer, got {order!r}")
+    n, d = X.shape
+    if n == 0:
+        raise ValueError("X must have at least one row")
+    n1 = order // 2
+    n2 = order - n1
+    out = np.zeros((d**n2, d**n1))
+    for lo in range(0, n, 4096):
+        blk = X[lo:lo + 4096]
+        out += veronese(blk, n2).T @ veronese(blk, n1)
+    return (out / n).reshape((d,) * order)

@@ -1,0 +1,486 @@
+"""Symmetric CP decomposition by the subspace power method (SPM).
+
+:func:`spm` decomposes a dense symmetric tensor, :func:`spm_moments` the
+moment tensor of data without forming it, :class:`SymmetricCP` is the
+scikit-learn-style estimator and :class:`CPResult` the result.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as sla
+from sklearn.base import BaseEstimator
+
+from .._progress import Progress
+from .._validation import as_finite_float, check_int, check_rng
+from ._symmetric import check_symmetric_tensor, cp_to_tensor, symmetric_indices, veronese
+
+__all__ = ["spm", "spm_moments", "CPResult", "SymmetricCP", "rank_limit"]
+
+
+@dataclass
+class CPResult:
+    """T ≈ Σ_r weights[r] · factors[:, r]^{⊗order}.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (R,)
+        Sorted by decreasing absolute value. For odd orders they are made
+        positive by the sign of the factor.
+    factors : ndarray, shape (d, R)
+        Unit-norm columns (for even orders the sign is fixed so that the
+        largest-magnitude entry is positive).
+    n_iter : int
+        Power-method iterations summed over components and starts.
+    order : int
+    rank : int
+        R, estimated from the spectrum of the flattening when not given.
+    spectrum : ndarray
+        Singular values (absolute eigenvalues for even orders) of the
+        reduced flattening, the evidence for the rank.
+    """
+
+    weights: np.ndarray
+    factors: np.ndarray
+    n_iter: int
+    order: int
+    rank: int
+    spectrum: np.ndarray
+
+    def reconstruct(self):
+        """The dense tensor Σ_r weights[r] · factors[:, r]^{⊗order}."""
+        return cp_to_tensor(self.weights, self.factors, self.order)
+
+
+def rank_limit(d, order):
+    """Largest rank SPM can identify: the rank bound of the flattening,
+    min(C(d + ⌈m/2⌉ − 1, ⌈m/2⌉), C(d + ⌊m/2⌋ − 1, ⌊m/2⌋))."""
+    from math import comb
+
+    n2 = -(-order // 2)
+    n1 = order // 2
+    return min(comb(d + n2 - 1, n2), comb(d + n1 - 1, n1))
+
+
+def _reduced_flattening(T, d, m):
+    n2 = -(-m // 2)
+    n1 = m // 2
+    lin_l, mult_l, _ = symmetric_indices(d, n2)
+    lin_r, mult_r, _ = symmetric_indices(d, n1)
+    flat = T.reshape(d**n2, d**n1)
+    return np.sqrt(mult_l)[:, None] * flat[np.ix_(lin_l, lin_r)] * np.sqrt(mult_r)[None, :]
+
+
+def _householder(y):
+    """u with H = I − 2uuᵀ mapping e_last to ±y/‖y‖ (‖u‖ = 1)."""
+    u = np.array(y, dtype=np.float64, copy=True)
+    ny = np.linalg.norm(u)
+    u[-1] += ny if u[-1] >= 0 else -ny
+    return u / np.linalg.norm(u)
+
+
+def _drop_cols(B, u):
+    """(B H)[:, :-1] for H = I − 2uuᵀ."""
+    return (B - 2.0 * np.outer(B @ u, u))[:, :-1]
+
+
+class _Subspace:
+    """The current subspace span{a_r^{⊗n2}} (and, for odd orders, span{a_r^{⊗n1}})
+    with the pseudo-inverse of the flattening in its coordinates."""
+
+    def __init__(self, V, U, Dinv, d, n2, n1):
+        self.V, self.U, self.Dinv = V, U, Dinv
+        self.d, self.n2, self.n1 = d, n2, n1
+
+    @property
+    def k(self):
+        return self.V.shape[1]
+
+    def contract(self, X):
+        """V contracted with x^{⊗(n2−1)} for each column x of X: (s, d, k)."""
+        d, k = self.d, self.k
+        P = veronese(X.T, self.n2 - 1)
+        return (P @ self.V.reshape(d ** (self.n2 - 1), d * k)).reshape(-1, d, k)
+
+    def random_starts(self, s, g):
+        d, k = self.d, self.k
+        Y = (g.standard_normal((s, d ** (self.n2 - 1))) @ self.V.reshape(-1, d * k))
+        X = np.einsum("sdk,ks->ds", Y.reshape(s, d, k), g.standard_normal((k, s)))
+        return X / np.linalg.norm(X, axis=0)
+
+    def newton_steps(self, X, VX, c, G):
+        """Riemannian Newton steps for max F on the sphere; NaN where the
+        tangent Hessian is not negative definite (not near a maximum)."""
+        d, n2 = self.d, self.n2
+        s = X.shape[1]
+        # ∇²F / (2 n2) = n2 VX VXᵀ + (n2 − 1) (V c)(x^{n2−2}, ·, ·)
+        H = n2 * (VX @ VX.transpose(0, 2, 1))
+        if n2 >= 2:
+            Vc = (self.V @ c.T).T.reshape(s, d ** (n2 - 2), d * d)
+            P = veronese(X.T, n2 - 2)
+            H += (n2 - 1) * np.einsum("sp,spq->sq", P, Vc).reshape(s, d, d)
+        f = np.einsum("ds,ds->s", G, X)
+        # Riemannian Hessian / (2 n2) on the tangent space: P (H − F I) P, with
+        # the normal direction x given eigenvalue −1 so the system is regular
+        H -= f[:, None, None] * np.eye(d)
+        Xt = X.T
+        Hx = np.einsum("sde,se->sd", H, Xt)
+        xHx = np.einsum("sd,sd->s", Hx, Xt)
+        H += (-np.einsum("sd,se->sde", Xt, Hx) - np.einsum("sd,se->sde", Hx, Xt)
+              + (xHx - 1.0)[:, None, None] * np.einsum("sd,se->sde", Xt, Xt))
+        grad = G.T - np.einsum("sd,s->sd", Xt, f)  # tangent part of G
+        w, Q = np.linalg.eigh(H)
+        out = np.full((d, s), np.nan)
+        ok = np.all(w < 0, axis=1)
+        if ok.any():
+            coef = np.einsum("sdk,sd->sk", Q[ok], grad[ok]) / w[ok]
+            out[:, ok] = -np.einsum("sdk,sk->ds", Q[ok], coef)
+        return out
+
+    def deflate(self, x):
+        """Weight of the component x and the subspace without it."""
+        n2, n1 = self.n2, self.n1
+        aV = self.V.T @ veronese(x[None], n2)[0]
+        if self.U is None:
+            y = self.Dinv @ aV
+            lam = (aV @ aV) / (aV @ y)
+            if self.k > 1:
+                u = _householder(y)
+                self.V = _drop_cols(self.V, u)
+                self.Dinv = _drop_cols(_drop_cols(self.Dinv, u).T, u).T
+            return lam
+        aU = self.U.T @ veronese(x[None], n1)[0]
+        lam = np.linalg.norm(aU) * np.linalg.norm(aV) / (aV @ self.Dinv @ aU)
+        if self.k > 1:
+            uV, uU = _householder(self.Dinv @ aU), _householder(self.Dinv.T @ aV)
+            self.V = _drop_cols(self.V, uV)
+            self.U = _drop_cols(self.U, uU)
+            self.Dinv = _drop_cols(_drop_cols(self.Dinv.T, uV).T, uU)
+        return lam
+
+
+def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newton_tol,
+             bar):
+    """Find ``rank`` components: a pool of starts iterates together (one matrix
+    product per iteration); each start runs the adaptively shifted power
+    method, then Riemannian Newton steps once its step falls below
+    ``newton_tol``; a converged start with F ≥ 1 − restart_tol is accepted,
+    weighted and deflated, and the pool is refilled with fresh starts."""
+    d, n2 = sub.d, sub.n2
+    cn = np.sqrt((n2 - 1) / n2)
+    pool = max(1, min(pool, rank))
+    X = sub.random_starts(pool, g)
+    iters = np.zeros(pool, np.int64)
+    last = np.full(pool, np.inf)
+    factors, weights, fvals = [], [], []
+    best_spurious = (None, -np.inf)
+    failures = 0
+    total = 0
+    while len(factors) < rank:
+        total += 1
+        VX = sub.contract(X)
+        c = np.einsum("sdk,ds->sk", VX, X)
+        G = np.einsum("sdk,sk->ds", VX, c)
+        f = np.einsum("ds,ds->s", G, X)
+        lam = np.where(f > 2 / 3, np.sqrt(2 * f * np.maximum(1 - f, 0)), 1 - f / 2)
+        Xn = G + (lam * cn) * X
+        Xn /= np.linalg.norm(Xn, axis=0)
+        near = last < newton_tol
+        if near.any():
+            idx = np.flatnonzero(near)
+            eta = sub.newton_steps(X[:, idx], VX[idx], c[idx], G[:, idx])
+            ok = ~np.isnan(eta[0])
+            if ok.any():
+                Y = X[:, idx[ok]] + eta[:, ok]
+                Xn[:, idx[ok]] = Y / np.linalg.norm(Y, axis=0)
+        step = np.linalg.norm(Xn - X, axis=0)
+        X = Xn
+        iters += 1
+        last = step
+        done = (step < grad_tol) | (near & (step < 1e-8)) | (iters >= max_iter)
+        if not done.any():
+            continue
+        cand = np.flatnonzero(done)
+        j = cand[np.argmax(f[cand])]
+        accept = None
+        if 1 - f[j] < restart_tol:
+            accept = X[:, j].copy()
+        else:
+            failures += len(cand)
+            for i in cand:
+                if f[i] > best_spurious[1]:
+                    best_spurious = (X[:, i].copy(), f[i])
+            if failures >= n_tries * pool:
+                accept = best_spurious[0]
+        if accept is not None:
+            fvals.append(float(f[j]) if accept is X[:, j] or 1 - f[j] < restart_tol
+                         else float(best_spurious[1]))
+            weights.append(sub.deflate(accept))
+            factors.append(accept)
+            failures, best_spurious = 0, (None, -np.inf)
+            bar.update(len(factors), f=fvals[-1], weight=float(weights[-1]))
+            if len(factors) == rank:
+                break
+            # restart the accepted start and those that sit on the same component
+            again = np.abs(accept @ X) > 0.99
+            again[j] = True
+        else:
+            again = np.zeros(pool, bool)
+            again[cand] = 1 - f[cand] >= restart_tol
+        if again.any():
+            X[:, again] = sub.random_starts(int(again.sum()), g)
+            iters[again] = 0
+            last[again] = np.inf
+    return np.array(factors).T, np.array(weights), total
+
+
+def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
+              verbose, pool=8, newton_tol=1e-3):
+    n2 = -(-m // 2)
+    n1 = m // 2
+    even = n1 == n2
+    if even:
+        D, W = sla.eigh(M)
+        order = np.argsort(-np.abs(D))
+        D, W = D[order], W[:, order]
+        Wr = W
+    else:
+        W, D, Wrt = sla.svd(M, full_matrices=False)
+        Wr = Wrt.T
+    spectrum = np.abs(D)
+    limit = min(M.shape)
+    if rank is None:
+        typical = np.mean(spectrum**2) / max(np.mean(spectrum), np.finfo(float).tiny)
+        rank = int(np.sum(spectrum > eig_tol * typical))
+        if rank == 0:
+            raise ValueError("T is numerically zero: no component to recover")
+    else:
+        rank = check_int(rank, "rank", minimum=1, maximum=limit,
+                         maximum_label=f"the identifiable limit {limit} for order {m}, "
+                                       f"d = {d}")
+        typical = np.mean(spectrum**2) / max(np.mean(spectrum), np.finfo(float).tiny)
+        if spectrum[rank - 1] <= eig_tol * typical:
+            warnings.warn(f"rank={rank} exceeds the numerical rank of the flattening "
+                          f"({int(np.sum(spectrum > eig_tol * typical))}); the trailing "
+                          "components are fitted to noise", RuntimeWarning, stacklevel=3)
+    _, mult_l, find_l = symmetric_indices(d, n2)
+    V = (W[:, :rank] / np.sqrt(mult_l)[:, None])[find_l]  # (d^n2, R), orthonormal
+    U = None
+    if not even:
+        _, mult_r, find_r = symmetric_indices(d, n1)
+        U = (Wr[:, :rank] / np.sqrt(mult_r)[:, None])[find_r]  # (d^n1, R)
+    # pseudo-inverse of the flattening: rows V coordinates, columns U coordinates
+    sub = _Subspace(V, U, np.diag(1.0 / D[:rank]), d, n2, n1)
+    with Progress(rank, f"spm (order {m}, d={d}, rank {rank})", verbose) as bar:
+        factors, weights, total_iter = _extract(sub, rank, g, pool, max_iter, n_tries,
+                                                grad_tol, restart_tol, newton_tol, bar)
+        bar.close(f"{rank} components, {total_iter} pooled power/Newton iterations")
+    if not even:
+        neg = weights < 0
+        factors[:, neg] *= -1
+        weights[neg] *= -1
+    if even:
+        flip = np.sign(factors[np.argmax(np.abs(factors), axis=0), np.arange(rank)])
+        factors *= np.where(flip == 0, 1.0, flip)
+    order = np.argsort(-np.abs(weights), kind="stable")
+    return CPResult(weights[order], factors[:, order], total_iter, m, rank, spectrum)
+
+
+def _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol):
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    n_tries = check_int(n_tries, "n_tries", minimum=1)
+    for name, val in (("grad_tol", grad_tol), ("eig_tol", eig_tol),
+                      ("restart_tol", restart_tol)):
+        if not isinstance(val, numbers.Real) or not np.isfinite(val) or val <= 0:
+            raise ValueError(f"{name} must be a positive number, got {val!r}")
+    return max_iter, n_tries
+
+
+def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig_tol=1e-4,
+        restart_tol=1e-2, sym_tol=1e-8, verbose=False):
+    """Symmetric CP decomposition T ≈ Σ_r λ_r a_r^{⊗m} by the subspace power method.
+
+    1. Flatten T to the d^⌈m/2⌉ × d^⌊m/2⌋ matrix restricted to sorted
+       multi-indices with √multiplicity scaling (an isometric reduction of
+       size C(d+⌈m/2⌉−1, ⌈m/2⌉) × C(d+⌊m/2⌋−1, ⌊m/2⌋)), and take its
+       eigen- (even m) or singular (odd m) decomposition. Its top-R
+       subspace is span{a_r^{⊗⌈m/2⌉}}.
+    2. For each component, maximize F(x) = ‖P(x^{⊗⌈m/2⌉})‖² on the sphere by
+       the shifted power method with Kileel & Pereira's adaptive shift; its
+       global maxima (F = 1) are exactly ±a_r. Two starts advance together
+       (one matrix product per iteration); up to ``n_tries`` rounds restart
+       when the best F stays below 1 − restart_tol.
+    3. Recover the weight from the pseudo-inverse of the flattening and
+       deflate the subspace by a Householder reflection, so the
+       decomposition of step 1 is never recomputed.
+
+    Parameters
+    ----------
+    T : ndarray, shape (d,) * m
+        Dense symmetric tensor of order m ≥ 3.
+    rank : int, optional
+        Number of components. ``None`` estimates it as the number of
+        singular values above ``eig_tol`` × (mean σ² / mean σ). It may not
+        exceed :func:`rank_limit` (d, m), the rank of the flattening
+        (e.g. d for order 3; C(d+1, 2) for order 4): ``ValueError``.
+    rng : None, int, Generator or SeedSequence
+        Randomness of the starting points.
+    max_iter : int, default 5000
+        Power iterations per start.
+    n_tries : int, default 3
+        Rounds of (two) random starts per component at most.
+    grad_tol : float, default 1e-14
+        Stop a start when ‖x_{t+1} − x_t‖ < grad_tol.
+    eig_tol : float, default 1e-4
+        Relative spectral threshold for the rank estimate.
+    restart_tol : float, default 1e-2
+        Restart when the best F is below 1 − restart_tol.
+    sym_tol : float, default 1e-8
+        T is accepted as symmetric when max|T − T^σ| ≤ sym_tol · max|T| for
+        the two generating permutations; otherwise ``ValueError``.
+    verbose : bool or int
+        Progress bar over components (``True``) or a line per component (2).
+
+    Returns
+    -------
+    CPResult
+        ``weights`` (R,), ``factors`` (d, R) with unit-norm columns,
+        ``n_iter``, ``rank``, ``spectrum``; ``reconstruct()``.
+
+    Notes
+    -----
+    Cost: building the reduced flattening reads T once; its decomposition
+    costs O(N³) with N = C(d+⌈m/2⌉−1, ⌈m/2⌉) (820 for d = 40, m = 4); each
+    power iteration costs O(d^⌈m/2⌉ · R) and each deflation O(d^⌈m/2⌉ · R).
+
+    References
+    ----------
+    .. [1] J. Kileel, J. M. Pereira, "Subspace power method for symmetric
+       tensor decomposition", Numerical Algorithms (2025), arXiv:1912.04007.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sketchla import spm
+    >>> from sketchla.datasets import make_symmetric_tensor
+    >>> T, w, A = make_symmetric_tensor(10, 4, 15, rng=0)   # rank 15 > d
+    >>> res = spm(T, rng=0)
+    >>> res.rank, bool(np.linalg.norm(res.reconstruct() - T) < 1e-10 * np.linalg.norm(T))
+    (15, True)
+    """
+    T, m, d = check_symmetric_tensor(T, sym_tol=sym_tol)
+    max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
+    g = check_rng(rng)
+    return _spm_core(_reduced_flattening(T, d, m), d, m, rank, g, max_iter, n_tries,
+                     grad_tol, eig_tol, restart_tol, verbose)
+
+
+def spm_moments(X, order, rank=None, rng=None, **options):
+    """SPM of the moment tensor (1/n) Σ_i x_i^{⊗order} without forming it.
+
+    The reduced flattening of the moment tensor is Y_lᵀ Y_r / n, where the
+    rows of Y are the samples' reduced tensor powers of orders ⌈m/2⌉ and
+    ⌊m/2⌋; it is accumulated in blocks of rows, so memory is
+    O(N_l·N_r + block·d^⌈m/2⌉) instead of d^m. Options as in :func:`spm`.
+
+    Useful when the moments are low-rank: for data x_i = s_i·a_{c_i} (each
+    sample a scaled copy of one of R directions) the order-m moment is
+    exactly Σ_r (1/n Σ_{c_i = r} s_i^m) a_r^{⊗m}.
+    """
+    X = as_finite_float(X, "X", 2)
+    order = check_int(order, "order", minimum=3)
+    n, d = X.shape
+    if n == 0:
+        raise ValueError("X must have at least one row")
+    verbose = options.pop("verbose", False)
+    max_iter, n_tries = _check_options(options.pop("max_iter", 5000),
+                                       options.pop("n_tries", 3),
+                                       options.get("grad_tol", 1e-14),
+                                       options.get("eig_tol", 1e-4),
+                                       options.get("restart_tol", 1e-2))
+    if set(options) - {"grad_tol", "eig_tol", "restart_tol"}:
+        raise TypeError(f"unexpected options {sorted(set(options) - {'grad_tol', 'eig_tol', 'restart_tol'})}")
+    n2 = -(-order // 2)
+    n1 = order // 2
+    lin_l, mult_l, _ = symmetric_indices(d, n2)
+    lin_r, mult_r, _ = symmetric_indices(d, n1)
+    sl, sr = np.sqrt(mult_l), np.sqrt(mult_r)
+    M = np.zeros((lin_l.size, lin_r.size))
+    for lo in range(0, n, 2048):
+        blk = X[lo:lo + 2048]
+        M += (veronese(blk, n2)[:, lin_l] * sl).T @ (veronese(blk, n1)[:, lin_r] * sr)
+    M /= n
+    return _spm_core(M, d, order, rank, check_rng(rng), max_iter, n_tries,
+                     options.get("grad_tol", 1e-14), options.get("eig_tol", 1e-4),
+                     options.get("restart_tol", 1e-2), verbose)
+
+
+class SymmetricCP(BaseEstimator):
+    """Symmetric CP decomposition by the subspace power method (estimator).
+
+    Parameters
+    ----------
+    rank : int or None, default None
+        None estimates the rank from the spectrum of the flattening.
+    random_state : None, int or Generator
+    max_iter, n_tries, grad_tol, eig_tol, restart_tol, sym_tol :
+        As in :func:`spm`.
+    verbose : bool or int, default False
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (R,)
+    factors_ : ndarray, shape (d, R)
+    n_iter_ : int
+    rank_ : int
+    order_ : int
+    spectrum_ : ndarray
+
+    Examples
+    --------
+    >>> from sketchla import SymmetricCP
+    >>> from sketchla.datasets import make_symmetric_tensor
+    >>> T, w, A = make_symmetric_tensor(8, 3, 5, rng=0)
+    >>> cp = SymmetricCP(random_state=0).fit(T)
+    >>> cp.rank_, bool(abs(cp.reconstruct() - T).max() < 1e-10)
+    (5, True)
+    """
+
+    def __init__(self, rank=None, random_state=None, max_iter=5000, n_tries=3,
+                 grad_tol=1e-14, eig_tol=1e-4, restart_tol=1e-2, sym_tol=1e-8,
+                 verbose=False):
+        self.rank = rank
+        self.random_state = random_state
+        self.max_iter = max_iter
+        self.n_tries = n_tries
+        self.grad_tol = grad_tol
+        self.eig_tol = eig_tol
+        self.restart_tol = restart_tol
+        self.sym_tol = sym_tol
+        self.verbose = verbose
+
+    def fit(self, T, y=None):
+        """Decompose the symmetric tensor T."""
+        res = spm(T, self.rank, rng=check_rng(self.random_state, "random_state"),
+                  max_iter=self.max_iter, n_tries=self.n_tries, grad_tol=self.grad_tol,
+                  eig_tol=self.eig_tol, restart_tol=self.restart_tol,
+                  sym_tol=self.sym_tol, verbose=self.verbose)
+        self.result_ = res
+        self.weights_ = res.weights
+        self.factors_ = res.factors
+        self.n_iter_ = res.n_iter
+        self.rank_ = res.rank
+        self.order_ = res.order
+        self.spectrum_ = res.spectrum
+        return self
+
+    def reconstruct(self):
+        """The dense fitted tensor Σ_r weights_[r] · factors_[:, r]^{⊗order}."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        return self.result_.reconstruct()

@@ -1,0 +1,261 @@
+"""Subspace power method, SS-HOPM and the symmetric-tensor helpers."""
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
+
+from sketchla import CPResult, SymmetricCP, moment_tensor, spm, spm_moments, sshopm
+from sketchla.datasets import make_symmetric_tensor
+from sketchla.tensor import cp_to_tensor, rank_limit
+from sketchla.tensor._symmetric import symmetric_indices
+
+
+def factor_error(A, B):
+    """max over matched columns of min(‖a − b‖, ‖a + b‖), optimal matching."""
+    C = np.abs(A.T @ B)
+    r, c = linear_sum_assignment(-C)
+    assert len(r) == A.shape[1] == B.shape[1]
+    return np.max(np.minimum(np.linalg.norm(A[:, r] - B[:, c], axis=0),
+                             np.linalg.norm(A[:, r] + B[:, c], axis=0)))
+
+
+def weight_error(res, w, A):
+    C = np.abs(A.T @ res.factors)
+    r, c = linear_sum_assignment(-C)
+    return np.max(np.abs(np.sort(w) - np.sort(np.abs(res.weights))))
+
+
+@pytest.mark.parametrize("d,m,R", [
+    (5, 3, 5), (20, 3, 15), (8, 4, 20), (20, 4, 50), (6, 5, 15), (5, 6, 30), (8, 6, 60),
+])
+def test_planted_exact_recovery(d, m, R):
+    T, w, A = make_symmetric_tensor(d, m, R, rng=1)
+    res = spm(T, rng=0)
+    assert isinstance(res, CPResult)
+    assert res.rank == R  # rank estimated from the spectrum
+    assert factor_error(A, res.factors) <= 1e-8
+    assert weight_error(res, w, A) <= 1e-8
+    assert np.linalg.norm(res.reconstruct() - T) <= 1e-10 * np.linalg.norm(T)
+    np.testing.assert_allclose(np.linalg.norm(res.factors, axis=0), 1.0, atol=1e-12)
+    assert np.all(np.diff(np.abs(res.weights)) <= 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("d,m,R", [(40, 4, 200), (100, 3, 100), (10, 6, 100), (30, 4, 150)])
+def test_planted_exact_recovery_large(d, m, R):
+    T, w, A = make_symmetric_tensor(d, m, R, rng=2)
+    res = spm(T, rng=0)
+    assert res.rank == R
+    assert factor_error(A, res.factors) <= 1e-8
+    assert np.linalg.norm(res.reconstruct() - T) <= 1e-10 * np.linalg.norm(T)
+
+
+def test_signed_weights_even_order():
+    g = np.random.default_rng(3)
+    A = g.standard_normal((10, 12))
+    A /= np.linalg.norm(A, axis=0)
+    w = g.uniform(1, 2, 12) * np.where(np.arange(12) % 3 == 0, -1, 1)
+    T = cp_to_tensor(w, A, 4)
+    res = spm(T, rng=0)
+    assert factor_error(A, res.factors) <= 1e-8
+    np.testing.assert_allclose(np.sort(res.weights), np.sort(w), atol=1e-8)
+
+
+def test_given_rank_and_limits():
+    T, w, A = make_symmetric_tensor(6, 4, 8, rng=4)
+    res = spm(T, rank=8, rng=0)
+    assert res.rank == 8 and factor_error(A, res.factors) <= 1e-8
+    assert rank_limit(6, 4) == 21 and rank_limit(6, 3) == 6 and rank_limit(6, 5) == 21
+    with pytest.raises(ValueError, match="identifiable limit"):
+        spm(T, rank=22)
+    with pytest.warns(RuntimeWarning, match="numerical rank"):
+        spm(T, rank=10, rng=0)
+
+
+@pytest.mark.parametrize("sigma", [1e-6, 1e-4, 1e-2])
+def test_noise_error_scales_with_sigma(sigma):
+    T, w, A = make_symmetric_tensor(10, 4, 8, noise=sigma, rng=5)
+    res = spm(T, rank=8, rng=0)
+    err = factor_error(A, res.factors)
+    assert sigma / 100 < err < 100 * sigma
+
+
+def test_noise_errors_are_proportional():
+    errs = []
+    for sigma in (1e-7, 1e-5, 1e-3):
+        T, w, A = make_symmetric_tensor(12, 4, 10, noise=sigma, rng=6)
+        errs.append(factor_error(A, spm(T, rank=10, rng=0).factors))
+    ratios = np.array(errs[1:]) / np.array(errs[:-1])
+    assert np.all((ratios > 10) & (ratios < 1000))  # ≈ 100 per factor-100 step
+
+
+def test_spm_beats_rank_above_dimension():
+    # R > d: the regime where the tensor power method with deflation fails
+    T, w, A = make_symmetric_tensor(20, 4, 40, rng=7)
+    res = spm(T, rng=0)
+    assert np.linalg.norm(res.reconstruct() - T) <= 1e-10 * np.linalg.norm(T)
+
+
+def test_reproducible():
+    T, _, _ = make_symmetric_tensor(8, 4, 10, rng=8)
+    a, b = spm(T, rng=3), spm(T, rng=3)
+    np.testing.assert_array_equal(a.factors, b.factors)
+
+
+def test_verbose(capsys):
+    T, _, _ = make_symmetric_tensor(6, 3, 4, rng=9)
+    spm(T, rng=0, verbose=2)
+    err = capsys.readouterr().err
+    assert "spm (order 3, d=6, rank 4): 1/4" in err and "components" in err
+
+
+@pytest.mark.parametrize("T,exc,match", [
+    (np.ones((3, 3)), ValueError, "order >= 3"),
+    (np.ones((3, 3, 4)), ValueError, "square"),
+    (np.arange(27.0).reshape(3, 3, 3), ValueError, "not symmetric"),
+    (np.full((3, 3, 3), np.nan), ValueError, "NaN"),
+    (np.ones((3, 3, 3), complex), TypeError, "real"),
+    (np.zeros((3, 3, 3)), ValueError, "zero"),
+])
+def test_bad_tensors(T, exc, match):
+    with pytest.raises(exc, match=match):
+        spm(T)
+
+
+def test_bad_options():
+    T, _, _ = make_symmetric_tensor(5, 3, 3, rng=10)
+    with pytest.raises(ValueError, match="max_iter"):
+        spm(T, max_iter=0)
+    with pytest.raises(ValueError, match="grad_tol"):
+        spm(T, grad_tol=-1)
+    with pytest.raises(TypeError, match="rank"):
+        spm(T, rank=2.5)
+
+
+def test_sym_tol_accepts_rounding():
+    T, _, _ = make_symmetric_tensor(5, 3, 3, rng=11)
+    T2 = T + 1e-12 * np.random.default_rng(0).standard_normal(T.shape)
+    spm(T2, rng=0)  # within the default tolerance
+    with pytest.raises(ValueError, match="not symmetric"):
+        spm(T2, sym_tol=1e-14)
+
+
+def test_symmetric_indices_enumeration():
+    for d, n in [(3, 2), (4, 3), (2, 4)]:
+        lin, mult, find = symmetric_indices(d, n)
+        assert lin.size == math.comb(d + n - 1, n)
+        assert mult.sum() == d**n
+        counts = np.bincount(find, minlength=lin.size)
+        np.testing.assert_array_equal(counts, mult)
+        for i, idx in enumerate(itertools.product(range(d), repeat=n)):
+            assert lin[find[i]] == np.ravel_multi_index(tuple(sorted(idx)), (d,) * n)
+
+
+def test_moment_tensor_and_spm_moments():
+    g = np.random.default_rng(12)
+    d, R, n = 6, 8, 4000
+    A = g.standard_normal((d, R))
+    A /= np.linalg.norm(A, axis=0)
+    labels = g.integers(0, R, n)
+    s = g.uniform(0.5, 1.5, n)
+    X = s[:, None] * A[:, labels].T
+    for order in (3, 4):
+        M = moment_tensor(X, order)
+        exact = cp_to_tensor(np.bincount(labels, s**order, R) / n, A, order)
+        np.testing.assert_allclose(M, exact, atol=1e-12)
+        res = spm_moments(X, order, rng=0)
+        assert res.rank == (R if order == 4 else d)  # order 3 caps the rank at d
+        if order == 4:
+            assert factor_error(A, res.factors) <= 1e-8
+            np.testing.assert_allclose(res.reconstruct(), M, atol=1e-10)
+
+
+def test_moment_tensor_bad_input():
+    with pytest.raises(ValueError, match="2-D"):
+        moment_tensor(np.ones(3), 3)
+    with pytest.raises(ValueError, match="order"):
+        spm_moments(np.ones((4, 2)), 2)
+
+
+@settings(max_examples=20, deadline=None)
+@given(d=st.integers(2, 7), m=st.integers(3, 5), frac=st.floats(0.1, 1.0),
+       seed=st.integers(0, 2**16))
+def test_hypothesis_planted(d, m, frac, seed):
+    R = max(1, int(frac * min(rank_limit(d, m), 3 * d) * 0.5))
+    T, w, A = make_symmetric_tensor(d, m, R, rng=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = spm(T, rank=R, rng=seed)
+    assert res.factors.shape == (d, R)
+    assert np.all(np.isfinite(res.weights))
+    assert np.linalg.norm(res.reconstruct() - T) <= 1e-6 * np.linalg.norm(T)
+
+
+# ------------------------------------------------------------------- SS-HOPM
+
+
+@pytest.mark.parametrize("m", [3, 4, 5])
+@pytest.mark.parametrize("shift", ["adaptive", "large"])
+def test_sshopm_monotone_and_eigenpair(m, shift):
+    T, _, _ = make_symmetric_tensor(8, m, 5, noise=0.1, rng=13)
+    alpha = "adaptive" if shift == "adaptive" else (m - 1) * np.abs(T).sum()
+    for seed in range(5):
+        lam, x, info = sshopm(T, shift=alpha, rng=seed, return_info=True,
+                              max_iter=20000 if shift == "adaptive" else 300)
+        h = np.array(info["history"])
+        assert np.all(np.diff(h) >= -1e-12 * np.abs(h).max())  # monotone ascent
+        if shift == "adaptive":
+            assert info["converged"]
+            resid = x.copy()
+            g = T
+            for _ in range(m - 1):
+                g = g @ x
+            assert np.linalg.norm(g - lam * x) <= 1e-5 * abs(lam)
+            assert abs(np.linalg.norm(x) - 1) < 1e-12
+
+
+def test_sshopm_finds_orthogonal_components():
+    # orthogonally decomposable tensor: the local maxima are the components
+    Q = np.linalg.qr(np.random.default_rng(14).standard_normal((6, 6)))[0]
+    w = np.array([3.0, 2.5, 2.0, 1.5, 1.2, 1.0])
+    T = cp_to_tensor(w, Q, 4)
+    found = set()
+    for seed in range(30):
+        lam, x = sshopm(T, rng=seed)
+        j = int(np.argmax(np.abs(Q.T @ x)))
+        assert abs(abs(Q[:, j] @ x) - 1) < 1e-5 and abs(lam - w[j]) < 1e-8
+        found.add(j)
+    assert len(found) >= 4
+
+
+def test_sshopm_bad_input():
+    T, _, _ = make_symmetric_tensor(4, 3, 2, rng=15)
+    with pytest.raises(ValueError, match="x0"):
+        sshopm(T, x0=np.zeros(4))
+    with pytest.raises(ValueError, match="x0"):
+        sshopm(T, x0=np.ones(3))
+    with pytest.raises(ValueError, match="shift"):
+        sshopm(T, shift="fast")
+
+
+# ---------------------------------------------------------------- estimator
+
+
+def test_symmetric_cp_estimator():
+    T, w, A = make_symmetric_tensor(10, 4, 12, rng=16)
+    cp = SymmetricCP(random_state=0).fit(T)
+    assert cp.rank_ == 12 and cp.order_ == 4 and cp.n_iter_ > 0
+    assert factor_error(A, cp.factors_) <= 1e-8
+    np.testing.assert_allclose(cp.reconstruct(), T, atol=1e-10)
+    assert cp.get_params()["rank"] is None
+    from sklearn.base import clone
+    assert clone(cp).get_params() == cp.get_params()
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError):
+        SymmetricCP().reconstruct()
