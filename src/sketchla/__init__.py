@@ -41,6 +41,15 @@ _LAZY = {
     "RowSampler": "sampling",
     "lp_regression": "linalg",
     "LpRegression": "linalg",
+    # DPP and volume sampling, weighted least squares on a domain
+    "sample_projection_dpp": "sampling",
+    "sample_volume": "sampling",
+    "sample_volume_rescaled": "sampling",
+    "sample_repeated_dpp": "sampling",
+    "polynomial_basis": "linalg",
+    "sample_weighted_ls_points": "linalg",
+    "WeightedLeastSquares": "linalg",
+    "approximate": "linalg",
     # matrix completion
     "altmin_complete": "completion",
     "CompletionResult": "completion",

@@ -1,7 +1,9 @@
 """Data-aware row sampling: leverage scores, Lewis weights, ℓp sensitivities,
-row samples for ℓp embeddings, and coordinated (priority / threshold) sampling."""
+row samples for ℓp embeddings, projection DPPs and volume sampling, and coordinated (priority / threshold) sampling."""
 
 from .coordinated import CoordinatedSketch, coordinated_sketch, estimate_product
+from .dpp import (sample_projection_dpp, sample_repeated_dpp, sample_volume,
+                  sample_volume_rescaled)
 from .leverage import leverage_scores
 from .lewis import lewis_weights, lp_sensitivities
 from .rows import RowSample, RowSampler, sample_rows
@@ -16,4 +18,8 @@ __all__ = [
     "lewis_weights",
     "lp_sensitivities",
     "sample_rows",
+    "sample_projection_dpp",
+    "sample_repeated_dpp",
+    "sample_volume",
+    "sample_volume_rescaled",
 ]
