@@ -20,6 +20,7 @@ __all__ = [
     "check_operand",
     "raise_if_not_finite",
     "as_finite_float",
+    "check_matrix",
 ]
 
 
@@ -178,3 +179,38 @@ def as_finite_float(X, name, ndim):
     if not np.isfinite(X).all():
         raise ValueError(f"{name} must not contain NaN or inf")
     return X
+
+
+def check_matrix(A, name="A", allow_empty=False):
+    """A 2-D real matrix: dense → finite float ndarray (float32 kept), scipy.sparse →
+    CSR with a float dtype and finite stored values. The data matrices of the
+    sampling and regression functions all pass through here."""
+    import scipy.sparse as sp
+
+    if A is None:
+        raise TypeError(f"{name} must be an array, got None")
+    if is_sparse(A):
+        if A.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {A.ndim}-D")
+        A = sp.csr_matrix(A)
+        if A.dtype.kind == "c":
+            raise TypeError(f"{name} must be real; complex input is not supported")
+        if A.dtype.kind != "f":
+            A = A.astype(np.float64)
+        if not np.isfinite(A.data).all():
+            raise ValueError(f"{name} must not contain NaN or inf")
+    else:
+        A = np.asarray(A)
+        if A.dtype.kind == "c":
+            raise TypeError(f"{name} must be real; complex input is not supported")
+        if A.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {A.dtype}")
+        if A.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {A.shape}")
+        if A.dtype.kind != "f":
+            A = A.astype(np.float64)
+        if not np.isfinite(A).all():
+            raise ValueError(f"{name} must not contain NaN or inf")
+    if not allow_empty and (A.shape[0] == 0 or A.shape[1] == 0):
+        raise ValueError(f"{name} must be non-empty, got shape {A.shape}")
+    return A

@@ -108,12 +108,12 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     """
     import scipy.sparse as sp
 
-    from ..sampling.leverage import _check_matrix
+    from .._validation import check_matrix
     from ..sampling.lewis import check_p
     from ..sampling.rows import sample_rows
 
     p = check_p(p)
-    A = _check_matrix(A)
+    A = check_matrix(A)
     if b is None:
         raise TypeError("b must be an array, got None")
     b = np.asarray(b)

@@ -50,7 +50,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import is_sparse
-from .._validation import check_int
+from .._validation import check_int, check_matrix
 
 __all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product",
            "compare_equal_storage"]
@@ -94,24 +94,11 @@ def _uniform(h):
 
 
 def _as_csr(A):
-    """A as CSR (float, finite), and whether it arrived dense."""
+    """A as CSR (float, finite, duplicates summed), and whether it arrived dense."""
     import scipy.sparse as sp
 
-    if is_sparse(A):
-        A = sp.csr_matrix(A)
-        dense = False
-    else:
-        A = np.asarray(A)
-        if A.dtype.kind not in "biuf":
-            raise TypeError(f"A must hold real numbers, got dtype {A.dtype}")
-        if A.ndim != 2:
-            raise ValueError(f"A must be 2-D (rows, features), got shape {A.shape}")
-        A = sp.csr_matrix(A)
-        dense = True
-    if A.dtype.kind != "f":
-        A = A.astype(np.float64)
-    if not np.isfinite(A.data).all():
-        raise ValueError("A must not contain NaN or inf")
+    dense = not is_sparse(A)
+    A = sp.csr_matrix(check_matrix(A, "A", allow_empty=True))
     A.sum_duplicates()
     return A, dense
 

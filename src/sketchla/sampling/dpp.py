@@ -37,7 +37,8 @@ import warnings
 import numpy as np
 
 from .._validation import check_int, check_rng
-from .leverage import _check_matrix, orthonormal_basis
+from .._validation import check_matrix
+from .leverage import orthonormal_basis
 
 __all__ = [
     "sample_projection_dpp",
@@ -85,7 +86,7 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
 
 def _check_basis(U, name="U"):
     """(orthonormal U, note) from U (N, k) of full column rank."""
-    U = _check_matrix(U, name)
+    U = check_matrix(U, name)
     import scipy.sparse as sp
 
     if sp.issparse(U):
@@ -148,7 +149,7 @@ def sample_projection_dpp(U, rng=None):
 
 
 def _basis_of(A, name="A"):
-    A = _check_matrix(A, name)
+    A = check_matrix(A, name)
     Q, r = orthonormal_basis(A)
     return np.ascontiguousarray(Q), r
 

@@ -16,36 +16,9 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import is_sparse
-from .._validation import check_int, check_rng
+from .._validation import check_int, check_matrix, check_rng
 
 __all__ = ["leverage_scores", "orthonormal_basis"]
-
-
-def _check_matrix(A, name="A"):
-    """Dense float ndarray or scipy.sparse CSR, 2-D, non-empty, finite."""
-    import scipy.sparse as sp
-
-    if A is None:
-        raise TypeError(f"{name} must be an array, got None")
-    if is_sparse(A):
-        A = sp.csr_matrix(A)
-        if A.dtype.kind != "f":
-            A = A.astype(np.float64)
-        if not np.isfinite(A.data).all():
-            raise ValueError(f"{name} must not contain NaN or inf")
-    else:
-        A = np.asarray(A)
-        if A.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold real numbers, got dtype {A.dtype}")
-        if A.dtype.kind != "f":
-            A = A.astype(np.float64)
-        if A.ndim != 2:
-            raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {A.shape}")
-        if not np.isfinite(A).all():
-            raise ValueError(f"{name} must not contain NaN or inf")
-    if A.shape[0] == 0 or A.shape[1] == 0:
-        raise ValueError(f"{name} must be non-empty, got shape {A.shape}")
-    return A
 
 
 def orthonormal_basis(A):
@@ -120,7 +93,7 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
     """
     if method not in ("exact", "approx"):
         raise ValueError(f"method must be 'exact' or 'approx', got {method!r}")
-    A = _check_matrix(A)
+    A = check_matrix(A)
     n, d = A.shape
     if method == "exact":
         U, _ = orthonormal_basis(A)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int
-from .leverage import _check_matrix, leverage_scores, orthonormal_basis
+from .._validation import check_matrix
+from .leverage import leverage_scores, orthonormal_basis
 
 __all__ = ["lewis_weights", "lp_sensitivities", "LewisResult", "check_p"]
 
@@ -123,7 +124,7 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
     tol = float(tol)
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol}")
-    A = _check_matrix(A)
+    A = check_matrix(A)
     n = A.shape[0]
     if method == "approx" and p < 4:
         return _lewis_approx(A, p, rng, max_iter)
@@ -261,7 +262,7 @@ def lp_sensitivities(A, p, method="bound"):
     p = check_p(p)
     if method not in ("bound", "exact"):
         raise ValueError(f"method must be 'bound' or 'exact', got {method!r}")
-    A = _check_matrix(A)
+    A = check_matrix(A)
     if method == "bound":
         w = np.asarray(lewis_weights(A, p))
         r = float(np.round(w.sum()))

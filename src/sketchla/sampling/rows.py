@@ -15,7 +15,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .._validation import check_int, check_rng
-from .leverage import _check_matrix, leverage_scores
+from .._validation import check_matrix
+from .leverage import leverage_scores
 from .lewis import check_p, lewis_weights, lp_sensitivities
 
 __all__ = ["RowSample", "sample_rows", "row_scores", "RowSampler", "SCORES"]
@@ -117,7 +118,7 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     if scores not in SCORES:
         raise ValueError(f"scores must be one of {SCORES}, got {scores!r}")
     k = check_int(n_samples, "n_samples", minimum=1)
-    A = _check_matrix(A)
+    A = check_matrix(A)
     g = check_rng(rng)
     s = np.maximum(np.asarray(row_scores(A, p, scores, rng=g), dtype=np.float64), 0)
     if not s.sum() > 0:
