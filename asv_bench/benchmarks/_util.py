@@ -31,3 +31,19 @@ def once(fn):
     t0 = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t0
+
+
+def tracked(*path, unit, missing=None):
+    """A ``track_*`` method returning ``r[path[0]][path[1]]...`` from setup_cache's
+    result ``r``; ``missing`` (a message) skips it when the first key is absent
+    or None (an anchor that is not installed)."""
+
+    def track(self, r, *params):
+        if missing is not None and r.get(path[0]) is None:
+            raise NotImplementedError(missing)
+        for key in path:
+            r = r[key]
+        return r
+
+    track.unit = unit
+    return track

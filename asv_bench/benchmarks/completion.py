@@ -25,6 +25,9 @@ import types
 import numpy as np
 
 from ._util import once as _once
+from ._util import tracked
+
+_NO_FANCYIMPUTE = "fancyimpute is not installed"
 
 
 def _fancyimpute():
@@ -95,59 +98,26 @@ class Completion2000:
             SoftImpute, IterativeSVD = _fancyimpute()
         except NotImplementedError:
             return out
-        filled, t = _once(lambda: IterativeSVD(rank=10, verbose=False).fit_transform(D))
-        out["IterativeSVD"] = {"time": t, "error": _err(filled, M, miss)}
-        filled, t = _once(lambda: SoftImpute(verbose=False).fit_transform(D))
-        out["SoftImpute"] = {"time": t, "error": _err(filled, M, miss)}
+        for name, est in (("IterativeSVD", IterativeSVD(rank=10, verbose=False)),
+                          ("SoftImpute", SoftImpute(verbose=False))):
+            filled, t = _once(lambda: est.fit_transform(D))
+            out[name] = {"time": t, "error": _err(filled, M, miss),
+                         "speedup": t / out["sketched"]["time"]}
         return out
 
-    def track_time_sketched(self, r):
-        return r["sketched"]["time"]
-
-    track_time_sketched.unit = "seconds"
-
-    def track_time_exact(self, r):
-        return r["exact"]["time"]
-
-    track_time_exact.unit = "seconds"
-
-    def track_error_sketched(self, r):
-        return r["sketched"]["error"]
-
-    track_error_sketched.unit = "relative error (unobserved)"
-
-    def track_error_exact(self, r):
-        return r["exact"]["error"]
-
-    track_error_exact.unit = "relative error (unobserved)"
-
-    def track_speedup_vs_iterative_svd(self, r):
-        if "IterativeSVD" not in r:
-            raise NotImplementedError("fancyimpute is not installed")
-        return r["IterativeSVD"]["time"] / r["sketched"]["time"]
-
-    track_speedup_vs_iterative_svd.unit = "x"
-
-    def track_speedup_vs_soft_impute(self, r):
-        if "SoftImpute" not in r:
-            raise NotImplementedError("fancyimpute is not installed")
-        return r["SoftImpute"]["time"] / r["sketched"]["time"]
-
-    track_speedup_vs_soft_impute.unit = "x"
-
-    def track_error_iterative_svd(self, r):
-        if "IterativeSVD" not in r:
-            raise NotImplementedError("fancyimpute is not installed")
-        return r["IterativeSVD"]["error"]
-
-    track_error_iterative_svd.unit = "relative error (unobserved)"
-
-    def track_error_soft_impute(self, r):
-        if "SoftImpute" not in r:
-            raise NotImplementedError("fancyimpute is not installed")
-        return r["SoftImpute"]["error"]
-
-    track_error_soft_impute.unit = "relative error (unobserved)"
+    track_time_sketched = tracked("sketched", "time", unit="seconds")
+    track_time_exact = tracked("exact", "time", unit="seconds")
+    track_error_sketched = tracked("sketched", "error", unit="relative error (unobserved)")
+    track_error_exact = tracked("exact", "error", unit="relative error (unobserved)")
+    track_speedup_vs_iterative_svd = tracked("IterativeSVD", "speedup", unit="x",
+                                             missing=_NO_FANCYIMPUTE)
+    track_speedup_vs_soft_impute = tracked("SoftImpute", "speedup", unit="x",
+                                           missing=_NO_FANCYIMPUTE)
+    track_error_iterative_svd = tracked("IterativeSVD", "error",
+                                        unit="relative error (unobserved)",
+                                        missing=_NO_FANCYIMPUTE)
+    track_error_soft_impute = tracked("SoftImpute", "error", unit="relative error (unobserved)",
+                                      missing=_NO_FANCYIMPUTE)
 
 
 class CompletionLarge:
@@ -174,20 +144,9 @@ class CompletionLarge:
         return {"time": t, "error": err, "sweeps": res.n_iter,
                 "peak_gb": rss1 / 1e6, "growth_gb": (rss1 - rss0) / 1e6}
 
-    def track_time(self, r):
-        return r["time"]
-
-    track_time.unit = "seconds"
-
-    def track_error(self, r):
-        return r["error"]
-
-    track_error.unit = "relative error (sampled entries)"
-
-    def track_peak_memory(self, r):
-        return r["peak_gb"]
-
-    track_peak_memory.unit = "GB"
+    track_time = tracked("time", unit="seconds")
+    track_error = tracked("error", unit="relative error (sampled entries)")
+    track_peak_memory = tracked("peak_gb", unit="GB")
 
 
 class SweepVsRank:

@@ -10,7 +10,7 @@ Targets (issue: DPP and volume sampling):
 
 import numpy as np
 
-from ._util import best_time
+from ._util import best_time, tracked
 
 
 def _basis(N, k, seed=0):
@@ -36,27 +36,15 @@ class ProjectionDPP:
             rs = np.random.RandomState(0)
             out["dppy_1e5"] = best_time(lambda: dpp.sample_exact(mode="GS_bis",
                                                                  random_state=rs), repeat=3)
+            out["speedup"] = out["dppy_1e5"] / out["ours_1e5"]
         del U
         U = _basis(10**6, 100)
         out["ours_1e6"] = best_time(lambda: sample_projection_dpp(U, rng=0), repeat=3)
         return out
 
-    def track_speedup_vs_dppy_gs_bis(self, r):
-        if r["dppy_1e5"] is None:
-            raise NotImplementedError("dppy is not installed")
-        return r["dppy_1e5"] / r["ours_1e5"]
-
-    track_speedup_vs_dppy_gs_bis.unit = "x"
-
-    def track_time_1e5(self, r):
-        return r["ours_1e5"]
-
-    track_time_1e5.unit = "seconds"
-
-    def track_time_1e6(self, r):
-        return r["ours_1e6"]
-
-    track_time_1e6.unit = "seconds"
+    track_speedup_vs_dppy_gs_bis = tracked("speedup", unit="x", missing="dppy is not installed")
+    track_time_1e5 = tracked("ours_1e5", unit="seconds")
+    track_time_1e6 = tracked("ours_1e6", unit="seconds")
 
 
 class Volume:
@@ -72,12 +60,5 @@ class Volume:
         return {"volume": best_time(lambda: sample_volume(A, 100, rng=0), repeat=3),
                 "rescaled": best_time(lambda: sample_volume_rescaled(A, 100, rng=0), repeat=3)}
 
-    def track_time_volume(self, r):
-        return r["volume"]
-
-    track_time_volume.unit = "seconds"
-
-    def track_time_volume_rescaled(self, r):
-        return r["rescaled"]
-
-    track_time_volume_rescaled.unit = "seconds"
+    track_time_volume = tracked("volume", unit="seconds")
+    track_time_volume_rescaled = tracked("rescaled", unit="seconds")

@@ -14,6 +14,7 @@ Targets (issue: SPM):
 import numpy as np
 
 from ._util import once as _once
+from ._util import tracked
 
 
 def _rel(T, That):
@@ -45,45 +46,31 @@ class SPMOrder4:
         T, res, t_spm = _spm_run(40, 4, 200)
         cp, t_tl = _once(lambda: parafac(tl.tensor(T), 200, init="random", tol=1e-12,
                                          n_iter_max=500, random_state=0))
-        return {"t_spm": t_spm, "t_tl": t_tl, "err_spm": _rel(T, res.reconstruct()),
-                "err_tl": _rel(T, tl.cp_to_tensor(cp)), "rank": res.rank}
+        return {"t_spm": t_spm, "t_tl": t_tl, "speedup": t_tl / t_spm,
+                "err_spm": _rel(T, res.reconstruct()), "err_tl": _rel(T, tl.cp_to_tensor(cp)),
+                "rank": res.rank}
 
-    def track_speedup_vs_tensorly_parafac(self, r):
-        return r["t_tl"] / r["t_spm"]
+    track_speedup_vs_tensorly_parafac = tracked("speedup", unit="x")
+    track_time_spm = tracked("t_spm", unit="seconds")
+    track_error_spm = tracked("err_spm", unit="relative error")
+    track_error_tensorly = tracked("err_tl", unit="relative error")
+    track_estimated_rank = tracked("rank", unit="rank")
 
-    track_speedup_vs_tensorly_parafac.unit = "x"
 
-    def track_time_spm(self, r):
-        return r["t_spm"]
-
-    track_time_spm.unit = "seconds"
-
-    def track_error_spm(self, r):
-        return r["err_spm"]
-
-    track_error_spm.unit = "relative error"
-
-    def track_error_tensorly(self, r):
-        return r["err_tl"]
-
-    track_error_tensorly.unit = "relative error"
-
-    def track_estimated_rank(self, r):
-        return r["rank"]
-
-    track_estimated_rank.unit = "rank"
+_CASES = {"order3_d100_R100": (3, 100, 100), "order6_d10_R100": (6, 10, 100)}
 
 
 class SPMOtherOrders:
-    params = [(3, 100, 100), (6, 10, 100)]
-    param_names = ["order_d_rank"]
+    params = [list(_CASES)]
+    param_names = ["case"]
     timeout = 900
 
     def setup_cache(self):
         out = {}
-        for m, d, R in self.params:
+        for case in self.params[0]:
+            m, d, R = _CASES[case]
             T, res, t = _spm_run(d, m, R, repeat=2)
-            out[(m, d, R)] = {"time": t, "err": _rel(T, res.reconstruct()), "rank": res.rank}
+            out[case] = {"time": t, "err": _rel(T, res.reconstruct()), "rank": res.rank}
         return out
 
     def track_time(self, r, key):
@@ -112,12 +99,5 @@ class PowerIterationRankAboveDim:
         That = tl.cp_to_tensor((wt, [ft] * 4))
         return {"tensorly": _rel(T, That), "spm": _rel(T, spm(T, rng=0).reconstruct())}
 
-    def track_error_tensorly_power_iteration(self, r):
-        return r["tensorly"]
-
-    track_error_tensorly_power_iteration.unit = "relative error"
-
-    def track_error_spm(self, r):
-        return r["spm"]
-
-    track_error_spm.unit = "relative error"
+    track_error_tensorly_power_iteration = tracked("tensorly", unit="relative error")
+    track_error_spm = tracked("spm", unit="relative error")
