@@ -292,7 +292,7 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
         return out
 
     def dpp():
-        pts, _ = chain_rule_rejection(m, propose, basis, g)
+        pts = chain_rule_rejection(m, propose, basis, g)
         return np.array(pts)
 
     if method == "christoffel":

@@ -55,24 +55,21 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
     ``propose(s)`` returns s proposals (items or points) drawn i.i.d. from
     the density ∝ ‖φ(x)‖²; ``features(x)`` their feature rows φ(x) (s × k),
     whose Gram operator is the identity under the base measure. Returns the
-    k accepted proposals in draw order (a list) and the number of proposals.
+    k accepted proposals in draw order (a list).
     """
     E = np.zeros((k, 0))
     chosen = []
-    n_prop = 0
     for t in range(k):
         s = batch or max(4, int(np.ceil(2.0 * k / (k - t))))
         while True:
             xs = propose(s)
             F = features(xs)
-            n_prop += s
             nrm = np.einsum("ij,ij->i", F, F)
             proj = F @ E
             resid = nrm - np.einsum("ij,ij->i", proj, proj)
             acc = g.random(s) * nrm < resid
             if acc.any():
                 j = int(np.argmax(acc))
-                n_prop -= s - 1 - j  # proposals after the accepted one were not needed
                 w = F[j] - E @ proj[j]
                 w /= np.linalg.norm(w)
                 # one re-orthogonalization keeps E orthonormal to working precision
@@ -81,7 +78,7 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
                 E = np.column_stack([E, w])
                 chosen.append(xs[j])
                 break
-    return chosen, n_prop
+    return chosen
 
 
 def _check_basis(U, name="U"):
@@ -119,7 +116,7 @@ def _dpp_from_basis(U, g):
     def propose(s):
         return np.minimum(np.searchsorted(cdf, g.random(s), side="right"), N - 1)
 
-    chosen, _ = chain_rule_rejection(k, propose, lambda idx: U[idx], g)
+    chosen = chain_rule_rejection(k, propose, lambda idx: U[idx], g)
     return np.array(chosen, dtype=np.int64)
 
 

@@ -176,7 +176,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
     X = sub.random_starts(pool, g)
     iters = np.zeros(pool, np.int64)
     last = np.full(pool, np.inf)
-    factors, weights, fvals = [], [], []
+    factors, weights = [], []
     best_spurious = (None, -np.inf)
     failures = 0
     total = 0
@@ -206,7 +206,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
             continue
         cand = np.flatnonzero(done)
         j = cand[np.argmax(f[cand])]
-        accept = None
+        accept, f_acc = None, f[j]
         if 1 - f[j] < restart_tol:
             accept = X[:, j].copy()
         else:
@@ -215,14 +215,12 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
                 if f[i] > best_spurious[1]:
                     best_spurious = (X[:, i].copy(), f[i])
             if failures >= n_tries * pool:
-                accept = best_spurious[0]
+                accept, f_acc = best_spurious
         if accept is not None:
-            fvals.append(float(f[j]) if accept is X[:, j] or 1 - f[j] < restart_tol
-                         else float(best_spurious[1]))
             weights.append(sub.deflate(accept))
             factors.append(accept)
             failures, best_spurious = 0, (None, -np.inf)
-            bar.update(len(factors), f=fvals[-1], weight=float(weights[-1]))
+            bar.update(len(factors), f=float(f_acc), weight=float(weights[-1]))
             if len(factors) == rank:
                 break
             # restart the accepted start and those that sit on the same component
@@ -379,7 +377,8 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
                      grad_tol, eig_tol, restart_tol, verbose)
 
 
-def spm_moments(X, order, rank=None, rng=None, **options):
+def spm_moments(X, order, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14,
+                eig_tol=1e-4, restart_tol=1e-2, verbose=False):
     """SPM of the moment tensor (1/n) Σ_i x_i^{⊗order} without forming it.
 
     The reduced flattening of the moment tensor is Y_lᵀ Y_r / n, where the
@@ -396,14 +395,7 @@ def spm_moments(X, order, rank=None, rng=None, **options):
     n, d = X.shape
     if n == 0:
         raise ValueError("X must have at least one row")
-    verbose = options.pop("verbose", False)
-    max_iter, n_tries = _check_options(options.pop("max_iter", 5000),
-                                       options.pop("n_tries", 3),
-                                       options.get("grad_tol", 1e-14),
-                                       options.get("eig_tol", 1e-4),
-                                       options.get("restart_tol", 1e-2))
-    if set(options) - {"grad_tol", "eig_tol", "restart_tol"}:
-        raise TypeError(f"unexpected options {sorted(set(options) - {'grad_tol', 'eig_tol', 'restart_tol'})}")
+    max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
     n2 = -(-order // 2)
     n1 = order // 2
     lin_l, mult_l, _ = symmetric_indices(d, n2)
@@ -414,9 +406,8 @@ def spm_moments(X, order, rank=None, rng=None, **options):
         blk = X[lo:lo + 2048]
         M += (veronese(blk, n2)[:, lin_l] * sl).T @ (veronese(blk, n1)[:, lin_r] * sr)
     M /= n
-    return _spm_core(M, d, order, rank, check_rng(rng), max_iter, n_tries,
-                     options.get("grad_tol", 1e-14), options.get("eig_tol", 1e-4),
-                     options.get("restart_tol", 1e-2), verbose)
+    return _spm_core(M, d, order, rank, check_rng(rng), max_iter, n_tries, grad_tol, eig_tol,
+                     restart_tol, verbose)
 
 
 class SymmetricCP(BaseEstimator):
