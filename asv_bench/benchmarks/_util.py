@@ -33,16 +33,21 @@ def once(fn):
     return out, time.perf_counter() - t0
 
 
-def tracked(*path, unit, missing=None):
+def tracked(*path, unit, missing=None, param_key=None):
     """A ``track_*`` method returning ``r[path[0]][path[1]]...`` from setup_cache's
-    result ``r``; ``missing`` (a message) skips it when the first key is absent
-    or None (an anchor that is not installed)."""
+    result ``r``. For a parametrized benchmark, ``r`` is first indexed by the
+    parameter (or the tuple of parameters), mapped through ``param_key`` when
+    given. ``missing`` (a message) skips the benchmark when the first key is
+    absent or None (an anchor that is not installed)."""
 
     def track(self, r, *params):
+        if params:
+            key = params[0] if len(params) == 1 else tuple(params)
+            r = r[param_key(key) if param_key else key]
         if missing is not None and r.get(path[0]) is None:
             raise NotImplementedError(missing)
-        for key in path:
-            r = r[key]
+        for k in path:
+            r = r[k]
         return r
 
     track.unit = unit

@@ -196,7 +196,4 @@ class SweepVsRank:
                 out[(k, solver)] = best
         return out
 
-    def track_sweep_time(self, r, k, solver):
-        return r[(k, solver)]
-
-    track_sweep_time.unit = "seconds"
+    track_sweep_time = tracked(unit="seconds")

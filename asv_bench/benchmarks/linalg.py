@@ -15,6 +15,7 @@ import numpy as np
 
 
 from ._util import once as _once
+from ._util import tracked
 
 
 class LstsqPrecondition:
@@ -44,37 +45,22 @@ class LstsqPrecondition:
             results[str((n, d))] = {
                 "t_numpy": t_np,
                 "t_ours": best,
+                "speedup": t_np / best,
                 "resid_excess": r_us / r_np - 1.0,
                 "x_reldiff": float(np.linalg.norm(res.x - x_np) / np.linalg.norm(x_np)),
                 "n_iter": res.n_iter,
             }
         return results
 
-    def track_speedup_vs_numpy(self, results, shape):
-        r = results[str(shape)]
-        return r["t_numpy"] / r["t_ours"]
-
-    track_speedup_vs_numpy.unit = "x (numpy.linalg.lstsq time / ours)"
-
-    def track_seconds_ours(self, results, shape):
-        return results[str(shape)]["t_ours"]
-
-    track_seconds_ours.unit = "s"
-
-    def track_seconds_numpy(self, results, shape):
-        return results[str(shape)]["t_numpy"]
-
-    track_seconds_numpy.unit = "s"
-
-    def track_residual_excess_over_lapack(self, results, shape):
-        return results[str(shape)]["resid_excess"]
-
-    track_residual_excess_over_lapack.unit = "‖Ax−b‖ ours / LAPACK − 1"
-
-    def track_solution_reldiff_vs_lapack(self, results, shape):
-        return results[str(shape)]["x_reldiff"]
-
-    track_solution_reldiff_vs_lapack.unit = "‖x − x_lapack‖ / ‖x_lapack‖"
+    track_speedup_vs_numpy = tracked("speedup", unit="x (numpy.linalg.lstsq time / ours)",
+                                     param_key=str)
+    track_seconds_ours = tracked("t_ours", unit="s", param_key=str)
+    track_seconds_numpy = tracked("t_numpy", unit="s", param_key=str)
+    track_residual_excess_over_lapack = tracked("resid_excess", unit="‖Ax−b‖ ours / LAPACK − 1",
+                                                param_key=str)
+    track_solution_reldiff_vs_lapack = tracked("x_reldiff",
+                                               unit="‖x − x_lapack‖ / ‖x_lapack‖",
+                                               param_key=str)
 
 
 class LstsqSparse:
@@ -120,33 +106,14 @@ class LstsqSparse:
             out[matrix] = {
                 "t_lsqr": t_lsqr,
                 "t_ours": best,
+                "speedup": t_lsqr / best,
                 "lsqr_iter": itn,
                 "resid_ratio": float(res.residual_norm / np.linalg.norm(A @ x_ref - b)),
             }
         return out
 
-    def track_speedup_vs_lsqr(self, results, matrix):
-        r = results[matrix]
-        return r["t_lsqr"] / r["t_ours"]
-
-    track_speedup_vs_lsqr.unit = "x (plain LSQR time / ours)"
-
-    def track_seconds_ours(self, results, matrix):
-        return results[matrix]["t_ours"]
-
-    track_seconds_ours.unit = "s"
-
-    def track_seconds_lsqr(self, results, matrix):
-        return results[matrix]["t_lsqr"]
-
-    track_seconds_lsqr.unit = "s"
-
-    def track_lsqr_iterations(self, results, matrix):
-        return results[matrix]["lsqr_iter"]
-
-    track_lsqr_iterations.unit = "iterations"
-
-    def track_residual_ratio_vs_lsqr(self, results, matrix):
-        return results[matrix]["resid_ratio"]
-
-    track_residual_ratio_vs_lsqr.unit = "‖Ax−b‖ ours / LSQR"
+    track_speedup_vs_lsqr = tracked("speedup", unit="x (plain LSQR time / ours)")
+    track_seconds_ours = tracked("t_ours", unit="s")
+    track_seconds_lsqr = tracked("t_lsqr", unit="s")
+    track_lsqr_iterations = tracked("lsqr_iter", unit="iterations")
+    track_residual_ratio_vs_lsqr = tracked("resid_ratio", unit="‖Ax−b‖ ours / LSQR")

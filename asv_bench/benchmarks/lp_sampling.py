@@ -15,6 +15,7 @@ import numpy as np
 
 
 from ._util import once as _once
+from ._util import tracked
 
 
 class Leverage:
@@ -34,15 +35,8 @@ class Leverage:
                 float(np.median(np.abs(approx / exact - 1))), "t_exact": t_exact,
                 "t_approx": t_approx}
 
-    def track_speedup_approx_vs_exact(self, r):
-        return r["speedup"]
-
-    track_speedup_approx_vs_exact.unit = "x"
-
-    def track_median_relative_error(self, r):
-        return r["median_rel_err"]
-
-    track_median_relative_error.unit = "relative error"
+    track_speedup_approx_vs_exact = tracked("speedup", unit="x")
+    track_median_relative_error = tracked("median_rel_err", unit="relative error")
 
 
 class Lewis:
@@ -60,13 +54,9 @@ class Lewis:
         w, t_lw = _once(lambda: lewis_weights(A, 1.0))
         return {"ratio": t_lw / t_lev, "residual": w.residual}
 
-    def track_cost_in_leverage_computations(self, r):
-        return r["ratio"]
-
-    track_cost_in_leverage_computations.unit = "lewis time / exact leverage time"
-
-    def track_fixed_point_residual(self, r):
-        return r["residual"]
+    track_cost_in_leverage_computations = tracked(
+        "ratio", unit="lewis time / exact leverage time")
+    track_fixed_point_residual = tracked("residual", unit="unit")
 
 
 class L1Regression:
@@ -91,12 +81,5 @@ class L1Regression:
         return {"speedup": t_full / t_s, "objective_ratio": f(est.coef_) / f(x_full),
                 "t_sample": t_s, "t_full": t_full}
 
-    def track_speedup_vs_full_lp(self, r):
-        return r["speedup"]
-
-    track_speedup_vs_full_lp.unit = "x (full LP time / ours)"
-
-    def track_objective_ratio(self, r):
-        return r["objective_ratio"]
-
-    track_objective_ratio.unit = "‖Ax−b‖₁ ours / optimum"
+    track_speedup_vs_full_lp = tracked("speedup", unit="x (full LP time / ours)")
+    track_objective_ratio = tracked("objective_ratio", unit="‖Ax−b‖₁ ours / optimum")

@@ -73,15 +73,8 @@ class SPMOtherOrders:
             out[case] = {"time": t, "err": _rel(T, res.reconstruct()), "rank": res.rank}
         return out
 
-    def track_time(self, r, key):
-        return r[key]["time"]
-
-    track_time.unit = "seconds"
-
-    def track_error(self, r, key):
-        return r[key]["err"]
-
-    track_error.unit = "relative error"
+    track_time = tracked("time", unit="seconds")
+    track_error = tracked("err", unit="relative error")
 
 
 class PowerIterationRankAboveDim:
