@@ -107,7 +107,7 @@ def _solve_exact(indptr, indices, data, F, i, reg, G, Gc, b, u):
 
 @nb.njit(cache=True, fastmath=True)
 def _solve_sketched(indptr, indices, data, F, i, reg, u0, n_inner, ms, seed,
-                    SB, G, Gc, b, u, g, z, d, q):
+                    SB, G, u, g, z, d, q):
     """u ← n_inner sketch-preconditioned CG steps from u0; False if the sketch
     is singular (the caller then solves exactly)."""
     k = F.shape[1]
@@ -212,7 +212,7 @@ def update_rows(indptr, indices, data, F, U0, out, reg, sketched, n_inner, sketc
             done = False
             if sketched and indptr[i + 1] - indptr[i] > ms:
                 done = _solve_sketched(indptr, indices, data, F, i, reg, U0[i], n_inner, ms,
-                                       seed64, SB, G, Gc, b, u, g, z, d, q)
+                                       seed64, SB, G, u, g, z, d, q)
             if not done:
                 _solve_exact(indptr, indices, data, F, i, reg, G, Gc, b, u)
             out[i, :] = u

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from threadpoolctl import threadpool_limits
 
 from .._progress import Progress
-from .._validation import check_int, check_rng, draw_seed
+from .._validation import check_int, check_matrix, check_rng, draw_seed
 
 __all__ = ["altmin_complete", "CompletionResult", "AltMinCompletion", "SOLVERS"]
 
@@ -93,19 +93,11 @@ def _check_index(idx, size, name):
 
 def _observed(X):
     """(csr of observed entries in float64, output dtype, shape) from sparse or NaN-dense X."""
-    if sp.issparse(X):
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D, got {X.ndim}-D sparse input")
+    if sp.issparse(X):  # stored entries are observations: all must be finite
+        X = check_matrix(X, "X", allow_empty=True)
         dtype = X.dtype
-        if dtype.kind == "c":
-            raise TypeError("X must be real; complex input is not supported")
-        if dtype.kind not in "fiub":
-            raise TypeError(f"X must hold real numbers, got dtype {dtype}")
         csr = sp.csr_matrix(X, dtype=np.float64, copy=True)
         csr.sum_duplicates()
-        if not np.isfinite(csr.data).all():
-            raise ValueError("X (sparse) must not store NaN or inf: its stored entries "
-                             "are the observations")
     else:
         if isinstance(X, (list, tuple)):
             X = np.asarray(X, dtype=float)
@@ -157,20 +149,18 @@ def _orthonormalize(F, other):
     return np.ascontiguousarray(Q), np.ascontiguousarray(other @ R.T)
 
 
-def _subset(csr, labels, part):
-    """The CSR (rows) and CSC-as-CSR (columns) structures of one part of Ω."""
+def _arrays(M):
+    """(indptr, indices, data) of a CSR matrix as the kernel takes them."""
+    return (M.indptr.astype(np.int64, copy=False), M.indices.astype(np.int64, copy=False),
+            np.ascontiguousarray(M.data, dtype=np.float64))
+
+
+def _part(csr, coo, labels, part):
+    """One part of Ω as CSR: all of it without sample splitting."""
     if labels is None:
-        sub = csr
-    else:
-        coo = csr.tocoo()
-        keep = labels == part
-        sub = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=csr.shape)
-    subT = sub.T.tocsr()
-    out = []
-    for M in (sub, subT):
-        out.append((M.indptr.astype(np.int64, copy=False), M.indices.astype(np.int64, copy=False),
-                    np.ascontiguousarray(M.data, dtype=np.float64)))
-    return out
+        return csr
+    keep = labels == part
+    return sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=csr.shape)
 
 
 def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
@@ -308,6 +298,7 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
     g = check_rng(rng)
 
     labels = g.integers(0, 2 * max_iter + 1, size=nnz) if sample_splitting else None
+    coo = csr.tocoo() if sample_splitting else None
     empty_rows = np.flatnonzero(np.diff(csr.indptr) == 0)
     empty_cols = np.flatnonzero(np.bincount(csr.indices, minlength=n) == 0)
     if empty_rows.size or empty_cols.size:
@@ -316,8 +307,9 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
             "entry; their completed values are set to 0", RuntimeWarning, stacklevel=2)
 
     # --- initialization: top-k subspace of the rescaled observations, clipped
-    (rp, ri, rd), (cp, ci, cd) = _subset(csr, labels, 0)
-    A0 = sp.csr_matrix((rd, ri, rp), shape=(m, n))
+    A0 = _part(csr, coo, labels, 0)
+    rp, ri, rd = _arrays(A0)
+    cp, ci, cd = _arrays(A0.T.tocsr())
     frac = max(A0.nnz, 1) / (m * n)
     sketched = solver == "sketched"
     residuals = []
@@ -342,13 +334,13 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
         V = np.ascontiguousarray((A0.T @ U) / frac)  # warm start of the first V-step
         for it in range(1, max_iter + 1):
             if sample_splitting:
-                _, (cp, ci, cd) = _subset(csr, labels, 2 * it - 1)
+                cp, ci, cd = _arrays(_part(csr, coo, labels, 2 * it - 1).T.tocsr())
             V_new = np.empty_like(V)
             update_rows(cp, ci, cd, U, V, V_new, reg, sketched, n_inner, sketch_rows,
                         draw_seed(g), no_resid, threads)
             V, U = _orthonormalize(V_new, U)
             if sample_splitting:
-                (rp, ri, rd), _ = _subset(csr, labels, 2 * it)
+                rp, ri, rd = _arrays(_part(csr, coo, labels, 2 * it))
             U_new = np.empty_like(U)
             update_rows(rp, ri, rd, V, U, U_new, reg, sketched, n_inner, sketch_rows,
                         draw_seed(g), resid, threads)
@@ -389,9 +381,8 @@ def _fold_in(csr, V, reg):
 
     U = np.zeros((csr.shape[0], V.shape[1]))
     with threadpool_limits(1, user_api="blas"):
-        update_rows(csr.indptr, csr.indices, np.ascontiguousarray(csr.data, dtype=np.float64),
-                    np.ascontiguousarray(V, dtype=np.float64), U, U, float(reg), False, 1,
-                    V.shape[1], 0, np.empty(0), nb.get_num_threads())
+        update_rows(*_arrays(csr), np.ascontiguousarray(V, dtype=np.float64), U, U,
+                    float(reg), False, 1, V.shape[1], 0, np.empty(0), nb.get_num_threads())
     return U
 
 

@@ -240,9 +240,9 @@ def polynomial_basis(family="legendre", dim=1, degree=5, index_set="total_degree
     return PolynomialBasis(family, dim, degree, index_set)
 
 
-def _gram(basis, X, w):
-    F = basis(X)
-    return (F * w[:, None]).T @ F / X.shape[0]
+def _weighted_gram_sum(F, w):
+    """Σ_i w_i φ(x_i) φ(x_i)ᵀ from the basis values F (n, m) and the weights w."""
+    return (F * w[:, None]).T @ F
 
 
 def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
@@ -301,16 +301,27 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
         X = np.vstack([dpp() for _ in range(-(-n // m))])
     elif method == "volume_rescaled":
         X = np.vstack([dpp(), basis.sample_christoffel(n - m, g)]) if n > m else dpp()
-    else:
-        draws = [dpp() for _ in range(-(-n // m))]
+    else:  # the Gram sum is accumulated draw by draw, each draw evaluated once
+        draws, weights = [], []
+        S = np.zeros((m, m))
+
+        def add_draw():
+            Xd = dpp()
+            F = basis(Xd)
+            wd = m / np.einsum("ij,ij->i", F, F)
+            draws.append(Xd)
+            weights.append(wd)
+            return _weighted_gram_sum(F, wd)
+
+        for _ in range(-(-n // m)):
+            S += add_draw()
         for _ in range(100):
-            X = np.vstack(draws)
-            w = m / basis.christoffel(X)
-            if np.linalg.norm(_gram(basis, X, w) - np.eye(m), 2) <= 0.5:
+            if np.linalg.norm(S / (m * len(draws)) - np.eye(m), 2) <= 0.5:
                 break
-            draws.append(dpp())
+            S += add_draw()
         else:
             raise RuntimeError("repeated_dpp: ||G - I|| <= 1/2 not reached in 100 extra draws")
+        return np.vstack(draws), np.concatenate(weights)
     return X, m / basis.christoffel(X)
 
 
@@ -370,7 +381,7 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
         F = basis(X)
         sq = np.sqrt(w)
         self.coef_ = sla.lstsq(F * sq[:, None], y * sq, lapack_driver="gelsd")[0]
-        self.gram_ = (F * w[:, None]).T @ F / X.shape[0]
+        self.gram_ = _weighted_gram_sum(F, w) / X.shape[0]
         self.stability_ = float(np.linalg.norm(self.gram_ - np.eye(basis.size), 2))
         self.is_stable_ = self.stability_ <= 0.5
         self.n_features_in_ = basis.dim

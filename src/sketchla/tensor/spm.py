@@ -112,18 +112,16 @@ class _Subspace:
         X = np.einsum("sdk,ks->ds", Y.reshape(s, d, k), g.standard_normal((k, s)))
         return X / np.linalg.norm(X, axis=0)
 
-    def newton_steps(self, X, VX, c, G):
+    def newton_steps(self, X, VX, c, G, f):
         """Riemannian Newton steps for max F on the sphere; NaN where the
         tangent Hessian is not negative definite (not near a maximum)."""
         d, n2 = self.d, self.n2
         s = X.shape[1]
         # ∇²F / (2 n2) = n2 VX VXᵀ + (n2 − 1) (V c)(x^{n2−2}, ·, ·)
         H = n2 * (VX @ VX.transpose(0, 2, 1))
-        if n2 >= 2:
-            Vc = (self.V @ c.T).T.reshape(s, d ** (n2 - 2), d * d)
-            P = veronese(X.T, n2 - 2)
-            H += (n2 - 1) * np.einsum("sp,spq->sq", P, Vc).reshape(s, d, d)
-        f = np.einsum("ds,ds->s", G, X)
+        Vc = (self.V @ c.T).T.reshape(s, d ** (n2 - 2), d * d)  # n2 ≥ 2 as the order is ≥ 3
+        P = veronese(X.T, n2 - 2)
+        H += (n2 - 1) * np.einsum("sp,spq->sq", P, Vc).reshape(s, d, d)
         # Riemannian Hessian / (2 n2) on the tangent space: P (H − F I) P, with
         # the normal direction x given eigenvalue −1 so the system is regular
         H -= f[:, None, None] * np.eye(d)
@@ -192,7 +190,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
         near = last < newton_tol
         if near.any():
             idx = np.flatnonzero(near)
-            eta = sub.newton_steps(X[:, idx], VX[idx], c[idx], G[:, idx])
+            eta = sub.newton_steps(X[:, idx], VX[idx], c[idx], G[:, idx], f[idx])
             ok = ~np.isnan(eta[0])
             if ok.any():
                 Y = X[:, idx[ok]] + eta[:, ok]
