@@ -451,7 +451,7 @@ def compare_equal_storage(A, B, sketch_size, method="priority", linear=("gaussia
     from ..sketch import make_sketch
 
     exact = A.T @ B
-    exact = exact.toarray() if sp.issparse(exact) else np.asarray(exact)
+    exact = exact.toarray() if is_sparse(exact) else np.asarray(exact)
     errs = {method: [], **{kind: [] for kind in linear}}
     for seed in range(seeds):
         sa = coordinated_sketch(A, sketch_size, method, seed=seed)

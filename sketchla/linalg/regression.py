@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._validation import check_rng
 from .lstsq import RankDeficiencyWarning, lstsq
+from .._backend import is_sparse
 
 __all__ = ["SketchedRegression"]
 
@@ -78,7 +79,7 @@ class SketchedRegression(RegressorMixin, BaseEstimator):
             if (sw < 0).any():
                 raise ValueError("sample_weight must be non-negative")
         n, d = X.shape
-        if self.fit_intercept and not sp.issparse(X):
+        if self.fit_intercept and not is_sparse(X):
             w = np.ones(n, dtype=X.dtype) if sw is None else sw
             x_mean = (w @ X) / w.sum() if w.sum() > 0 else np.zeros(d, X.dtype)
             y_mean = (w @ y) / w.sum() if w.sum() > 0 else np.zeros(y.shape[1:], X.dtype)
@@ -90,7 +91,7 @@ class SketchedRegression(RegressorMixin, BaseEstimator):
             A, b = X, y
         if sw is not None:
             sq = np.sqrt(sw)
-            A = sp.diags(sq) @ A if sp.issparse(A) else A * sq[:, None]
+            A = sp.diags(sq) @ A if is_sparse(A) else A * sq[:, None]
             b = b * (sq if b.ndim == 1 else sq[:, None])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RankDeficiencyWarning)
@@ -98,7 +99,7 @@ class SketchedRegression(RegressorMixin, BaseEstimator):
                         sketch_size=self.sketch_size, rng=check_rng(self.random_state,
                                                                     "random_state"))
         coef = np.asarray(res.x, dtype=X.dtype)
-        if self.fit_intercept and sp.issparse(X):
+        if self.fit_intercept and is_sparse(X):
             intercept, coef = coef[-1], coef[:-1]
         elif self.fit_intercept:
             intercept = y_mean - x_mean @ coef

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import as_finite_float
+from .._validation import as_finite_float, check_array
 
 __all__ = [
     "check_symmetric_tensor",
@@ -35,13 +35,8 @@ def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
     group (swap the first two modes; cycle all modes):
     max|T − T^σ| ≤ sym_tol · max|T|. Cost: two passes over T.
     """
-    if hasattr(T, "toarray") and not isinstance(T, np.ndarray):
-        raise TypeError(f"{name} must be a dense array, got {type(T).__name__}")
-    T = np.asarray(T)
-    if T.dtype == object or T.dtype.kind not in "fiub":
-        if T.dtype.kind == "c":
-            raise TypeError(f"{name} must be real; complex tensors are not supported")
-        raise TypeError(f"{name} must hold real numbers, got dtype {T.dtype}")
+    T = check_array(T, name, ndim=None, ensure_finite=False,
+                    allow_empty=True, accept_dask=False)
     m = T.ndim
     if m < min_order:
         raise ValueError(f"{name} must have order >= {min_order}, got an array with "

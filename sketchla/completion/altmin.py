@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from .._progress import Progress
 from .._validation import check_int, check_matrix, check_rng, draw_seed
+from .._backend import is_sparse
 
 __all__ = ["altmin_complete", "CompletionResult", "AltMinCompletion", "SOLVERS"]
 
@@ -93,7 +94,7 @@ def _check_index(idx, size, name):
 
 def _observed(X):
     """(csr of observed entries in float64, output dtype, shape) from sparse or NaN-dense X."""
-    if sp.issparse(X):  # stored entries are observations: all must be finite
+    if is_sparse(X):  # stored entries are observations: all must be finite
         X = check_matrix(X, "X", allow_empty=True)
         dtype = X.dtype
         csr = sp.csr_matrix(X, dtype=np.float64, copy=True)
@@ -503,7 +504,7 @@ class AltMinCompletion(TransformerMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        if sp.issparse(X):
+        if is_sparse(X):
             raise TypeError(
                 "AltMinCompletion.transform does not accept sparse X: the filled matrix "
                 "would be dense. Use predict(rows, cols) for entries of a sparse problem.")

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._validation import check_int, check_rng
-from .._validation import check_matrix
-from .leverage import leverage_scores
-from .lewis import check_p, lewis_weights, lp_sensitivities
+from .. import _kernels
+from .._backend import array_kind, from_numpy, get_namespace, to_numpy
+from .._validation import check_int, check_option, check_p, check_rng
+from .leverage import check_data, leverage_scores
+from .lewis import lewis_weights, lp_sensitivities
 
 __all__ = ["RowSample", "sample_rows", "row_scores", "RowSampler", "SCORES"]
 
@@ -34,22 +35,27 @@ def row_scores(A, p=2, scores="lewis", rng=None):
     sensitivity bounds, each normalized to sum 1 (Woodruff–Yasuda for
     p > 2, Munteanu–Omlor for p ≤ 2); ``uniform``: all ones.
     """
-    if scores not in SCORES:
-        raise ValueError(f"scores must be one of {SCORES}, got {scores!r}")
+    check_option(scores, "scores", SCORES)
     n = A.shape[0]
     if scores == "uniform":
         return np.ones(n)
     if scores == "lewis":
-        return np.asarray(lewis_weights(A, p))
+        return _host(lewis_weights(A, p))
     if scores == "sensitivity":
-        return lp_sensitivities(A, p, method="bound")
-    lev = leverage_scores(A, "exact", rng=rng)
+        return _host(lp_sensitivities(A, p, method="bound"))
+    lev = _host(leverage_scores(A, "exact", rng=rng))
     if scores == "leverage":
         return lev
     if scores == "root_leverage":
         return lev ** (p / 2)
-    sens = lp_sensitivities(A, p, method="bound")
+    sens = _host(lp_sensitivities(A, p, method="bound"))
     return lev / max(lev.sum(), 1e-300) + sens / max(sens.sum(), 1e-300)
+
+
+def _host(scores):
+    """Scores as a host float64 vector: the host generator draws from them
+    (n numbers, never the data matrix)."""
+    return np.asarray(to_numpy(scores), dtype=np.float64)
 
 
 @dataclass
@@ -80,14 +86,13 @@ class RowSample:
 
         Then ‖(rescaled) x‖_p^p = Σ_j v_j |a_jᵀx|^p.
         """
-        import scipy.sparse as sp
-
+        A = check_data(A)
         scale = self.weights ** (1.0 / self.p)
-        if sp.issparse(A):
-            return sp.diags(scale) @ sp.csr_matrix(A)[self.indices]
-        A = np.asarray(A)
-        sub = A[self.indices]
-        return sub * (scale[:, None] if sub.ndim == 2 else scale)
+        if array_kind(A) == "sparse":
+            return _kernels.scale_rows(A[self.indices], scale, None)
+        xp = get_namespace(A)
+        sub = _kernels.take_rows(A, self.indices, xp)
+        return _kernels.scale_rows(sub, from_numpy(scale, sub), xp)
 
 
 def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
@@ -113,14 +118,12 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     RowSample
     """
     p = check_p(p)
-    if mode not in ("iid", "bernoulli"):
-        raise ValueError(f"mode must be 'iid' or 'bernoulli', got {mode!r}")
-    if scores not in SCORES:
-        raise ValueError(f"scores must be one of {SCORES}, got {scores!r}")
+    check_option(mode, "mode", ("iid", "bernoulli"))
+    check_option(scores, "scores", SCORES)
     k = check_int(n_samples, "n_samples", minimum=1)
-    A = check_matrix(A)
+    A = check_data(A)
     g = check_rng(rng)
-    s = np.maximum(np.asarray(row_scores(A, p, scores, rng=g), dtype=np.float64), 0)
+    s = np.maximum(row_scores(A, p, scores, rng=g), 0)
     if not s.sum() > 0:
         s = np.ones_like(s)
     if mode == "iid":

@@ -30,8 +30,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _kernels
-from .._backend import is_sparse
-from .._validation import check_int, check_rng, check_operand, raise_if_not_finite
+from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy
+from .._validation import (
+    check_array,
+    check_bool,
+    check_consistent_length,
+    check_int,
+    check_option,
+    check_rng,
+    check_scalar,
+    raise_if_not_finite,
+)
 
 __all__ = ["LstsqResult", "lstsq", "sketch_and_solve", "RankDeficiencyWarning"]
 
@@ -80,38 +89,21 @@ class LstsqResult:
 
 # ----------------------------------------------------------------- checks
 def _check_problem(A, b, name_a="A", name_b="b"):
-    """Validate (A, b): A dense NumPy or scipy.sparse (n, d), b (n,) or (n, k)."""
-    if A is None:
-        raise TypeError(f"{name_a} must be an array, got None")
-    if not is_sparse(A):
-        A = np.asarray(A) if not hasattr(A, "__array_namespace__") else A
-    if getattr(A, "ndim", None) != 2:
-        raise ValueError(f"{name_a} must be 2-D (n_samples, n_features), got shape "
-                         f"{getattr(A, 'shape', None)}")
-    n, d = A.shape
-    if n == 0 or d == 0:
-        raise ValueError(f"{name_a} must be non-empty, got shape {A.shape}")
-    A, xp, kind, _ = check_operand(A, n, name_a, check_finite="defer")
-    if kind not in ("numpy", "sparse"):
-        raise TypeError(
-            f"{name_a}: lstsq works on NumPy arrays and scipy.sparse matrices, got "
-            f"{type(A).__name__}; use sketch_and_solve for other array namespaces"
-        )
-    if b is None:
-        raise TypeError(f"{name_b} must be an array, got None")
-    b = np.asarray(b)
-    if b.ndim not in (1, 2):
-        raise ValueError(f"{name_b} must be 1-D or 2-D, got {b.ndim}-D")
-    if b.shape[0] != n:
-        raise ValueError(
-            f"{name_a} and {name_b} have mismatched lengths: {name_a} has {n} rows, "
-            f"{name_b} has {b.shape[0]}"
-        )
-    if b.dtype.kind not in "biuf":
-        raise TypeError(f"{name_b} must hold real numbers, got dtype {b.dtype}")
-    b = np.asarray(b, dtype=A.dtype)
-    if not np.isfinite(b).all():
-        raise ValueError(f"{name_b} must not contain NaN or inf")
+    """Validate (A, b): A (n, d) dense or scipy.sparse in any supported
+    namespace, b (n,) or (n, k) in the same namespace, cast to A's dtype."""
+    A = check_array(A, name_a, accept_sparse=("csr", "csc"), ndim=2, ensure_finite="defer")
+    kind = array_kind(A)
+    if kind not in ("numpy", "sparse", "dask", "cupy", "array_api_strict"):
+        raise TypeError(f"{name_a}: lstsq supports numpy, scipy.sparse, dask, cupy and "
+                        f"array_api_strict input, got {type(A).__name__}")
+    b = check_array(b, name_b, ndim=(1, 2), ensure_finite=kind != "dask")
+    check_consistent_length((name_a, A), (name_b, b))
+    if any(s == 0 for s in b.shape):
+        raise ValueError(f"{name_b} must be non-empty, got shape {tuple(b.shape)}")
+    if kind in ("numpy", "sparse"):
+        b = np.asarray(b, dtype=A.dtype)
+    else:
+        b = get_namespace(b).astype(b, A.dtype)
     return A, b, kind
 
 
@@ -128,9 +120,15 @@ def _sketch(kind, m, n, rng):
 
 
 # ------------------------------------------------------------ building blocks
+def _colnorms(X):
+    """Column 2-norms of X (n, k) or the norm of a vector, as host floats."""
+    xp = get_namespace(X)
+    return to_numpy(xp.linalg.vector_norm(X, axis=0))
+
+
 def _residual_norm(A, x, b):
-    r = b - A @ x
-    return np.linalg.norm(r, axis=0) if r.ndim == 2 else float(np.linalg.norm(r))
+    r = _colnorms(b - A @ x)
+    return r if r.ndim == 1 else float(r)
 
 
 def _sketch_qr(S, A, b):
@@ -142,12 +140,13 @@ def _sketch_qr(S, A, b):
     """
     import scipy.linalg as sla
 
-    SA = np.asarray(S @ A)
+    # the sketch is small (m × d): it is factored on the host, in every namespace
+    SA = to_numpy(S @ A)
     if not np.isfinite(SA).all():
-        if is_sparse(A):
-            raise FloatingPointError("overflow in S @ A; rescale A")
+        if array_kind(A) != "numpy":
+            raise FloatingPointError("overflow in S @ A, or NaN/inf in A; check and rescale A")
         raise_if_not_finite(SA, A, "A")
-    Sb = S @ b
+    Sb = to_numpy(S @ b)
     Q, R, piv = sla.qr(SA, mode="economic", pivoting=True, check_finite=False)
     diag = np.abs(np.diag(R))
     tol = max(SA.shape) * np.finfo(R.dtype).eps * (diag[0] if diag.size else 0.0)
@@ -162,7 +161,11 @@ def _tri_solve(R, y, trans=0):
 
 
 class _Preconditioned:
-    """x = P R⁻¹ y: the column permutation P from pivoted QR and upper R."""
+    """x = P R⁻¹ y: the column permutation P from pivoted QR and upper R.
+
+    R and P are small host arrays; ``solve`` and ``rsolve`` take and return
+    small (d, k) arrays of any namespace (moved to the host for the
+    triangular solve and back)."""
 
     def __init__(self, R, piv):
         self.R = R
@@ -170,13 +173,13 @@ class _Preconditioned:
         self.d = R.shape[0]
 
     def solve(self, y):  # x = P R⁻¹ y
-        z = _tri_solve(self.R, y)
+        z = _tri_solve(self.R, to_numpy(y))
         x = np.empty_like(z)
         x[self.piv] = z
-        return x
+        return from_numpy(x, y)
 
     def rsolve(self, x):  # y = R⁻ᵀ Pᵀ x
-        return _tri_solve(self.R, x[self.piv], trans=1)
+        return from_numpy(_tri_solve(self.R, to_numpy(x)[self.piv], trans=1), x)
 
 
 def _norm2(R, n_iter=20):
@@ -231,20 +234,14 @@ def _refine_preconditioner(A, pre, rcond_gram):
     eps = np.finfo(dtype).eps
     Rinv = _tri_solve(R, np.eye(d, dtype=dtype))  # d³/3 flops, small
     if eps * kappa * kappa <= rcond_gram:
-        AtA = _kernels.sparse_gram(A).astype(dtype) if is_sparse(A) else A.T @ A
-        AtA = np.asarray(AtA)[np.ix_(piv, piv)]
+        AtA = _kernels.gram(A).astype(dtype, copy=False)[np.ix_(piv, piv)]
         G = Rinv.T @ AtA @ Rinv
     else:
-        if is_sparse(A):
+        if array_kind(A) == "sparse":
             return None  # n d² dense work does not pay for sparse A
-        G = np.zeros((d, d), dtype=dtype)
-        n = A.shape[0]
-        blk = max(256, _BLOCK_BYTES // (A.itemsize * d))
         RinvP = np.zeros_like(Rinv)
         RinvP[piv] = Rinv  # A P R⁻¹ = A (P R⁻¹): scatter rows of R⁻¹
-        for lo in range(0, n, blk):
-            Y = A[lo:lo + blk] @ RinvP
-            G += Y.T @ Y
+        G = _kernels.gram_of_product(A, RinvP, _BLOCK_BYTES).astype(dtype, copy=False)
     G = 0.5 * (G + G.T)
     try:
         R2 = sla.cholesky(G, lower=False, check_finite=False)
@@ -275,11 +272,11 @@ def _richardson(A, B, pre, X, tol, max_iter):
     normA = _norm2(pre.R)
     while k < max_iter:
         Rres = B - A @ X
-        dY = pre.rsolve(np.asarray(A.T @ Rres))
+        dY = pre.rsolve(A.T @ Rres)
         k += 1
-        size = np.linalg.norm(dY, axis=0)
-        scale = normA * np.linalg.norm(X, axis=0) + np.linalg.norm(Rres, axis=0)
-        X = X + pre.solve(dY)
+        size = _colnorms(dY)
+        scale = normA * _colnorms(X) + _colnorms(Rres)
+        X = materialize(X + pre.solve(dY))
         if np.all(size <= tol * scale):
             return X, k, True, True
         if prev is not None and np.any(size > 0.5 * prev):
@@ -327,15 +324,19 @@ def _lsqr(A, B, pre, X, tol, max_iter, outer=2):
 
 def _iterate(A, b, pre, x0, tol, max_iter, refined):
     """Drive the refinement (refined R) or LSQR (plain sketch R) from x0."""
+    kind = array_kind(A)
     B = b[:, None] if b.ndim == 1 else b
-    X = (x0[:, None] if x0.ndim == 1 else x0).astype(A.dtype, copy=True)
+    X = x0[:, None] if x0.ndim == 1 else x0
+    X = np.array(X, dtype=A.dtype) if kind in ("numpy", "sparse") else from_numpy(to_numpy(X), A)
     n_iter, conv, contracted = 0, False, False
     if refined:
         X, n_iter, conv, contracted = _richardson(A, B, pre, X, tol, max_iter)
-    if not contracted:
+    if not contracted and kind in ("numpy", "sparse"):
+        # LSQR (SciPy, host vectors) on NumPy and scipy.sparse; other
+        # namespaces report converged=False when Richardson stalls
         X, k, conv = _lsqr(A, B, pre, X, tol, max_iter)
         n_iter += k
-    if refined and not is_sparse(A):
+    if refined and kind == "numpy":
         X, k, ext_ok = _extended_refinement(A, B, pre, X)
         n_iter += k
         conv = conv or (k > 0 and ext_ok)
@@ -383,8 +384,12 @@ def _extended_refinement(A, B, pre, X, max_steps=4):
 
 
 def _exact(A, b):
-    """Minimum-norm least squares: LAPACK gelsd (dense) or LSMR (sparse)."""
-    if is_sparse(A):
+    """Minimum-norm least squares: LAPACK gelsd (dense NumPy), LSMR (sparse),
+    or QR plus the SVD of R (other namespaces; dask: TSQR, one pass)."""
+    kind = array_kind(A)
+    if kind not in ("numpy", "sparse"):
+        return _exact_array_api(A, b)
+    if kind == "sparse":
         from scipy.sparse.linalg import lsmr
 
         cols = b[:, None] if b.ndim == 1 else b
@@ -406,6 +411,23 @@ def _exact(A, b):
     x, _, rank, _ = sla.lstsq(A, b, cond=max(A.shape) * np.finfo(A.dtype).eps,
                               lapack_driver="gelsd", check_finite=False)
     return x, 0, True, int(rank)
+
+
+def _exact_array_api(A, b):
+    """min-norm x from A = Q R, R = W Σ Vᵀ: x = V Σ⁺ Wᵀ Qᵀ b (rank cut at
+    max(n, d)·eps·σ₁, as gelsd)."""
+    xp = get_namespace(A)
+    if array_kind(A) == "dask":
+        A = A.rechunk({1: -1})
+    Q, R = xp.linalg.qr(A)
+    Qtb = to_numpy(xp.matrix_transpose(Q) @ b)
+    W, sv, Vt = np.linalg.svd(to_numpy(R))
+    rank = int(np.count_nonzero(sv > max(A.shape) * np.finfo(sv.dtype).eps * sv[0])) \
+        if sv[0] > 0 else 0
+    Wt_Qtb = W[:, :rank].T @ Qtb
+    coef = Wt_Qtb / (sv[:rank, None] if Wt_Qtb.ndim == 2 else sv[:rank])
+    x = Vt[:rank].T @ coef
+    return from_numpy(x, A), 0, True, rank
 
 
 # --------------------------------------------------------------------- API
@@ -495,23 +517,18 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     >>> bool(np.allclose(res.x, x)), res.converged
     (True, True)
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    if sketch not in _SKETCHES:
-        raise ValueError(f"sketch must be one of {_SKETCHES}, got {sketch!r}")
-    if not isinstance(refine, (bool, np.bool_)):
-        raise TypeError(f"refine must be True or False, got {refine!r}")
+    check_option(method, "method", _METHODS)
+    check_option(sketch, "sketch", _SKETCHES)
+    refine = check_bool(refine, "refine")
     A, b, kind = _check_problem(A, b)
     n, d = A.shape
-    factor = 8 if method == "sketch" else (2 if refine and not is_sparse(A) else 4)
+    factor = 8 if method == "sketch" else (2 if refine and kind != "sparse" else 4)
     if sketch_size is not None:
         sketch_size = check_int(sketch_size, "sketch_size", minimum=d,
                                 maximum=n, maximum_label=f"n_samples = {n}")
     m = sketch_size if sketch_size is not None else _default_size(d, n, factor)
-    eps = np.finfo(A.dtype).eps
-    tol = 10 * eps if tol is None else float(tol)
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol}")
+    eps = float(get_namespace(b).finfo(b.dtype).eps)
+    tol = 10 * eps if tol is None else check_scalar(tol, "tol", minimum=0, include_minimum=False)
     max_iter = 100 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
     g = check_rng(rng)
 
@@ -535,6 +552,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
                       check_finite=False)[0]
         x0 = np.empty_like(x)
         x0[piv] = x
+        x0 = from_numpy(x0, b)
         return LstsqResult(x0, _residual_norm(A, x0, b), 0, True, m, "sketch", rank)
     if rank < d:
         warnings.warn(
@@ -545,7 +563,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
         x, n_iter, conv, _ = _exact(A, b)
         return LstsqResult(x, _residual_norm(A, x, b), n_iter, conv, m, "exact", rank)
     pre = _Preconditioned(R, piv)
-    x0 = pre.solve(Q.T @ Sb)
+    x0 = from_numpy(pre.solve(Q.T @ Sb), b)
     if method == "sketch":
         return LstsqResult(x0, _residual_norm(A, x0, b), 0, True, m, "sketch", rank)
 

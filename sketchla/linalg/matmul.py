@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import is_sparse
-from .._validation import check_int, check_rng, draw_seed
+from .._backend import get_namespace
+from .._validation import (
+    check_array,
+    check_consistent_length,
+    check_int,
+    check_option,
+    check_rng,
+    draw_seed,
+)
 
 __all__ = ["approx_matmul"]
 
@@ -60,15 +67,11 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     """
     from ..sketch import make_sketch
 
-    if method not in _OBLIVIOUS + _SAMPLING:
-        raise ValueError(f"method must be one of {_OBLIVIOUS + _SAMPLING}, got {method!r}")
-    for name, M in (("A", A), ("B", B)):
-        if getattr(M, "ndim", np.ndim(M)) != 2:
-            raise ValueError(f"{name} must be 2-D, got shape {np.shape(M)}")
-    if A.shape[0] != B.shape[0]:
-        raise ValueError(
-            f"A and B must have the same number of rows, got {A.shape[0]} and {B.shape[0]}"
-        )
+    check_option(method, "method", _OBLIVIOUS + _SAMPLING)
+    same = B is A
+    A = check_array(A, "A", accept_sparse=("csr", "csc"), ensure_finite="defer")
+    B = A if same else check_array(B, "B", accept_sparse=("csr", "csc"), ensure_finite="defer")
+    check_consistent_length(("A", A), ("B", B))
     if method in _SAMPLING:
         from ..sampling.coordinated import coordinated_sketch, estimate_product
 
@@ -80,6 +83,5 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     m = check_int(sketch_size, "sketch_size", minimum=1)
     S = make_sketch(method, m, n, rng=check_rng(rng))
     SA = S @ A
-    SB = SA if B is A else S @ B
-    out = SA.T @ SB
-    return out.toarray() if is_sparse(out) else out
+    SB = SA if same else S @ B
+    return get_namespace(SA).matrix_transpose(SA) @ SB

@@ -21,53 +21,51 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_int
-from .._validation import check_matrix
-from .leverage import leverage_scores, orthonormal_basis
+from .. import _kernels
+from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy
+from .._validation import check_int, check_option, check_p, check_scalar
+from .leverage import check_data, leverage_scores, orthonormal_basis
 
 __all__ = ["lewis_weights", "lp_sensitivities", "LewisResult", "check_p"]
 
 
-def check_p(p, name="p"):
-    try:
-        p = float(p)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number >= 1, got {p!r}") from None
-    if not np.isfinite(p) or p < 1:
-        raise ValueError(f"{name} must be a finite number >= 1, got {p}")
-    return p
-
-
-def _gram_leverage(U, scale):
+def _gram_leverage(U, scale, xp):
     """Leverage scores of diag(scale)·U via its Gram matrix (O(n r²), BLAS-3).
 
     Falls back to a QR when the Gram matrix is too ill-conditioned for
     Cholesky."""
     DU = U * scale[:, None]
-    G = DU.T @ DU
+    G = xp.matrix_transpose(DU) @ DU
     try:
-        L = np.linalg.cholesky(G)
-        if np.linalg.cond(L) < 1e6:
-            # NumPy GEMM with the explicit r×r inverse (accurate for κ(L) < 1e6):
-            # one BLAS thread pool, no SciPy TRSM in between
-            Y = DU @ np.linalg.inv(L).T
-            tau = np.einsum("ij,ij->i", Y, Y)
-            if np.isfinite(tau).all():
+        L = _kernels.cholesky(G, xp)
+        sv = to_numpy(xp.linalg.svd(L, full_matrices=False)[1])
+        if sv[-1] > 0 and sv[0] / sv[-1] < 1e6:
+            # GEMM with the explicit r×r inverse (accurate for κ(L) < 1e6):
+            # one BLAS thread pool, no triangular solve in between
+            Y = DU @ xp.matrix_transpose(xp.linalg.inv(L))
+            tau = _kernels.row_sq_norms(Y, xp)
+            if bool(xp.all(xp.isfinite(tau))):
                 return tau
     except np.linalg.LinAlgError:
         pass
-    Q, _ = np.linalg.qr(DU)
-    return np.einsum("ij,ij->i", Q, Q)
+    Q, _ = xp.linalg.qr(DU)
+    return _kernels.row_sq_norms(Q, xp)
 
 
 class LewisResult(np.ndarray):
     """The weights (an ndarray) with ``residual`` and ``n_iter`` attached."""
 
 
-def _fixed_point_residual(U, w, p):
-    t = _gram_leverage(U, w ** (0.5 - 1.0 / p))
+def _safe(w, pos, xp):
+    """w where positive, 1 elsewhere (so powers and logs stay finite)."""
+    return xp.where(pos, w, xp.ones_like(w))
+
+
+def _fixed_point_residual(U, w, p, xp):
     pos = w > 0
-    return float(np.max(np.abs(t[pos] - w[pos]) / w[pos])) if pos.any() else 0.0
+    wp = _safe(w, pos, xp)
+    t = _gram_leverage(U, xp.where(pos, wp ** (0.5 - 1.0 / p), xp.zeros_like(w)), xp)
+    return float(xp.max(xp.where(pos, xp.abs(t - w) / wp, xp.zeros_like(w))))
 
 
 def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
@@ -119,31 +117,36 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
     Each iteration costs O(n r²) (BLAS-3).
     """
     p = check_p(p)
-    if method not in ("exact", "approx"):
-        raise ValueError(f"method must be 'exact' or 'approx', got {method!r}")
-    tol = float(tol)
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol}")
-    A = check_matrix(A)
+    check_option(method, "method", ("exact", "approx"))
+    tol = check_scalar(tol, "tol", minimum=0, include_minimum=False)
+    A = check_data(A)
     n = A.shape[0]
     if method == "approx" and p < 4:
-        return _lewis_approx(A, p, rng, max_iter)
+        return _wrap(*_lewis_approx(A, p, rng, max_iter))
     U, r = orthonormal_basis(A)
+    xp = get_namespace(U)
     if r == 0:
-        out = np.zeros(n).view(LewisResult)
-        out.residual, out.n_iter = 0.0, 0
-        return out
+        return _wrap(xp.zeros(n, dtype=U.dtype) if array_kind(U) != "numpy" else np.zeros(n),
+                     0.0, 0)
+    U = materialize(U)
     if p >= 4:
         w, it = _lewis_convex(U, p, tol, 2000 if max_iter is None else
-                              check_int(max_iter, "max_iter", minimum=1))
-        w, it2 = _fixed_point(U, w, p, tol, 200)  # polish: contracts near the optimum
+                              check_int(max_iter, "max_iter", minimum=1), xp)
+        w, it2 = _fixed_point(U, w, p, tol, 200, xp)  # polish: contracts near the optimum
         it += it2
     else:
         max_iter = 200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
-        w, it = _fixed_point(U, np.einsum("ij,ij->i", U, U), p, tol, max_iter)
+        w, it = _fixed_point(U, _kernels.row_sq_norms(U, xp), p, tol, max_iter, xp)
+    return _wrap(w, _fixed_point_residual(U, w, p, xp), it)
+
+
+def _wrap(w, residual, n_iter):
+    """NumPy weights as a LewisResult carrying the residual and iteration count;
+    other namespaces' arrays are returned as they are."""
+    if array_kind(w) != "numpy":
+        return w
     out = np.asarray(w, dtype=np.float64).view(LewisResult)
-    out.residual = _fixed_point_residual(U, np.asarray(w), p)
-    out.n_iter = it
+    out.residual, out.n_iter = residual, n_iter
     return out
 
 
@@ -159,26 +162,32 @@ def _damping(p):
     return 2.0 * p / (p + 2.0) if p < 2 else 1.0
 
 
-def _fixed_point(U, w, p, tol, max_iter):
-    """Damped Lewis fixed point from w; returns (w, iterations)."""
+def _fixed_point(U, w, p, tol, max_iter, xp):
+    """Damped Lewis fixed point from w; returns (w, iterations).
+
+    Rows with w <= eps² (the null space of A, up to the rounding of the
+    basis) are set to 0 and stay there."""
     eta = _damping(p)
-    w = np.array(w, dtype=np.float64)
-    pos = w > 0
-    Up = U if pos.all() else U[pos]
-    wp = w[pos]
+    pos = w > float(xp.finfo(w.dtype).eps) ** 2
+    w = xp.where(pos, w, xp.zeros_like(w))
+    zero = xp.zeros_like(w)
     it = 0
     for it in range(1, max_iter + 1):
-        t = _gram_leverage(Up, wp ** (0.5 - 1.0 / p))
-        res = np.max(np.abs(t - wp) / wp)
-        wp = np.exp((1 - eta) * np.log(wp) + eta * np.log(t))
+        wp = _safe(w, pos, xp)
+        t = _gram_leverage(U, xp.where(pos, wp ** (0.5 - 1.0 / p), zero), xp)
+        res = float(xp.max(xp.where(pos, xp.abs(t - w) / wp, zero)))
+        t = _safe(t, pos, xp)
+        w = materialize(xp.where(pos, xp.exp((1 - eta) * xp.log(wp) + eta * xp.log(t)), zero))
         if res <= tol:
             break
-    w[pos] = wp
     return w, it
 
 
-def _lewis_convex(U, p, tol, max_iter):
-    """Minimize −log det(LLᵀ) + (2/p) Σ‖Lᵀu_i‖^p over lower-triangular L."""
+def _lewis_convex(U, p, tol, max_iter, xp):
+    """Minimize −log det(LLᵀ) + (2/p) Σ‖Lᵀu_i‖^p over lower-triangular L.
+
+    The r × r parameter lives on the host (SciPy's L-BFGS); U stays in its
+    namespace and each evaluation is one pass over it."""
     from scipy.optimize import minimize
 
     n, r = U.shape
@@ -194,10 +203,11 @@ def _lewis_convex(U, p, tol, max_iter):
         d = np.diag(L)
         if np.any(d <= 0):
             return np.inf, np.zeros_like(z)
-        V = U @ L
-        nv = np.sqrt(np.einsum("ij,ij->i", V, V))
-        val = -2 * np.sum(np.log(d)) + (2.0 / p) * np.sum(nv ** p)
-        grad = 2 * U.T @ (V * (nv ** (p - 2))[:, None])
+        V = U @ from_numpy(L, U)
+        nv = xp.sqrt(_kernels.row_sq_norms(V, xp))
+        val = -2 * np.sum(np.log(d)) + (2.0 / p) * float(xp.sum(nv ** p))
+        grad = 2 * to_numpy(xp.matrix_transpose(U) @ (V * (nv ** (p - 2))[:, None]))
+        grad = np.asarray(grad, dtype=np.float64)
         grad[np.diag_indices(r)] -= 2.0 / d
         return val, grad[tril]
 
@@ -208,12 +218,12 @@ def _lewis_convex(U, p, tol, max_iter):
     res = minimize(f, z0[tril], jac=True, method="L-BFGS-B",
                    options={"maxiter": max_iter, "gtol": tol * 1e-2, "ftol": 1e-16,
                             "maxcor": 30})
-    L = unpack(res.x)
-    V = U @ L
-    return np.einsum("ij,ij->i", V, V) ** (p / 2), int(res.nit)
+    V = U @ from_numpy(unpack(res.x), U)
+    return _kernels.row_sq_norms(V, xp) ** (p / 2), int(res.nit)
 
 
 def _lewis_approx(A, p, rng, max_iter):
+    """Cohen–Peng with sketched leverage scores; returns (w, residual, rounds)."""
     from .._validation import check_rng
 
     g = check_rng(rng)
@@ -222,18 +232,13 @@ def _lewis_approx(A, p, rng, max_iter):
         check_int(max_iter, "max_iter", minimum=1)
     eta = _damping(p)
     w = leverage_scores(A, "approx", rng=g)
-    w = np.maximum(w, 1e-300)
-    import scipy.sparse as sp
-
+    xp = get_namespace(w)
+    w = xp.maximum(w, 1e-300)
     for _ in range(rounds):
-        s = w ** (0.5 - 1.0 / p)
-        DA = sp.diags(s) @ A if sp.issparse(A) else A * s[:, None]
-        t = np.maximum(leverage_scores(DA, "approx", rng=g), 1e-300)
-        w = np.exp((1 - eta) * np.log(w) + eta * np.log(t))
-    out = w.view(LewisResult)
-    out.residual = float("nan")
-    out.n_iter = rounds
-    return out
+        DA = _kernels.scale_rows(A, w ** (0.5 - 1.0 / p), xp)
+        t = xp.maximum(leverage_scores(DA, "approx", rng=g), 1e-300)
+        w = materialize(xp.exp((1 - eta) * xp.log(w) + eta * xp.log(t)))
+    return w, float("nan"), rounds
 
 
 def lp_sensitivities(A, p, method="bound"):
@@ -260,13 +265,21 @@ def lp_sensitivities(A, p, method="bound"):
         Rows in the null space have sensitivity 0.
     """
     p = check_p(p)
-    if method not in ("bound", "exact"):
-        raise ValueError(f"method must be 'bound' or 'exact', got {method!r}")
-    A = check_matrix(A)
+    check_option(method, "method", ("bound", "exact"))
+    A = check_data(A)
     if method == "bound":
-        w = np.asarray(lewis_weights(A, p))
-        r = float(np.round(w.sum()))
-        return w if p <= 2 else w * max(r, 1.0) ** (p / 2 - 1)
+        w = lewis_weights(A, p)
+        if p <= 2:
+            return w
+        xp = get_namespace(w)
+        r = float(np.round(float(xp.sum(w))))
+        return w * max(r, 1.0) ** (p / 2 - 1)
+    if array_kind(A) not in ("numpy", "sparse"):
+        raise TypeError(
+            "lp_sensitivities(method='exact') solves one host LP or convex program per "
+            "row (SciPy/HiGHS) and supports numpy and scipy.sparse input; use "
+            "method='bound' for other namespaces"
+        )
     U, r = orthonormal_basis(A)
     n = U.shape[0]
     s = np.zeros(n)

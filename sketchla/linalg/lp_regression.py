@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .. import _kernels
 from .._validation import check_int, check_rng
+from .._backend import is_sparse
 
 __all__ = ["lp_regression", "LpRegression", "solve_weighted_lp"]
 
@@ -27,10 +29,10 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
     step is halved until the objective decreases, so the objective is
     monotone (δ = 1e-12·max|r| avoids division by zero for p < 2).
     """
-    import scipy.sparse as sp
+    from .._backend import to_numpy
 
     n, d = A.shape
-    dense = np.asarray(A.toarray() if sp.issparse(A) else A, dtype=np.float64)
+    dense = np.asarray(to_numpy(A), dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
 
@@ -106,36 +108,33 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     Cost: the scores (a few O(n d²) BLAS-3 passes for Lewis weights) plus the
     solve on n_samples rows (an LP for p = 1, IRLS otherwise).
     """
-    import scipy.sparse as sp
-
-    from .._validation import check_matrix
-    from ..sampling.lewis import check_p
+    from .._backend import array_kind, to_numpy
+    from .._validation import check_array, check_consistent_length, check_p
+    from ..sampling.leverage import check_data
     from ..sampling.rows import sample_rows
 
     p = check_p(p)
-    A = check_matrix(A)
-    if b is None:
-        raise TypeError("b must be an array, got None")
-    b = np.asarray(b)
-    if b.ndim != 1:
-        raise ValueError(f"b must be 1-D, got shape {b.shape}")
-    if b.shape[0] != A.shape[0]:
-        raise ValueError(f"A and b have mismatched lengths: {A.shape[0]} rows, {b.shape[0]}")
-    if b.dtype.kind not in "biuf":
-        raise TypeError(f"b must hold real numbers, got dtype {b.dtype}")
-    b = b.astype(np.float64)
-    if not np.isfinite(b).all():
-        raise ValueError("b must not contain NaN or inf")
+    A = check_data(A)
+    kind = array_kind(A)
+    if kind not in ("numpy", "sparse", "dask"):
+        raise TypeError(
+            "lp_regression solves the sampled problem on the host (HiGHS / IRLS in "
+            f"SciPy) and supports numpy, scipy.sparse and dask input, got {kind}"
+        )
+    b = check_array(b, "b", ndim=1)
+    check_consistent_length(("A", A), ("b", b))
     n, d = A.shape
     m = _default_samples(n, d + 1, p) if n_samples is None else \
         check_int(n_samples, "n_samples", minimum=1)
     if m >= n:
-        return solve_weighted_lp(A, b, np.ones(n), p)
-    Ab = sp.hstack([A, b[:, None]], format="csr") if sp.issparse(A) else np.column_stack([A, b])
+        return solve_weighted_lp(to_numpy(A) if kind == "dask" else A,
+                                 np.asarray(to_numpy(b), dtype=np.float64), np.ones(n), p)
+    Ab = _kernels.hstack([A, b[:, None]])
     rs = sample_rows(Ab, m, p=p, scores=scores, rng=check_rng(rng))
     idx, uniq_w = _merge(rs.indices, rs.weights)
-    As = A[idx]
-    return solve_weighted_lp(As, b[idx], uniq_w, p)
+    # the sample (m rows) comes to the host for the solver
+    As = to_numpy(A[idx]) if kind == "dask" else A[idx]
+    return solve_weighted_lp(As, np.asarray(to_numpy(b[idx]), dtype=np.float64), uniq_w, p)
 
 
 def _merge(idx, w):
@@ -198,7 +197,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
         A = X
         if self.fit_intercept:
             ones = np.ones((n, 1), dtype=X.dtype)
-            A = sp.hstack([X, ones], format="csr") if sp.issparse(X) else np.hstack([X, ones])
+            A = sp.hstack([X, ones], format="csr") if is_sparse(X) else np.hstack([X, ones])
         x = lp_regression(A, y, self.p, n_samples=self.n_samples, scores=self.scores,
                           rng=check_rng(self.random_state, "random_state"))
         if self.fit_intercept:

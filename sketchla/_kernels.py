@@ -300,3 +300,143 @@ def hash_keys(keys, seed):
         np.cumsum([len(p) for p in parts], out=offsets[1:])
     native().hash_bytes(b"".join(parts), offsets, int(seed), out)
     return out
+
+
+# ------------------------------------------------------- dense linear algebra
+# Fast paths on NumPy (SciPy's LAPACK: pivoted QR, triangular solves); the
+# array-API standard everywhere else (CuPy, dask, array-api-strict).
+
+
+def qr_basis(A, xp):
+    """(Q, r): Q (n, r) orthonormal with range(Q) = range(A) numerically.
+
+    NumPy: column-pivoted Householder QR, rank from |R_ii| >
+    max(n, d)·eps·|R₁₁|. Other namespaces: unpivoted QR (dask: TSQR, one
+    pass) and the SVD of the small R, rank from its singular values with
+    the same tolerance.
+    """
+    n, d = A.shape
+    if namespace_name(xp) == "numpy":
+        import scipy.linalg as sla
+
+        A = np.asarray(A)
+        eps = np.finfo(np.float64).eps
+        Q, R, _ = sla.qr(A.astype(np.float64, copy=False), mode="economic", pivoting=True,
+                         check_finite=False)
+        diag = np.abs(np.diag(R))
+        r = int(np.count_nonzero(diag > max(n, d) * eps * diag[0])) if diag[0] > 0 else 0
+        return Q[:, :r], r
+    if namespace_name(xp) == "dask":
+        A = A.rechunk({1: -1})
+    eps = float(xp.finfo(A.dtype).eps)
+    Q, R = xp.linalg.qr(A)
+    W, s, _ = xp.linalg.svd(R, full_matrices=False)
+    s = _host(s)
+    r = int(np.count_nonzero(s > max(n, d) * eps * s[0])) if s[0] > 0 else 0
+    return Q @ W[:, :r], r
+
+
+def solve_triangular(R, B, xp, trans=False):
+    """R⁻¹ B (or R⁻ᵀ B with ``trans``) for upper-triangular R (small, d × d)."""
+    if namespace_name(xp) == "numpy":
+        import scipy.linalg as sla
+
+        return sla.solve_triangular(R, B, trans=1 if trans else 0, check_finite=False)
+    M = xp.matrix_transpose(R) if trans else R
+    return xp.linalg.solve(M, B)
+
+
+def row_sq_norms(Y, xp):
+    """‖Y_i‖² for every row i."""
+    if namespace_name(xp) == "numpy":
+        Y = np.asarray(Y)
+        return np.einsum("ij,ij->i", Y, Y)
+    return xp.sum(Y * Y, axis=1)
+
+
+def _host(x):
+    from ._backend import to_numpy
+
+    return to_numpy(x)
+
+
+def qr(A, xp):
+    """(Q, R, piv) with A[:, piv] = Q R (economic). NumPy: column-pivoted
+    (rank-revealing); other namespaces: unpivoted, ``piv = arange(d)``."""
+    if namespace_name(xp) == "numpy":
+        import scipy.linalg as sla
+
+        return sla.qr(np.asarray(A), mode="economic", pivoting=True, check_finite=False)
+    Q, R = xp.linalg.qr(A)
+    return Q, R, np.arange(A.shape[1])
+
+
+def scale_rows(A, s, xp):
+    """diag(s) A for dense or scipy.sparse A (sparse stays sparse)."""
+    from ._backend import array_kind
+
+    if array_kind(A) == "sparse":
+        import scipy.sparse as sp
+
+        return sp.diags(np.asarray(s)) @ A
+    return A * s[:, None]
+
+
+def cholesky(G, xp):
+    """Lower Cholesky factor L of a small SPD matrix, G = L Lᵀ.
+
+    dask: ``dask.array.linalg.cholesky(lower=True)`` directly, since
+    array-api-compat's dask wrapper returns the upper factor.
+    """
+    if namespace_name(xp) == "dask":
+        import dask.array as da
+
+        return da.linalg.cholesky(G, lower=True)
+    return xp.linalg.cholesky(G)
+
+
+def hstack(blocks):
+    """Blocks side by side: scipy.sparse (CSR) if any is sparse, else the namespace's concat."""
+    from ._backend import array_kind
+
+    if any(array_kind(b) == "sparse" for b in blocks):
+        import scipy.sparse as sp
+
+        return sp.hstack(blocks, format="csr")
+    from ._backend import get_namespace
+
+    return get_namespace(*blocks).concat(blocks, axis=1)
+
+
+def gram(A):
+    """AᵀA as a small host (d, d) array: numba kernel for scipy.sparse,
+    BLAS SYRK for NumPy, the namespace's product (a reduction on dask) else."""
+    from ._backend import array_kind, get_namespace, to_numpy
+
+    kind = array_kind(A)
+    if kind == "sparse":
+        return sparse_gram(A)
+    if kind == "numpy":
+        return A.T @ A
+    xp = get_namespace(A)
+    return to_numpy(xp.matrix_transpose(A) @ A)
+
+
+def gram_of_product(A, M, block_bytes):
+    """(A M)ᵀ(A M) as a small host array, for dense A (n, d) and host M (d, r).
+
+    NumPy: row blocks of ``block_bytes`` so each A-block·M stays in cache;
+    other namespaces: one product (dask reduces over its chunks)."""
+    from ._backend import array_kind, from_numpy, get_namespace, to_numpy
+
+    if array_kind(A) == "numpy":
+        n, d = A.shape
+        G = np.zeros((M.shape[1], M.shape[1]), dtype=A.dtype)
+        blk = max(256, block_bytes // (A.itemsize * d))
+        for lo in range(0, n, blk):
+            Y = A[lo:lo + blk] @ M
+            G += Y.T @ Y
+        return G
+    xp = get_namespace(A)
+    Y = A @ from_numpy(M, A)
+    return to_numpy(xp.matrix_transpose(Y) @ Y)

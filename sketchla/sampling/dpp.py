@@ -39,6 +39,7 @@ import numpy as np
 from .._validation import check_int, check_rng
 from .._validation import check_matrix
 from .leverage import orthonormal_basis
+from .._backend import is_sparse
 
 __all__ = [
     "sample_projection_dpp",
@@ -86,7 +87,7 @@ def _check_basis(U, name="U"):
     U = check_matrix(U, name)
     import scipy.sparse as sp
 
-    if sp.issparse(U):
+    if is_sparse(U):
         U = U.toarray()
     N, k = U.shape
     if k > N:

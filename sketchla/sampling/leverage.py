@@ -15,26 +15,38 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
-from .._backend import is_sparse
-from .._validation import check_int, check_matrix, check_rng
+from .._backend import array_kind, from_numpy, get_namespace, to_numpy
+from .._validation import check_array, check_int, check_option, check_rng
 
 __all__ = ["leverage_scores", "orthonormal_basis"]
+
+#: the operand kinds the sampling functions run on (array-API code elsewhere)
+NAMESPACES = ("numpy", "sparse", "dask", "cupy", "array_api_strict")
+
+
+def check_data(A, name="A"):
+    """The data matrix of a sampling or regression function: 2-D, finite,
+    in one of :data:`NAMESPACES` (dense or CSR)."""
+    A = check_array(A, name, accept_sparse=True, ndim=2)
+    if array_kind(A) not in NAMESPACES:
+        raise TypeError(f"{name}: supported input is {', '.join(NAMESPACES)}, "
+                        f"got {type(A).__module__}.{type(A).__name__}")
+    return A
 
 
 def orthonormal_basis(A):
     """(U, rank): U (n, r) orthonormal with range(U) = range(A) (numerically).
 
-    Dense A: column-pivoted Householder QR, rank from |R_ii| >
-    max(n, d)·eps·|R_11|. Sparse A: eigendecomposition of the Gram matrix
-    AᵀA (numba kernel, O(Σ nnz(a_i)²)), rank from eigenvalues above
-    max(n, d)·eps·λ_max (accurate while κ(A)² ≪ 1/eps); U = A V Λ^{-1/2}
-    is formed densely (n × r).
+    Dense A: a rank-revealing QR (:func:`sketchla._kernels.qr_basis`:
+    column-pivoted on NumPy, QR plus the SVD of R elsewhere), rank from
+    max(n, d)·eps relative to the largest pivot. Sparse A: eigendecomposition
+    of the Gram matrix AᵀA (numba kernel, O(Σ nnz(a_i)²)), rank from
+    eigenvalues above max(n, d)·eps·λ_max (accurate while κ(A)² ≪ 1/eps);
+    U = A V Λ^{-1/2} is formed densely (n × r).
     """
-    import scipy.linalg as sla
-
     n, d = A.shape
     eps = np.finfo(np.float64).eps
-    if is_sparse(A):
+    if array_kind(A) == "sparse":
         G = _kernels.sparse_gram(A)
         lam, V = np.linalg.eigh(G)
         keep = lam > max(n, d) * eps * max(lam.max(), 0)
@@ -43,11 +55,7 @@ def orthonormal_basis(A):
             return np.zeros((n, 0)), 0
         U = np.asarray(A @ (V[:, keep] / np.sqrt(lam[keep])))
         return U, r
-    Q, R, _ = sla.qr(A.astype(np.float64, copy=False), mode="economic", pivoting=True,
-                     check_finite=False)
-    diag = np.abs(np.diag(R))
-    r = int(np.count_nonzero(diag > max(n, d) * eps * diag[0])) if diag[0] > 0 else 0
-    return Q[:, :r], r
+    return _kernels.qr_basis(A, get_namespace(A))
 
 
 def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=None):
@@ -55,7 +63,9 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
 
     Parameters
     ----------
-    A : ndarray or scipy.sparse matrix, shape (n, d)
+    A : array of shape (n, d)
+        NumPy, scipy.sparse (never densified by ``"approx"``), dask, CuPy or
+        array-api-strict; the result is in the same namespace.
     method : {"exact", "approx"}
         ``"exact"``: row norms of an orthonormal basis (pivoted QR; handles
         rank deficiency; O(n d²)). ``"approx"``: Drineas–Magdon-Ismail–
@@ -91,36 +101,29 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
     >>> round(float(sketchla.leverage_scores(A).sum()), 10)
     5.0
     """
-    if method not in ("exact", "approx"):
-        raise ValueError(f"method must be 'exact' or 'approx', got {method!r}")
-    A = check_matrix(A)
+    check_option(method, "method", ("exact", "approx"))
+    A = check_data(A)
     n, d = A.shape
+    xp = get_namespace(A)
     if method == "exact":
         U, _ = orthonormal_basis(A)
-        return np.einsum("ij,ij->i", U, U)
-    import scipy.linalg as sla
-
+        return _kernels.row_sq_norms(U, xp)
     from ..sketch import make_sketch
 
     m = 20 * d if sketch_size is None else check_int(sketch_size, "sketch_size", minimum=d)
     k = 256 if n_components is None else check_int(n_components, "n_components", minimum=1)
-    if m >= n or k >= d:
-        # nothing to gain: the sketch would not be smaller than A / JL not smaller than d
-        if m >= n:
-            return leverage_scores(A, "exact")
+    if m >= n:
+        # nothing to gain: the sketch would not be smaller than A
+        return leverage_scores(A, "exact")
     g = check_rng(rng)
     S = make_sketch("sparse_sign", m, n, rng=g)
-    SA = np.asarray(S @ A)
-    _, R, piv = sla.qr(SA, mode="economic", pivoting=True, check_finite=False)
-    diag = np.abs(np.diag(R))
-    if diag[0] == 0 or diag[-1] <= max(m, d) * np.finfo(R.dtype).eps * diag[0]:
+    SA = S @ A
+    Q, R, piv = _kernels.qr(SA, xp)
+    diag = np.abs(np.diag(to_numpy(R)))
+    if diag.max() == 0 or diag.min() <= max(m, d) * np.finfo(diag.dtype).eps * diag.max():
         return leverage_scores(A, "exact")  # rank-deficient: no R⁻¹
-    if k >= d:
-        T = np.zeros_like(R)
-        T[piv] = sla.solve_triangular(R, np.eye(d, dtype=R.dtype), check_finite=False)
-    else:
-        G = g.standard_normal((d, k)) / np.sqrt(k)
-        T = np.zeros((d, k), dtype=R.dtype)
-        T[piv] = sla.solve_triangular(R, G.astype(R.dtype), check_finite=False)
-    Y = np.asarray(A @ T)
-    return np.einsum("ij,ij->i", Y, Y).astype(np.float64)
+    G = np.eye(d) if k >= d else g.standard_normal((d, k)) / np.sqrt(k)
+    T = _kernels.solve_triangular(R, from_numpy(G, R), xp)
+    T = _kernels.take_rows(T, np.argsort(piv), xp)  # undo the column pivoting
+    tau = _kernels.row_sq_norms(A @ T, xp)
+    return tau.astype(np.float64) if array_kind(tau) == "numpy" else tau
