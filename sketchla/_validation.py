@@ -42,6 +42,7 @@ __all__ = [
     "check_operand",
     "check_matrix",
     "as_finite_float",
+    "check_host",
     "raise_if_not_finite",
 ]
 
@@ -465,11 +466,21 @@ def raise_if_not_finite(result, A, name="A"):
     )
 
 
+def check_host(A, name, func, reason):
+    """Refuse, with a ``TypeError`` naming ``func``, an operand that is not
+    NumPy or scipy.sparse, for functions whose kernels run on the host only."""
+    kind = array_kind(A)
+    if kind not in ("numpy", "sparse"):
+        raise TypeError(
+            f"{name}: {func} supports numpy and scipy.sparse input ({reason}); got {kind}"
+        )
+    return A
+
+
 def as_finite_float(X, name, ndim):
     """X as a finite float64 NumPy array of ``ndim`` dimensions, else a clear error."""
-    X = check_array(X, name, ndim=ndim, allow_empty=True, accept_dask=False)
-    if array_kind(X) != "numpy":
-        raise TypeError(f"{name} must be a NumPy array (host-only step), got {type(X).__name__}")
+    X = check_array(X, name, ndim=ndim, allow_empty=True)
+    check_host(X, name, "this function", "host-only kernels")
     return X.astype(np.float64, copy=False)
 
 

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from threadpoolctl import threadpool_limits
 
 from .._progress import Progress
-from .._validation import check_int, check_matrix, check_rng, draw_seed
+from .._validation import check_array, check_host, check_int, check_matrix, check_rng, draw_seed
 from .._backend import is_sparse
 
 __all__ = ["altmin_complete", "CompletionResult", "AltMinCompletion", "SOLVERS"]
@@ -100,18 +100,8 @@ def _observed(X):
         csr = sp.csr_matrix(X, dtype=np.float64, copy=True)
         csr.sum_duplicates()
     else:
-        if isinstance(X, (list, tuple)):
-            X = np.asarray(X, dtype=float)
-        if not hasattr(X, "shape") or not hasattr(X, "dtype"):
-            raise TypeError(f"X must be a 2-D array or a scipy.sparse matrix, got "
-                            f"{type(X).__name__}")
-        X = np.asarray(X)
-        if X.dtype.kind == "c":
-            raise TypeError("X must be real; complex input is not supported")
-        if X.dtype == object or X.dtype.kind not in "fiub":
-            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D, got {X.ndim}-D")
+        X = check_array(X, "X", ensure_finite=False, allow_empty=True)
+        check_host(X, "X", "altmin_complete", "numba row solves")
         dtype = X.dtype
         if np.isinf(X).any():
             raise ValueError("X must not contain inf (NaN marks a missing entry)")

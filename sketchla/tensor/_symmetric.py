@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import as_finite_float, check_array
+from .._validation import as_finite_float, check_array, check_host
 
 __all__ = [
     "check_symmetric_tensor",
@@ -35,8 +35,8 @@ def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
     group (swap the first two modes; cycle all modes):
     max|T − T^σ| ≤ sym_tol · max|T|. Cost: two passes over T.
     """
-    T = check_array(T, name, ndim=None, ensure_finite=False,
-                    allow_empty=True, accept_dask=False)
+    T = check_array(T, name, ndim=None, ensure_finite=False, allow_empty=True)
+    check_host(T, name, "the symmetric tensor functions", "host kernels")
     m = T.ndim
     if m < min_order:
         raise ValueError(f"{name} must have order >= {min_order}, got an array with "

@@ -1,0 +1,185 @@
+"""The validation layer: one dtype rule, sparse structure checked before any
+conversion, the caller's arrays never written, errors that name the argument."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import sketchla
+from sketchla._validation import (
+    check_array,
+    check_bool,
+    check_consistent_length,
+    check_option,
+    check_scalar,
+    check_sparse,
+    substream,
+)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "expected"),
+    [(np.float16, np.float32), (np.float32, np.float32), (np.float64, np.float64),
+     (np.int32, np.float64), (np.bool_, np.float64), (np.uint8, np.float64)],
+)
+def test_one_dtype_rule_for_dense_and_sparse(dtype, expected):
+    X = np.ones((4, 3), dtype=dtype)
+    assert check_array(X).dtype == expected
+    if dtype != np.float16:  # scipy.sparse has no float16
+        assert check_array(sp.csr_matrix(X), accept_sparse=True).dtype == expected
+
+
+@pytest.mark.parametrize("bad", [np.ones((3, 2), complex), np.array([["a", "b"]]),
+                                 np.empty((2, 2), object)])
+def test_non_real_dtypes_are_type_errors(bad):
+    with pytest.raises(TypeError, match="X"):
+        check_array(bad, "X")
+
+
+def test_byte_order_and_strides_are_copied_not_refused():
+    X = np.arange(24.0).reshape(6, 4)
+    big = X.astype(">f8")
+    out = check_array(big)
+    assert out.dtype.isnative and np.array_equal(out, X)
+    rev = X[::-1, ::-2]
+    out = check_array(rev)
+    assert all(s > 0 for s in out.strides) and np.array_equal(out, rev)
+    # results do not depend on the memory layout
+    np.testing.assert_allclose(sketchla.leverage_scores(big), sketchla.leverage_scores(X))
+
+
+def _corrupt_csr():
+    X = sp.random(50, 8, density=0.3, format="csr", random_state=0)
+    yield "index out of range", (X.data, np.where(X.indices == X.indices[3], 99, X.indices),
+                                 X.indptr)
+    yield "negative index", (X.data, np.where(X.indices == X.indices[3], -1, X.indices),
+                             X.indptr)
+    ip = X.indptr.copy()
+    ip[10] = ip[11] + 5
+    yield "indptr decreases", (X.data, X.indices, ip)
+    ip = X.indptr.copy()
+    ip[-1] += 1000
+    yield "indptr beyond indices", (X.data, X.indices, ip)
+    ip = X.indptr.copy()
+    ip[0] = 3
+    yield "indptr[0]", (X.data, X.indices, ip)
+
+
+@pytest.mark.parametrize("case", list(_corrupt_csr()), ids=lambda c: c[0])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_corrupt_compressed_structure_is_a_value_error(case, fmt):
+    _, (data, indices, indptr) = case
+    cls = sp.csr_matrix if fmt == "csr" else sp.csc_matrix
+    shape = (50, 8) if fmt == "csr" else (8, 50)
+    M = cls(shape)  # build without SciPy's own checks, as a careless caller could
+    M.data, M.indices, M.indptr = data, indices, indptr
+    with pytest.raises(ValueError, match="A has a corrupt sparse structure"):
+        check_sparse(M, "A")
+
+
+def test_corrupt_coo_is_a_value_error():
+    M = sp.coo_matrix((np.ones(3), (np.array([0, 1, 7]), np.array([0, 1, 2]))), shape=(8, 3))
+    M.row[2] = 8
+    with pytest.raises(ValueError, match="row index out of range"):
+        check_sparse(M, "A")
+    M.row[2] = 1
+    M.col[0] = -2
+    with pytest.raises(ValueError, match="column index out of range"):
+        check_sparse(M, "A")
+
+
+_CRASH = textwrap.dedent(
+    """
+    import numpy as np, scipy.sparse as sp, sketchla
+    X = sp.random(400, 6, density=0.4, format="{fmt}", random_state=1)
+    {corrupt}
+    for call in (lambda: sketchla.leverage_scores(X),
+                 lambda: sketchla.lewis_weights(X, 1),
+                 lambda: sketchla.make_sketch("gaussian", 20, 400, rng=0) @ X,
+                 lambda: sketchla.make_sketch("srht", 20, 400, rng=0) @ X,
+                 lambda: sketchla.make_sketch("sparse_sign", 20, 400, rng=0) @ X,
+                 lambda: sketchla.lstsq(X, np.ones(400), rng=0),
+                 lambda: sketchla.sample_rows(X, 10, rng=0)):
+        try:
+            call()
+        except ValueError as e:
+            assert "corrupt sparse structure" in str(e), e
+        else:
+            raise SystemExit("accepted a corrupt matrix")
+    print("ok")
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "corrupt"),
+    [("csr", "X.indices[5] = 10**6"), ("csr", "X.indptr[3] = 10**6"),
+     ("csc", "X.indices[5] = 10**6"), ("coo", "X.row[5] = 10**6")],
+)
+def test_corrupt_sparse_never_crashes_the_interpreter(fmt, corrupt):
+    # in a child process: a segfault fails this test instead of the run
+    code = _CRASH.format(fmt=fmt, corrupt=corrupt)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
+
+
+def test_caller_arrays_are_never_written():
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, 300, 2000)
+    cols = rng.integers(0, 6, 2000)
+    X = sp.csr_matrix((rng.standard_normal(2000), (rows, cols)), shape=(300, 6))
+    # an unsorted CSR with duplicates, as a caller may build it
+    perm = rng.permutation(X.nnz)
+    data, indices = X.data.copy(), X.indices.copy()
+    for r in range(300):
+        lo, hi = X.indptr[r], X.indptr[r + 1]
+        p = lo + rng.permutation(hi - lo)
+        data[lo:hi], indices[lo:hi] = X.data[p], X.indices[p]
+    indices[X.indptr[5]:X.indptr[5] + 2] = indices[X.indptr[5]]  # a duplicate
+    Y = sp.csr_matrix((data, indices, X.indptr.copy()), shape=X.shape)
+    del perm
+    before = [a.copy() for a in (Y.data, Y.indices, Y.indptr)]
+    dense = Y.toarray()
+    sketchla.leverage_scores(Y)
+    sketchla.make_sketch("countsketch", 30, 300, rng=0) @ Y
+    sketchla.coordinated_sketch(Y, 30, seed=0)
+    sketchla.lstsq(Y, np.ones(300), rng=0)
+    for a, b in zip(before, (Y.data, Y.indices, Y.indptr)):
+        assert np.array_equal(a, b)
+    C = check_sparse(Y, "A")
+    assert C.has_canonical_format and np.allclose(C.toarray(), dense)
+
+
+def test_scalars_options_and_lengths_name_the_argument():
+    with pytest.raises(TypeError, match="tol"):
+        check_scalar("a", "tol")
+    with pytest.raises(TypeError, match="tol"):
+        check_scalar(True, "tol")
+    with pytest.raises(ValueError, match="tol must be > 0"):
+        check_scalar(0.0, "tol", minimum=0, include_minimum=False)
+    with pytest.raises(TypeError, match="fit_intercept"):
+        check_bool("no", "fit_intercept")
+    with pytest.raises(ValueError, match="method must be one of"):
+        check_option("qr", "method", ("exact", "approx"))
+    with pytest.raises(ValueError, match="A and b must have the same number of rows"):
+        check_consistent_length(("A", np.ones((3, 2))), ("b", np.ones(4)))
+    with pytest.raises(TypeError, match="tol"):
+        sketchla.lstsq(np.ones((10, 2)), np.ones(10), tol="a")
+    with pytest.raises(TypeError, match="refine"):
+        sketchla.lstsq(np.ones((10, 2)), np.ones(10), refine="yes")
+    with pytest.raises(ValueError, match="b must be non-empty"):
+        sketchla.lstsq(np.ones((10, 2)), np.zeros((10, 0)))
+
+
+def test_substreams_are_distinct_and_reproducible():
+    a = substream(7, "gaussian", 0).standard_normal(4)
+    assert np.array_equal(a, substream(7, "gaussian", 0).standard_normal(4))
+    assert not np.array_equal(a, substream(7, "gaussian", 1).standard_normal(4))
+    assert not np.array_equal(a, substream(7, "srht_signs", 0).standard_normal(4))
+    assert substream(7, "gaussian", 0, integer=True) != substream(7, "gaussian", 1, integer=True)
