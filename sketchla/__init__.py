@@ -27,6 +27,7 @@ _LAZY = {
     "sketch_and_solve": "linalg",
     "LstsqResult": "linalg",
     "SketchedRegression": "linalg",
+    "RankDeficiencyWarning": "linalg",
     "approx_matmul": "linalg",
     # coordinated sampling
     "coordinated_sketch": "sampling",

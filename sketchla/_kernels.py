@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import namespace_name
+from ._backend import device, namespace_name
 
 __all__ = [
     "fwht",
@@ -32,7 +32,6 @@ __all__ = [
     "take_rows",
     "put_rows",
     "dense_block",
-    "device",
     "native",
 ]
 
@@ -188,12 +187,6 @@ def dense_block(rows, signs, scale, m):
     cols = np.repeat(np.arange(n), s)
     np.add.at(S, (rows.ravel(), cols), scale * signs.ravel())
     return S
-
-
-def device(x):
-    from array_api_compat import device
-
-    return device(x)
 
 
 def signed_pad(A, d, n_pad, xp):

@@ -14,7 +14,6 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from .. import _kernels
 from .._validation import check_int, check_rng
-from .._backend import is_sparse
 
 __all__ = ["lp_regression", "LpRegression", "solve_weighted_lp"]
 
@@ -186,21 +185,42 @@ class LpRegression(RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def fit(self, X, y):
-        """Fit the ℓp regression model."""
-        import scipy.sparse as sp
-        from sklearn.utils.validation import validate_data
+    def fit(self, X, y, sample_weight=None):
+        """Fit the ℓp regression model.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 is kept (``coef_`` has X's dtype).
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights v: the objective is Σ v_i |x_iᵀβ + c − y_i|^p,
+            fitted by scaling row i of [X y] by v_i^{1/p}.
+
+        Returns
+        -------
+        self
+        """
+        from sklearn.utils.validation import _check_sample_weight, validate_data
+
+        from .._validation import check_bool, check_p
+
+        p = check_p(self.p)
+        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), y_numeric=True,
                              dtype=(np.float64, np.float32))
         n = X.shape[0]
         A = X
-        if self.fit_intercept:
-            ones = np.ones((n, 1), dtype=X.dtype)
-            A = sp.hstack([X, ones], format="csr") if is_sparse(X) else np.hstack([X, ones])
-        x = lp_regression(A, y, self.p, n_samples=self.n_samples, scores=self.scores,
+        if fit_intercept:
+            A = _kernels.hstack([X, np.ones((n, 1), dtype=X.dtype)])
+        if sample_weight is not None:
+            sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            s = sw ** (1.0 / p)
+            A, y = _kernels.scale_rows(A, s.astype(X.dtype), None), y * s
+        x = lp_regression(A, y, p, n_samples=self.n_samples, scores=self.scores,
                           rng=check_rng(self.random_state, "random_state"))
-        if self.fit_intercept:
+        x = np.asarray(x, dtype=X.dtype)
+        if fit_intercept:
             self.coef_, self.intercept_ = x[:-1], float(x[-1])
         else:
             self.coef_, self.intercept_ = x, 0.0

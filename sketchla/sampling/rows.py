@@ -151,6 +151,12 @@ class RowSampler(BaseEstimator):
     ----------
     indices_, weights_ : ndarray
         The sample and its ℓp weights (see :class:`RowSample`).
+    sample_weight_ : ndarray of shape (n_rows,)
+        The coreset as ``sample_weight`` for any estimator fitted on all of
+        X: the summed weight of each sampled row, 0 elsewhere. For p = 2
+        (squared loss) ``est.fit(X, y, sample_weight=sampler.sample_weight_)``
+        fits the sampled problem, whose loss is an unbiased estimate of the
+        full one.
     """
 
     def __init__(self, n_samples=100, p=2, scores="lewis", random_state=None):
@@ -174,6 +180,8 @@ class RowSampler(BaseEstimator):
                          rng=check_rng(self.random_state, "random_state"))
         self.indices_ = rs.indices
         self.weights_ = rs.weights
+        self.sample_weight_ = np.bincount(rs.indices, weights=rs.weights,
+                                          minlength=X.shape[0])
         self.sample_ = rs
         return self
 

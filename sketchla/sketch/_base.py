@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import get_namespace
+from .._backend import device, get_namespace
 from .._validation import check_int, check_operand, draw_seed, raise_if_not_finite
 
 __all__ = ["SketchOperator"]
@@ -110,7 +110,7 @@ class SketchOperator:
         return Sb @ B
 
     def _rapply_generic(self, Y, xp):
-        S = xp.asarray(self.toarray(), dtype=Y.dtype, device=_device(Y))
+        S = xp.asarray(self.toarray(), dtype=Y.dtype, device=device(Y))
         return xp.matrix_transpose(S) @ Y
 
     def _validate_rapply(self, Y):
@@ -129,12 +129,6 @@ def _delayed_block(op, blk, lo):
         return op._apply_columns(np.asarray(B), lo)
 
     return part(blk)
-
-
-def _device(x):
-    from array_api_compat import device
-
-    return device(x)
 
 
 class _Transposed:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import SketchOperator, _device
+from .._validation import substream
+from .._backend import device
+from ._base import SketchOperator
 
 __all__ = ["GaussianSketch", "gaussian"]
 
@@ -13,7 +15,7 @@ class GaussianSketch(SketchOperator):
     """S with i.i.d. N(0, 1/m) entries, so that E[SᵀS] = I.
 
     Columns are generated in blocks of ``block_size`` from
-    ``numpy.random.default_rng([seed, block])`` (float64, cast to the
+    the substream ``(seed, "gaussian", block)`` (:func:`sketchla._validation.substream`) (float64, cast to the
     operand's dtype), so any column range can be regenerated on its own and
     applying S to an (n, k) A costs O(m n k) flops with O(m · block_size)
     extra memory.
@@ -29,7 +31,7 @@ class GaussianSketch(SketchOperator):
         for blk in range(lo // B, (hi - 1) // B + 1):
             c0 = blk * B
             width = min(B, self.n - c0)
-            G = np.random.default_rng([self.seed, blk]).standard_normal((m, width))
+            G = substream(self.seed, "gaussian", blk).standard_normal((m, width))
             G *= 1.0 / np.sqrt(m)
             a, b = max(lo, c0), min(hi, c0 + width)
             yield a - lo, b - lo, G[:, a - c0 : b - c0]
@@ -53,7 +55,7 @@ class GaussianSketch(SketchOperator):
     def _apply(self, A, xp, kind):
         if kind in ("numpy", "sparse"):
             return self._apply_columns(A, 0)
-        dev = _device(A)
+        dev = device(A)
         out = None
         for a, b, G in self._blocks(0, self.n):
             term = xp.asarray(G, dtype=A.dtype, device=dev) @ A[a:b, ...]
@@ -61,7 +63,7 @@ class GaussianSketch(SketchOperator):
         return out
 
     def _rapply(self, Y, xp, kind):
-        dev = None if kind == "numpy" else _device(Y)
+        dev = None if kind == "numpy" else device(Y)
         parts = []
         for _, _, G in self._blocks(0, self.n):
             Gx = G.astype(Y.dtype) if kind == "numpy" else xp.asarray(G, dtype=Y.dtype, device=dev)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
+from .._backend import device
+from .._validation import substream
 from ._base import SketchOperator
 
 __all__ = ["SRHT", "srht"]
@@ -35,7 +37,8 @@ class SRHT(SketchOperator):
     def signs(self):
         """The diagonal of D, shape (n,), float64 ±1."""
         if self._signs is None:
-            _, g = _kernels.sketch_map(self.seed ^ 0x5EED5EED, 0, self.n, 1, 1)
+            _, g = _kernels.sketch_map(substream(self.seed, "srht_signs", integer=True),
+                                      0, self.n, 1, 1)
             self._signs = g[:, 0].astype(np.float64)
         return self._signs
 
@@ -43,7 +46,7 @@ class SRHT(SketchOperator):
     def rows(self):
         """The m sampled rows of the padded transform, sorted, shape (m,)."""
         if self._rows is None:
-            rng = np.random.default_rng(self.seed)
+            rng = substream(self.seed, "srht_rows")
             self._rows = np.sort(rng.choice(self.n_padded, self.m, replace=False))
         return self._rows
 
@@ -65,7 +68,7 @@ class SRHT(SketchOperator):
     def _rapply(self, Y, xp, kind):
         Z = _kernels.put_rows(Y, self.rows, self.n_padded, xp)
         Z = _kernels.fwht(Z, xp, overwrite=True)
-        d = xp.asarray(self.signs, dtype=Y.dtype, device=_kernels.device(Y))
+        d = xp.asarray(self.signs, dtype=Y.dtype, device=device(Y))
         Z = Z[: self.n, ...]
         scale = float(1.0 / np.sqrt(self.m))
         return (Z * d[:, None] if Z.ndim == 2 else Z * d) * scale

@@ -244,3 +244,37 @@ def test_row_sampler_fit_resample():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call(np.random.default_rng(0).standard_normal((10, 2)))
+
+
+def test_lp_regression_estimator_sample_weight_and_float32():
+    g = np.random.default_rng(3)
+    X = g.standard_normal((150, 3))
+    y = X @ [1.0, -2.0, 0.5] + g.standard_cauchy(150)
+    w = g.integers(0, 3, 150)
+    # integer weights are row repetitions: the same ℓ1 optimum (exact: n_samples >= n)
+    rep = np.repeat(np.arange(150), w)
+    a = LpRegression(p=1, n_samples=10**6, random_state=0).fit(X, y, sample_weight=w)
+    b = LpRegression(p=1, n_samples=10**6, random_state=0).fit(X[rep], y[rep])
+    obj = lambda e: np.sum(w * np.abs(X @ e.coef_ + e.intercept_ - y))  # noqa: E731
+    assert obj(a) <= obj(b) * (1 + 1e-9)
+    e32 = LpRegression(p=1, random_state=0).fit(X.astype(np.float32), y.astype(np.float32))
+    assert e32.coef_.dtype == np.float32
+    with pytest.raises(TypeError, match="fit_intercept"):
+        LpRegression(fit_intercept="no").fit(X, y)
+
+
+def test_row_sampler_hands_back_sample_weight():
+    X = np.random.default_rng(5).standard_normal((400, 4))
+    rs = RowSampler(n_samples=60, p=2, scores="leverage", random_state=0).fit(X)
+    sw = rs.sample_weight_
+    assert sw.shape == (400,) and np.isclose(sw.sum(), rs.weights_.sum())
+    assert set(np.flatnonzero(sw)) == set(rs.indices_.tolist())
+    # the weighted Gram matrix is the sample's estimate of XᵀX
+    np.testing.assert_allclose((X * sw[:, None]).T @ X,
+                               (X[rs.indices_] * rs.weights_[:, None]).T @ X[rs.indices_])
+
+
+def test_rank_deficiency_warning_is_public():
+    import sketchla
+
+    assert issubclass(sketchla.RankDeficiencyWarning, UserWarning)
