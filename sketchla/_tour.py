@@ -160,7 +160,8 @@ def _lstsq_section(quick, verbose):
 @section("Matrix products by coordinated sampling: error at equal storage vs JL / CountSketch")
 def _coordinated_section(quick, verbose):
     from .datasets import make_attention, make_keyed_tables, make_sparse_pair
-    from .sampling.coordinated import compare_equal_storage, coordinated_sketch, \
+    from .linalg.matmul import compare_equal_storage
+    from .sampling.coordinated import coordinated_sketch, \
         estimate_product
 
     rows = []

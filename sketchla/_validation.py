@@ -30,6 +30,9 @@ from ._backend import array_kind, get_namespace, to_backend
 __all__ = [
     "check_array",
     "check_sparse",
+    "check_compressed",
+    "check_seed",
+    "check_keys",
     "check_consistent_length",
     "check_scalar",
     "check_int",
@@ -313,7 +316,7 @@ def _check_range(x, upper, name, what):
         )
 
 
-def _check_compressed(indptr, indices, n_major, n_minor, name):
+def check_compressed(indptr, indices, n_major, n_minor, name):
     """O(n_major + nnz) checks of a CSR/CSC/BSR index structure; returns nnz."""
     indptr = _index_array(indptr, name, "indptr")
     indices = _index_array(indices, name, "indices")
@@ -373,7 +376,7 @@ def check_sparse(A, name="A", formats=("csr",)):
     dt = _float_dtype(A.dtype, name)
     if fmt in ("csr", "csc"):
         n_major, n_minor = (n, d) if fmt == "csr" else (d, n)
-        nnz = _check_compressed(A.indptr, A.indices, n_major, n_minor, name)
+        nnz = check_compressed(A.indptr, A.indices, n_major, n_minor, name)
         data = np.asarray(A.data)
         if data.ndim != 1 or data.shape[0] < nnz:
             raise ValueError(f"{name} has a corrupt sparse structure: data has "
@@ -381,7 +384,7 @@ def check_sparse(A, name="A", formats=("csr",)):
         indptr, indices, data = np.asarray(A.indptr), np.asarray(A.indices)[:nnz], data[:nnz]
     elif fmt == "bsr":
         R, C = A.blocksize
-        nnz = _check_compressed(A.indptr, A.indices, n // R, d // C, name)
+        nnz = check_compressed(A.indptr, A.indices, n // R, d // C, name)
         if A.data.shape[0] < nnz:
             raise ValueError(f"{name} has a corrupt sparse structure: data has "
                              f"{A.data.shape[0]} blocks, indptr says {nnz}")
@@ -420,6 +423,41 @@ def check_sparse(A, name="A", formats=("csr",)):
     if out.dtype != dt:
         out = out.astype(dt)
     return out
+
+
+def check_seed(seed, name="seed"):
+    """A shared integer seed in [0, 2**64) (coordinated sampling)."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative integer (the shared seed), got {seed!r}")
+    if not 0 <= int(seed) < 2**64:
+        raise ValueError(f"{name} must be in [0, 2**64), got {seed}")
+    return int(seed)
+
+
+def check_keys(keys, n, name="keys"):
+    """Row identifiers: ``n`` integers (within int64) or ``n`` strings/bytes, never a mix.
+
+    None means ``arange(n)``. Integer keys are hashed as int64, so unsigned
+    keys of 2**63 or more (which would alias negative ones) are refused.
+    """
+    if keys is None:
+        return np.arange(n, dtype=np.int64)
+    keys = np.asarray(keys)
+    if keys.ndim != 1 or keys.shape[0] != n:
+        raise ValueError(f"{name} must be 1-D with one key per row ({n}), got shape {keys.shape}")
+    if keys.dtype.kind in "iub":
+        if keys.dtype.kind == "u" and keys.size and int(keys.max()) >= 2**63:
+            raise ValueError(f"{name}: integer keys must fit in int64 (< 2**63)")
+        return keys
+    if keys.dtype.kind in "US":
+        return keys
+    if keys.dtype.kind == "O":
+        items = keys.tolist()
+        if all(isinstance(k, str) for k in items) or all(isinstance(k, bytes) for k in items):
+            return keys
+        raise TypeError(f"{name} must be all integers or all strings, not a mix "
+                        "(a mix would never match the other party's keys)")
+    raise TypeError(f"{name} must be integers or strings, got dtype {keys.dtype}")
 
 
 def check_consistent_length(*pairs):

@@ -47,7 +47,7 @@ class CoordinatedCSR:
 
 
 def equal_storage_errors(A, B, k, seeds=3):
-    from sketchla.sampling.coordinated import compare_equal_storage
+    from sketchla.linalg.matmul import compare_equal_storage
 
     e = compare_equal_storage(A, B, k, seeds=seeds)
     e["coordinated"] = e.pop("priority")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 
-from .._backend import get_namespace
+from .._backend import get_namespace, to_numpy
 from .._validation import (
     check_array,
     check_consistent_length,
@@ -14,7 +13,7 @@ from .._validation import (
     draw_seed,
 )
 
-__all__ = ["approx_matmul"]
+__all__ = ["approx_matmul", "compare_equal_storage"]
 
 _OBLIVIOUS = ("gaussian", "srht", "countsketch", "sparse_sign")
 _SAMPLING = ("priority", "threshold")
@@ -85,3 +84,34 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     SA = S @ A
     SB = SA if same else S @ B
     return get_namespace(SA).matrix_transpose(SA) @ SB
+
+
+def compare_equal_storage(A, B, sketch_size, method="priority", linear=("gaussian",
+                          "countsketch"), seeds=3):
+    """Frobenius errors for AᵀB: coordinated sampling vs linear sketches
+    storing as many numbers (indices included).
+
+    Each linear sketch S (m rows) stores m·d numbers per table, with
+    m = max(storage of the two coordinated sketches) // d. Returns the
+    median error over ``seeds`` seeds for ``method`` and each kind in
+    ``linear``, as a dict. Used by the tour and the benchmarks.
+    """
+    import numpy as np
+
+    from ..sampling.coordinated import coordinated_sketch, estimate_product
+    from ..sketch import make_sketch
+
+    exact = A.T @ B
+    exact = to_numpy(exact)
+    errs = {method: [], **{kind: [] for kind in linear}}
+    for seed in range(seeds):
+        sa = coordinated_sketch(A, sketch_size, method, seed=seed)
+        sb = coordinated_sketch(B, sketch_size, method, seed=seed)
+        errs[method].append(np.linalg.norm(estimate_product(sa, sb) - exact))
+        m = max(1, max(sa.storage_size, sb.storage_size) // A.shape[1])
+        for kind in linear:
+            S = make_sketch(kind, min(m, A.shape[0]) if kind == "srht" else m, A.shape[0],
+                            rng=seed)
+            SA, SB = S @ A, S @ B
+            errs[kind].append(np.linalg.norm(SA.T @ SB - exact))
+    return {key: float(np.median(v)) for key, v in errs.items()}

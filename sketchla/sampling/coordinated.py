@@ -44,50 +44,23 @@ arbitrary subset sums", J. ACM 54 (2007).
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
 from .. import _kernels
 from .._backend import is_sparse
-from .._validation import check_int, check_matrix
+from .._validation import check_int, check_keys, check_matrix, check_seed
+from . import _coordinated_io
 
-__all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product",
-           "compare_equal_storage"]
+__all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product"]
 
 _METHODS = ("priority", "threshold")
 _LEVELS = ("row", "entry")
-_FORMAT_VERSION = 1
 # key identity: a fixed-seed hash, so that key ids match whatever the sampling seed
 _KEY_SEED = 0x6B657969640A
 
 
 # ------------------------------------------------------------------ pieces
-def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be a non-negative integer (the shared seed), got {seed!r}")
-    if not 0 <= int(seed) < 2**64:
-        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
-    return int(seed)
-
-
-def _check_keys(keys, n):
-    if keys is None:
-        return np.arange(n, dtype=np.int64)
-    keys = np.asarray(keys)
-    if keys.ndim != 1 or keys.shape[0] != n:
-        raise ValueError(
-            f"keys must be 1-D with one key per row of A ({n}), got shape {keys.shape}"
-        )
-    if keys.dtype.kind in "iub":
-        return keys
-    if keys.dtype.kind in "US":
-        return keys
-    if keys.dtype.kind == "O" and all(isinstance(k, (str, bytes)) for k in keys.tolist()):
-        return keys
-    raise TypeError(f"keys must be integers or strings, got dtype {keys.dtype}")
-
-
 def _uniform(h):
     """uint64 hashes → floats uniform in [0, 1) (53 random bits)."""
     return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
@@ -223,40 +196,18 @@ class CoordinatedSketch:
 
     # -------------------------------------------------------------- files
     def save(self, file):
-        """Write the sketch to a compressed ``.npz`` file (or file object)."""
-        meta = np.array([_FORMAT_VERSION, self.seed, self.sketch_size, self.n_rows,
-                         self.n_features, int(self.dense_rows)], dtype=np.uint64)
-        np.savez_compressed(
-            file, meta=meta, method=np.array(self.method), level=np.array(self.level),
-            key_id=self.key_id, indptr=self.indptr, indices=self.indices,
-            data=self.data, prob=self.prob,
-        )
+        """Write the sketch to a compressed ``.npz`` file (or file object).
+
+        The format is described in :mod:`sketchla.sampling._coordinated_io`;
+        nothing is pickled.
+        """
+        _coordinated_io.save(self, file)
 
     @classmethod
     def load(cls, file):
-        """Read a sketch written by :meth:`save`."""
-        with np.load(file, allow_pickle=False) as z:
-            try:
-                meta = z["meta"]
-                version = int(meta[0])
-                fields = {k: z[k] for k in ("key_id", "indptr", "indices", "data", "prob")}
-                method, level = str(z["method"]), str(z["level"])
-            except KeyError as exc:
-                raise ValueError(f"not a CoordinatedSketch file: missing {exc}") from None
-        if version != _FORMAT_VERSION:
-            raise ValueError(f"unsupported CoordinatedSketch format version {version}")
-        if method not in _METHODS or level not in _LEVELS:
-            raise ValueError("corrupt CoordinatedSketch file: bad method or level")
-        r = len(fields["key_id"])
-        ip = fields["indptr"]
-        if (len(ip) != r + 1 or ip[0] != 0 or np.any(np.diff(ip) < 0)
-                or ip[-1] != len(fields["data"]) or len(fields["indices"]) != len(fields["data"])
-                or len(fields["prob"]) != (r if level == "row" else len(fields["data"]))
-                or (len(fields["indices"]) and (fields["indices"].min() < 0
-                                                or fields["indices"].max() >= int(meta[4])))):
-            raise ValueError("corrupt CoordinatedSketch file: inconsistent arrays")
-        return cls(method, level, int(meta[1]), int(meta[2]), int(meta[3]), int(meta[4]),
-                   dense_rows=bool(meta[5]), **fields)
+        """Read a sketch written by :meth:`save`; every field is validated
+        (a malformed or inconsistent file raises ``ValueError``)."""
+        return _coordinated_io.load(cls, file, _METHODS, _LEVELS)
 
 
 def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, level="row",
@@ -314,12 +265,12 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     if duplicates not in ("error", "sum"):
         raise ValueError(f"duplicates must be 'error' or 'sum', got {duplicates!r}")
     k = check_int(sketch_size, "sketch_size", minimum=1)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if A is None:
         raise TypeError("A must be an array, got None")
     A, dense = _as_csr(A)
     n, d = A.shape
-    keys = _check_keys(keys, n)
+    keys = check_keys(keys, n)
     key_id = _kernels.hash_keys(keys, _KEY_SEED)
     order = np.argsort(key_id, kind="stable")
     sid = key_id[order]
@@ -434,33 +385,3 @@ def _entry_rows_prob(sk, idx):
     pos = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + \
         np.arange(int(lens.sum()))
     return sk.prob[pos]
-
-
-def compare_equal_storage(A, B, sketch_size, method="priority", linear=("gaussian",
-                          "countsketch"), seeds=3):
-    """Frobenius errors for AᵀB: coordinated sampling vs linear sketches
-    storing as many numbers (indices included).
-
-    Each linear sketch S (m rows) stores m·d numbers per table, with
-    m = max(storage of the two coordinated sketches) // d. Returns the
-    median error over ``seeds`` seeds for ``method`` and each kind in
-    ``linear``, as a dict. Used by the tour and the benchmarks.
-    """
-    import scipy.sparse as sp
-
-    from ..sketch import make_sketch
-
-    exact = A.T @ B
-    exact = exact.toarray() if is_sparse(exact) else np.asarray(exact)
-    errs = {method: [], **{kind: [] for kind in linear}}
-    for seed in range(seeds):
-        sa = coordinated_sketch(A, sketch_size, method, seed=seed)
-        sb = coordinated_sketch(B, sketch_size, method, seed=seed)
-        errs[method].append(np.linalg.norm(estimate_product(sa, sb) - exact))
-        m = max(1, max(sa.storage_size, sb.storage_size) // A.shape[1])
-        for kind in linear:
-            S = make_sketch(kind, min(m, A.shape[0]) if kind == "srht" else m, A.shape[0],
-                            rng=seed)
-            SA, SB = S @ A, S @ B
-            errs[kind].append(np.linalg.norm(SA.T @ SB - exact))
-    return {key: float(np.median(v)) for key, v in errs.items()}

@@ -85,8 +85,6 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
 def _check_basis(U, name="U"):
     """(orthonormal U, note) from U (N, k) of full column rank."""
     U = check_matrix(U, name)
-    import scipy.sparse as sp
-
     if is_sparse(U):
         U = U.toarray()
     N, k = U.shape

@@ -265,3 +265,51 @@ def test_shapes_and_sizes_hypothesis(n, d, k, density, method, level, seed):
     if k >= items:  # everything kept with probability 1: exact
         np.testing.assert_allclose(est, (A.T @ A).toarray(), atol=1e-12)
     assert (A != A0).nnz == 0  # input untouched
+
+
+def _saved(sk, **override):
+    """The archive of ``sk`` with some fields replaced."""
+    buf = io.BytesIO()
+    sk.save(buf)
+    buf.seek(0)
+    with np.load(buf, allow_pickle=False) as z:
+        fields = {k: z[k] for k in z.files}
+    fields.update(override)
+    out = io.BytesIO()
+    np.savez(out, **fields)
+    out.seek(0)
+    return out
+
+
+@pytest.mark.parametrize("field", ["prob_zero", "prob_nan", "prob_big", "data_nan",
+                                   "indices_float", "huge_features", "dup_keys",
+                                   "truncated", "not_zip"])
+def test_load_validates_what_it_reads(field):
+    A, ka, _, _ = keyed_tables(6, sparse=True)
+    sk = coordinated_sketch(A, 50, keys=ka, seed=1)
+    if field == "truncated":
+        buf = _saved(sk)
+        bad = io.BytesIO(buf.getvalue()[: len(buf.getvalue()) // 2])
+    elif field == "not_zip":
+        bad = io.BytesIO(b"PK\x03\x04 certainly not a zip archive")
+    else:
+        over = {
+            "prob_zero": {"prob": np.where(np.arange(len(sk.prob)) == 0, 0.0, sk.prob)},
+            "prob_nan": {"prob": np.full_like(sk.prob, np.nan)},
+            "prob_big": {"prob": sk.prob + 1.0},
+            "data_nan": {"data": np.full_like(sk.data, np.nan)},
+            "indices_float": {"indices": sk.indices.astype(np.float64)},
+            "huge_features": {"meta": np.array([1, 1, 50, 6, 2**62, 0], dtype=np.uint64)},
+            "dup_keys": {"key_id": np.sort(np.r_[sk.key_id[:1], sk.key_id[:-1]])},
+        }[field]
+        bad = _saved(sk, **over)
+    with pytest.raises(ValueError, match="CoordinatedSketch file"):
+        CoordinatedSketch.load(bad)
+
+
+def test_keys_mixed_or_aliasing_are_refused():
+    A = np.ones((3, 2))
+    with pytest.raises(TypeError, match="not a mix"):
+        coordinated_sketch(A, 2, keys=np.array([1, "a", 2], dtype=object))
+    with pytest.raises(ValueError, match="int64"):
+        coordinated_sketch(A, 2, keys=np.array([0, 1, 2**64 - 1], dtype=np.uint64))

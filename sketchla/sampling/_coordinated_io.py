@@ -1,0 +1,97 @@
+"""The ``.npz`` file format of :class:`~sketchla.sampling.coordinated.CoordinatedSketch`.
+
+One compressed NumPy archive, read with ``allow_pickle=False``: ``meta``
+(uint64: format version, seed, sketch size, rows, features, dense flag),
+``method`` and ``level`` (strings) and the arrays ``key_id`` (uint64),
+``indptr``, ``indices``, ``data`` and ``prob``. Everything read is
+validated before a sketch is built from it: a malformed archive or
+inconsistent contents raise ``ValueError``, never a crash or a later
+inf/NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_compressed
+
+FORMAT_VERSION = 1
+_ARRAYS = ("key_id", "indptr", "indices", "data", "prob")
+# sizes beyond this are not a sketch this library wrote
+_MAX_DIM = 2**48
+
+
+def save(sketch, file):
+    """Write ``sketch`` to a compressed ``.npz`` file (path or file object)."""
+    meta = np.array([FORMAT_VERSION, sketch.seed, sketch.sketch_size, sketch.n_rows,
+                     sketch.n_features, int(sketch.dense_rows)], dtype=np.uint64)
+    np.savez_compressed(
+        file, meta=meta, method=np.array(sketch.method), level=np.array(sketch.level),
+        key_id=sketch.key_id, indptr=sketch.indptr, indices=sketch.indices,
+        data=sketch.data, prob=sketch.prob,
+    )
+
+
+def _read(file):
+    """(meta, method, level, arrays) from the archive; any failure to read is a ValueError."""
+    import zipfile
+    import zlib
+
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            if not hasattr(z, "files"):
+                raise ValueError("not a CoordinatedSketch file: not an .npz archive")
+            missing = [k for k in ("meta", "method", "level", *_ARRAYS) if k not in z.files]
+            if missing:
+                raise ValueError(f"not a CoordinatedSketch file: missing {missing[0]!r}")
+            meta = np.asarray(z["meta"])
+            method, level = z["method"], z["level"]
+            arrays = {k: np.asarray(z[k]) for k in _ARRAYS}
+    except ValueError:
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, IndexError,
+            OverflowError, TypeError) as exc:
+        raise ValueError(f"not a readable CoordinatedSketch file: {exc}") from None
+    return meta, method, level, arrays
+
+
+def load(cls, file, methods, levels):
+    """Read and validate a sketch written by :func:`save`."""
+    meta, method, level, a = _read(file)
+    if meta.shape != (6,) or meta.dtype != np.uint64:
+        raise ValueError("corrupt CoordinatedSketch file: bad meta record")
+    version, seed, size, n_rows, n_features, dense = (int(v) for v in meta)
+    if version != FORMAT_VERSION:
+        raise ValueError(f"unsupported CoordinatedSketch format version {version}")
+    if method.dtype.kind != "U" or level.dtype.kind != "U" or method.ndim or level.ndim:
+        raise ValueError("corrupt CoordinatedSketch file: bad method or level")
+    method, level = str(method), str(level)
+    if method not in methods or level not in levels:
+        raise ValueError("corrupt CoordinatedSketch file: bad method or level")
+    if not (n_rows < _MAX_DIM and n_features < _MAX_DIM and 0 < size < _MAX_DIM
+            and dense in (0, 1)):
+        raise ValueError("corrupt CoordinatedSketch file: sizes out of range")
+    key_id, indptr, indices, data, prob = (a[k] for k in _ARRAYS)
+    if key_id.ndim != 1 or key_id.dtype != np.uint64:
+        raise ValueError("corrupt CoordinatedSketch file: key_id must be 1-D uint64")
+    if key_id.size > 1 and np.any(key_id[1:] <= key_id[:-1]):
+        raise ValueError("corrupt CoordinatedSketch file: key_id not strictly increasing")
+    if data.ndim != 1 or data.dtype.kind != "f" or prob.ndim != 1 or prob.dtype.kind != "f":
+        raise ValueError("corrupt CoordinatedSketch file: data and prob must be 1-D floats")
+    r = key_id.shape[0]
+    try:
+        nnz = check_compressed(indptr, indices, r, max(n_features, 1), "the file")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"corrupt CoordinatedSketch file: {exc}") from None
+    if nnz != data.shape[0] or indices.shape[0] != nnz:
+        raise ValueError("corrupt CoordinatedSketch file: inconsistent arrays")
+    if prob.shape[0] != (r if level == "row" else nnz):
+        raise ValueError("corrupt CoordinatedSketch file: inconsistent arrays")
+    if not np.isfinite(data).all():
+        raise ValueError("corrupt CoordinatedSketch file: data must be finite")
+    if not (np.all(prob > 0) and np.all(prob <= 1)):
+        raise ValueError("corrupt CoordinatedSketch file: probabilities must lie in (0, 1]")
+    return cls(method, level, seed, size, n_rows, n_features, key_id=key_id,
+               indptr=indptr.astype(np.int64), indices=indices.astype(np.int64),
+               data=data.astype(np.float64, copy=False), prob=prob.astype(np.float64, copy=False),
+               dense_rows=bool(dense))
