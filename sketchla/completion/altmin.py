@@ -7,7 +7,6 @@ convention) wrapping it.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass, field
 
@@ -15,11 +14,22 @@ import numba as nb
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from threadpoolctl import threadpool_limits
 
 from .._progress import Progress
-from .._validation import check_array, check_host, check_int, check_matrix, check_rng, draw_seed
+from .._validation import (
+    check_array,
+    check_bool,
+    check_host,
+    check_int,
+    check_matrix,
+    check_option,
+    check_rng,
+    check_scalar,
+    check_sparse,
+    draw_seed,
+)
 from .._backend import is_sparse
 
 __all__ = ["altmin_complete", "CompletionResult", "AltMinCompletion", "SOLVERS"]
@@ -154,7 +164,7 @@ def _part(csr, coo, labels, part):
     return sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=csr.shape)
 
 
-def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
+def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0.0,
                     sample_splitting=False, clip=2.0, n_inner=3, sketch_rows=None,
                     rng=None, verbose=False, callback=None):
     """Complete a low-rank matrix from some of its entries by alternating minimization.
@@ -263,22 +273,18 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
     >>> bool(np.linalg.norm(res.toarray() - U @ V.T) < 1e-6 * np.linalg.norm(U @ V.T))
     True
     """
-    from ._kernels import update_rows
-
     csr, dtype, (m, n) = _observed(X)
     rank = check_int(rank, "rank", minimum=1, maximum=min(m, n),
                      maximum_label=f"min(X.shape) = {min(m, n)}")
-    if solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    check_option(solver, "solver", SOLVERS)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     n_inner = check_int(n_inner, "n_inner", minimum=1)
     sketch_rows = 3 * rank if sketch_rows is None else check_int(
         sketch_rows, "sketch_rows", minimum=rank)
-    for name, val in (("tol", tol), ("reg", reg)):
-        if not isinstance(val, numbers.Real) or not np.isfinite(val) or val < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {val!r}")
-    if clip is not None and (not isinstance(clip, numbers.Real) or not clip > 0):
-        raise ValueError(f"clip must be a positive number or None, got {clip!r}")
+    tol = check_scalar(tol, "tol", minimum=0)
+    reg = check_scalar(reg, "reg", minimum=0)
+    clip = check_scalar(clip, "clip", minimum=0, include_minimum=False, allow_none=True)
+    sample_splitting = check_bool(sample_splitting, "sample_splitting")
     nnz = csr.nnz
     dof = rank * (m + n - rank)
     if nnz < dof:
@@ -297,64 +303,96 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
             f"{empty_rows.size} row(s) and {empty_cols.size} column(s) of X have no observed "
             "entry; their completed values are set to 0", RuntimeWarning, stacklevel=2)
 
-    # --- initialization: top-k subspace of the rescaled observations, clipped
     A0 = _part(csr, coo, labels, 0)
-    rp, ri, rd = _arrays(A0)
-    cp, ci, cd = _arrays(A0.T.tocsr())
-    frac = max(A0.nnz, 1) / (m * n)
-    sketched = solver == "sketched"
-    residuals = []
-    converged = False
+    rows0, cols0 = _arrays(A0), _arrays(A0.T.tocsr())
+    sweep = _HalfSweep(reg, solver == "sketched", n_inner, sketch_rows, nb.get_num_threads())
+    stop = _StoppingRule(tol, sample_splitting)
+    resid = np.empty(m)
     x_norm = None
     it = 0
-    no_resid = np.empty(0)
-    resid = np.empty(m)
-    threads = nb.get_num_threads()
     # The per-sweep BLAS work (QR of n x rank) is tiny; a threaded BLAS pool would
     # spin between calls and steal the cores from the numba row solves.
     with Progress(max_iter, f"altmin ({solver})", verbose) as bar, \
             threadpool_limits(1, user_api="blas"):
-        U, _ = _range_finder(A0 / frac, rank, g)
-        if clip is not None:
-            cap = clip * np.sqrt(rank / m)
-            norms = np.linalg.norm(U, axis=1)
-            big = norms > cap
-            U[big] *= (cap / norms[big])[:, None]
-            U = np.linalg.qr(U)[0]
-        U = np.ascontiguousarray(U)
-        V = np.ascontiguousarray((A0.T @ U) / frac)  # warm start of the first V-step
+        U, V = _initialize(A0, rank, clip, g)
+        cols, rows = cols0, rows0
         for it in range(1, max_iter + 1):
             if sample_splitting:
-                cp, ci, cd = _arrays(_part(csr, coo, labels, 2 * it - 1).T.tocsr())
-            V_new = np.empty_like(V)
-            update_rows(cp, ci, cd, U, V, V_new, reg, sketched, n_inner, sketch_rows,
-                        draw_seed(g), no_resid, threads)
-            V, U = _orthonormalize(V_new, U)
+                cols = _arrays(_part(csr, coo, labels, 2 * it - 1).T.tocsr())
+            V, U = _orthonormalize(sweep(cols, U, V, draw_seed(g)), U)
             if sample_splitting:
-                rp, ri, rd = _arrays(_part(csr, coo, labels, 2 * it))
-            U_new = np.empty_like(U)
-            update_rows(rp, ri, rd, V, U, U_new, reg, sketched, n_inner, sketch_rows,
-                        draw_seed(g), resid, threads)
-            U = U_new
+                rows = _arrays(_part(csr, coo, labels, 2 * it))
+            U = sweep(rows, V, U, draw_seed(g), resid)
             if x_norm is None or sample_splitting:
-                x_norm = np.sqrt(np.dot(rd, rd))
+                x_norm = np.sqrt(np.dot(rows[2], rows[2]))
             r = float(np.sqrt(resid.sum()) / x_norm) if x_norm > 0 else 0.0
             bar.update(it, residual=r)
             if callback is not None:
                 callback(it, U, V)
-            prev = residuals[-1] if residuals else np.inf
-            residuals.append(r)
-            if r <= 1e-14 or (not sample_splitting and np.isfinite(prev)
-                              and prev - r <= tol * prev):
-                converged = True
+            if stop(r):
                 break
-        bar.close(f"{it} sweeps, residual {residuals[-1]:.3e}, "
-                  f"{'converged' if converged else 'max_iter reached'}")
+        bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
+                  f"{'converged' if stop.converged else 'max_iter reached'}")
         U[empty_rows] = 0.0
         V[empty_cols] = 0.0
         U, V = _balance(U, V)
     return CompletionResult(U.astype(dtype, copy=False), V.astype(dtype, copy=False), it,
-                            converged, residuals, empty_rows, empty_cols)
+                            stop.converged, stop.residuals, empty_rows, empty_cols)
+
+
+def _initialize(A0, rank, clip, g):
+    """(U, V): the top-``rank`` left subspace of the rescaled observations
+    A0/p (randomized range finder, sparse A0 never densified), rows of norm
+    above clip·√(rank/m) clipped and re-orthonormalized (incoherence), and
+    V = A0ᵀU/p as the warm start of the first V-step."""
+    m, n = A0.shape
+    frac = max(A0.nnz, 1) / (m * n)
+    U, _ = _range_finder(A0 / frac, rank, g)
+    if clip is not None:
+        cap = clip * np.sqrt(rank / m)
+        norms = np.linalg.norm(U, axis=1)
+        big = norms > cap
+        U[big] *= (cap / norms[big])[:, None]
+        U = np.linalg.qr(U)[0]
+    U = np.ascontiguousarray(U)
+    V = np.ascontiguousarray((A0.T @ U) / frac)
+    return U, V
+
+
+class _HalfSweep:
+    """One half-sweep: every row of the target factor re-solved (in parallel,
+    numba) against the fixed other factor, exactly or sketch-preconditioned."""
+
+    def __init__(self, reg, sketched, n_inner, sketch_rows, threads):
+        self.reg, self.sketched = reg, sketched
+        self.n_inner, self.sketch_rows, self.threads = n_inner, sketch_rows, threads
+
+    def __call__(self, part, fixed, current, seed, resid=None):
+        from ._kernels import update_rows
+
+        out = np.empty_like(current)
+        update_rows(*part, fixed, current, out, self.reg, self.sketched, self.n_inner,
+                    self.sketch_rows, seed, np.empty(0) if resid is None else resid,
+                    self.threads)
+        return out
+
+
+class _StoppingRule:
+    """Stop at rounding level (relative observed residual ≤ 1e-14) or, without
+    sample splitting, when the residual's relative decrease falls to ``tol``."""
+
+    def __init__(self, tol, sample_splitting):
+        self.tol, self.sample_splitting = tol, sample_splitting
+        self.residuals = []
+        self.converged = False
+
+    def __call__(self, r):
+        prev = self.residuals[-1] if self.residuals else np.inf
+        self.residuals.append(r)
+        if r <= 1e-14 or (not self.sample_splitting and np.isfinite(prev)
+                          and prev - r <= self.tol * prev):
+            self.converged = True
+        return self.converged
 
 
 def _balance(U, V):
@@ -377,7 +415,7 @@ def _fold_in(csr, V, reg):
     return U
 
 
-class AltMinCompletion(TransformerMixin, BaseEstimator):
+class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Matrix completion by alternating minimization (scikit-learn imputer).
 
     Fits a rank-``rank`` model M ≈ U Vᵀ to the observed entries of X with
@@ -469,6 +507,8 @@ class AltMinCompletion(TransformerMixin, BaseEstimator):
     def _validate(self, X, reset):
         from sklearn.utils.validation import validate_data
 
+        if is_sparse(X):  # verify the structure before scikit-learn converts it
+            X = check_sparse(X, "X", ("csr", "csc"))
         return validate_data(self, X, accept_sparse=("csr", "csc", "coo"), reset=reset,
                              ensure_all_finite="allow-nan", dtype=(np.float64, np.float32))
 

@@ -39,7 +39,7 @@ from numpy.polynomial import legendre as npl
 from scipy.special import ndtr
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._validation import as_finite_float, check_int, check_rng
+from .._validation import as_finite_float, check_consistent_length, check_int, check_rng
 
 __all__ = [
     "PolynomialBasis",
@@ -370,14 +370,14 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
         basis = self._basis()
         X = basis.check_points(X)
         y = as_finite_float(y, "y", 1)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"X and y have mismatched lengths: {X.shape[0]} and {y.shape[0]}")
+        check_consistent_length(("X", X), ("y", y))
         w = np.ones(X.shape[0]) if sample_weight is None else as_finite_float(
             sample_weight, "sample_weight", 1)
-        if w.shape[0] != X.shape[0]:
-            raise ValueError("sample_weight must have one entry per row of X")
+        check_consistent_length(("X", X), ("sample_weight", w))
         if (w < 0).any():
             raise ValueError("sample_weight must be non-negative")
+        if not (w > 0).any():
+            raise ValueError("sample_weight: all weights are zero")
         F = basis(X)
         sq = np.sqrt(w)
         self.coef_ = sla.lstsq(F * sq[:, None], y * sq, lapack_driver="gelsd")[0]

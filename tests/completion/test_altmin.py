@@ -305,3 +305,26 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         check(estimator)
+
+
+def test_imputer_feature_names_and_pandas_output():
+    pd = pytest.importorskip("pandas")
+    Xs, _, _ = make_low_rank_completion(60, 8, 2, fraction=0.7, rng=1)
+    X = np.full(Xs.shape, np.nan)
+    r, c = Xs.nonzero()
+    X[r, c] = Xs.data
+    df = pd.DataFrame(X, columns=[f"q{j}" for j in range(8)])
+    est = AltMinCompletion(rank=2, random_state=0).set_output(transform="pandas")
+    out = est.fit_transform(df)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(df.columns)
+    assert not out.isna().any().any()
+    np.testing.assert_array_equal(est.get_feature_names_out(), df.columns.to_numpy())
+
+
+def test_corrupt_sparse_input_to_the_estimator_is_a_value_error():
+    Xs, _, _ = make_low_rank_completion(40, 30, 2, fraction=0.5, rng=1)
+    bad = Xs.tocsc()
+    bad.indices = bad.indices.copy()
+    bad.indices[3] = 10**6
+    with pytest.raises(ValueError, match="corrupt sparse structure"):
+        AltMinCompletion(rank=2).fit(bad)
