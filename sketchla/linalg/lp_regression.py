@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from .. import _kernels
 from .._validation import check_int, check_rng
+from ._linear_model import LinearPredictMixin, preprocess, split_coef, validate_fit
 
 __all__ = ["lp_regression", "LpRegression", "solve_weighted_lp"]
 
@@ -142,7 +143,7 @@ def _merge(idx, w):
     return u, np.bincount(inv, weights=w)
 
 
-class LpRegression(RegressorMixin, BaseEstimator):
+class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """ℓp regression (least absolute deviations for p = 1) on a row sample.
 
     Parameters
@@ -201,36 +202,13 @@ class LpRegression(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        from sklearn.utils.validation import _check_sample_weight, validate_data
-
-        from .._validation import check_bool, check_p
+        from .._validation import check_p
 
         p = check_p(self.p)
-        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), y_numeric=True,
-                             dtype=(np.float64, np.float32))
-        n = X.shape[0]
-        A = X
-        if fit_intercept:
-            A = _kernels.hstack([X, np.ones((n, 1), dtype=X.dtype)])
-        if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-            s = sw ** (1.0 / p)
-            A, y = _kernels.scale_rows(A, s.astype(X.dtype), None), y * s
-        x = lp_regression(A, y, p, n_samples=self.n_samples, scores=self.scores,
+        X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight)
+        A, b, offsets = preprocess(X, y, sw, fit_intercept, p=p)
+        x = lp_regression(A, b, p, n_samples=self.n_samples, scores=self.scores,
                           rng=check_rng(self.random_state, "random_state"))
-        x = np.asarray(x, dtype=X.dtype)
-        if fit_intercept:
-            self.coef_, self.intercept_ = x[:-1], float(x[-1])
-        else:
-            self.coef_, self.intercept_ = x, 0.0
+        self.coef_, intercept = split_coef(x, X.dtype, offsets)
+        self.intercept_ = float(intercept)
         return self
-
-    def predict(self, X):
-        """Predict with the fitted linear model."""
-        from sklearn.utils.validation import check_is_fitted, validate_data
-
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False,
-                          dtype=(np.float64, np.float32))
-        return np.asarray(X @ self.coef_) + self.intercept_

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._validation import check_rng
+from ._linear_model import LinearPredictMixin, preprocess, split_coef, validate_fit
 from .lstsq import RankDeficiencyWarning, lstsq
-from .._backend import is_sparse
 
 __all__ = ["SketchedRegression"]
 
 
-
-class SketchedRegression(RegressorMixin, BaseEstimator):
+class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Ordinary least squares solved with a sketch (scikit-learn estimator).
 
     Parameters
@@ -66,58 +64,31 @@ class SketchedRegression(RegressorMixin, BaseEstimator):
         return tags
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the linear model; ``sample_weight`` weights the squared residuals."""
-        import scipy.sparse as sp
-        from sklearn.utils.validation import _check_sample_weight, validate_data
+        """Fit the linear model.
 
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), multi_output=True,
-                             y_numeric=True, dtype=(np.float64, np.float32))
-        y = np.asarray(y, dtype=X.dtype)
-        sw = None
-        if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-            if (sw < 0).any():
-                raise ValueError("sample_weight must be non-negative")
-        n, d = X.shape
-        if self.fit_intercept and not is_sparse(X):
-            w = np.ones(n, dtype=X.dtype) if sw is None else sw
-            x_mean = (w @ X) / w.sum() if w.sum() > 0 else np.zeros(d, X.dtype)
-            y_mean = (w @ y) / w.sum() if w.sum() > 0 else np.zeros(y.shape[1:], X.dtype)
-            A, b = X - x_mean, y - y_mean
-        elif self.fit_intercept:
-            A = sp.hstack([X, np.ones((n, 1), dtype=X.dtype)], format="csr")
-            b = y
-        else:
-            A, b = X, y
-        if sw is not None:
-            sq = np.sqrt(sw)
-            A = sp.diags(sq) @ A if is_sparse(A) else A * sq[:, None]
-            b = b * (sq if b.ndim == 1 else sq[:, None])
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 is kept; sparse X is never densified.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights of the squared residuals.
+
+        Returns
+        -------
+        self
+        """
+        X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight, multi_output=True)
+        A, b, offsets = preprocess(X, y, sw, fit_intercept, p=2.0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RankDeficiencyWarning)
             res = lstsq(A, b, method=self.method, sketch=self.sketch,
                         sketch_size=self.sketch_size, rng=check_rng(self.random_state,
                                                                     "random_state"))
-        coef = np.asarray(res.x, dtype=X.dtype)
-        if self.fit_intercept and is_sparse(X):
-            intercept, coef = coef[-1], coef[:-1]
-        elif self.fit_intercept:
-            intercept = y_mean - x_mean @ coef
-        else:
-            intercept = np.zeros(coef.shape[1:], dtype=X.dtype) if coef.ndim == 2 else 0.0
+        coef, self.intercept_ = split_coef(res.x, X.dtype, offsets)
         self.coef_ = coef.T
-        self.intercept_ = intercept
         self.n_iter_ = res.n_iter
         self.converged_ = res.converged
         self.sketch_size_ = res.sketch_size
         self.rank_ = res.rank
         return self
-
-    def predict(self, X):
-        """Predict with the fitted linear model."""
-        from sklearn.utils.validation import check_is_fitted, validate_data
-
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False,
-                          dtype=(np.float64, np.float32))
-        return np.asarray(X @ self.coef_.T) + self.intercept_

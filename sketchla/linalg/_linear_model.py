@@ -1,0 +1,99 @@
+"""Shared preprocessing of the linear-model estimators (``SketchedRegression``,
+``LpRegression``), as scikit-learn's ``_preprocess_data`` and ``_rescale_data``
+serve its linear models: validation, the intercept, sample weights and
+``predict``. The estimators are thin shells over the functions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _kernels
+from .._backend import is_sparse
+from .._validation import check_bool, check_sparse
+
+
+def validate_fit(est, X, y, sample_weight, multi_output=False):
+    """(X, y, sample_weight or None, fit_intercept) for ``est.fit``.
+
+    Sparse X has its structure verified before scikit-learn converts it;
+    float32 is kept; weights must be non-negative."""
+    from sklearn.utils.validation import _check_sample_weight, validate_data
+
+    fit_intercept = check_bool(est.fit_intercept, "fit_intercept")
+    if is_sparse(X):
+        X = check_sparse(X, "X", ("csr", "csc"))
+    X, y = validate_data(est, X, y, accept_sparse=("csr", "csc"), multi_output=multi_output,
+                         y_numeric=True, dtype=(np.float64, np.float32))
+    y = np.asarray(y, dtype=X.dtype)
+    sw = None
+    if sample_weight is not None:
+        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if (sw < 0).any():
+            raise ValueError("sample_weight must be non-negative")
+    return X, y, sw, fit_intercept
+
+
+def preprocess(X, y, sample_weight, fit_intercept, p=2.0):
+    """The design (A, b) of the weighted ℓp problem min Σ w_i |a_iᵀx − b_i|^p.
+
+    The intercept: for p = 2 and dense X, X and y are centered with the
+    weights (the intercept is then recovered exactly); otherwise a column of
+    ones is appended (sparse X is never densified, and for p ≠ 2 centering
+    does not give the intercept). Weights scale row i by w_i^{1/p}.
+
+    Returns ``(A, b, offsets)``; ``offsets`` goes to :func:`split_coef`.
+    """
+    n, d = X.shape
+    center = fit_intercept and p == 2 and not is_sparse(X)
+    x_mean = y_mean = None
+    if center:
+        w = np.ones(n, dtype=X.dtype) if sample_weight is None else sample_weight
+        total = w.sum()
+        x_mean = (w @ X) / total if total > 0 else np.zeros(d, X.dtype)
+        y_mean = (w @ y) / total if total > 0 else np.zeros(y.shape[1:], X.dtype)
+        A, b = X - x_mean, y - y_mean
+    elif fit_intercept:
+        A, b = _kernels.hstack([X, np.ones((n, 1), dtype=X.dtype)]), y
+    else:
+        A, b = X, y
+    if sample_weight is not None:
+        s = (sample_weight ** (1.0 / p)).astype(X.dtype)
+        A = _kernels.scale_rows(A, s, None)
+        b = b * (s if b.ndim == 1 else s[:, None])
+    return A, b, (fit_intercept, center, x_mean, y_mean)
+
+
+def split_coef(x, dtype, offsets):
+    """(coef, intercept) from the solution of the preprocessed problem."""
+    fit_intercept, center, x_mean, y_mean = offsets
+    coef = np.asarray(x, dtype=dtype)
+    if center:
+        return coef, y_mean - x_mean @ coef
+    if fit_intercept:
+        return coef[:-1], coef[-1]
+    return coef, (np.zeros(coef.shape[1:], dtype=dtype) if coef.ndim == 2 else 0.0)
+
+
+class LinearPredictMixin:
+    """``predict`` for a fitted ``coef_`` (n_features,) or (n_targets, n_features)
+    and ``intercept_``."""
+
+    def predict(self, X):
+        """Predict with the fitted linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        check_is_fitted(self)
+        if is_sparse(X):
+            X = check_sparse(X, "X", ("csr", "csc"))
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False,
+                          dtype=(np.float64, np.float32))
+        return np.asarray(X @ self.coef_.T) + self.intercept_
