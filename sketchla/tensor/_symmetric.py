@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import as_finite_float, check_array, check_host
+from .._validation import as_finite_float, check_array, check_host, check_scalar
 
 __all__ = [
     "check_symmetric_tensor",
@@ -50,8 +50,7 @@ def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
     if not np.isfinite(T).all():
         raise ValueError(f"{name} must not contain NaN or inf")
     scale = np.max(np.abs(T))
-    if not (isinstance(sym_tol, numbers.Real) and sym_tol >= 0):
-        raise ValueError(f"sym_tol must be a number >= 0, got {sym_tol!r}")
+    sym_tol = check_scalar(sym_tol, "sym_tol", minimum=0)
     for perm in ((1, 0) + tuple(range(2, m)), tuple(range(1, m)) + (0,)):
         dev = np.max(np.abs(T - T.transpose(perm)))
         if dev > sym_tol * scale:

@@ -7,7 +7,6 @@ scikit-learn-style estimator and :class:`CPResult` the result.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import scipy.linalg as sla
 from sklearn.base import BaseEstimator
 
 from .._progress import Progress
-from .._validation import as_finite_float, check_int, check_rng
+from .._validation import as_finite_float, check_int, check_rng, check_scalar
 from ._symmetric import check_symmetric_tensor, cp_to_tensor, symmetric_indices, veronese
 
 __all__ = ["spm", "spm_moments", "CPResult", "SymmetricCP", "rank_limit"]
@@ -291,8 +290,7 @@ def _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol):
     n_tries = check_int(n_tries, "n_tries", minimum=1)
     for name, val in (("grad_tol", grad_tol), ("eig_tol", eig_tol),
                       ("restart_tol", restart_tol)):
-        if not isinstance(val, numbers.Real) or not np.isfinite(val) or val <= 0:
-            raise ValueError(f"{name} must be a positive number, got {val!r}")
+        check_scalar(val, name, minimum=0, include_minimum=False)
     return max_iter, n_tries
 
 

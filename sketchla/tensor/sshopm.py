@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from .._validation import check_int, check_rng
+from .._validation import as_finite_float, check_int, check_option, check_rng, check_scalar
 from ._symmetric import check_symmetric_tensor
 
 __all__ = ["sshopm"]
@@ -74,20 +73,23 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     """
     T, m, d = check_symmetric_tensor(T, sym_tol=sym_tol)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    if not isinstance(tol, numbers.Real) or not tol > 0:
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    tol = check_scalar(tol, "tol", minimum=0, include_minimum=False)
     adaptive = isinstance(shift, str)
-    if adaptive and shift != "adaptive":
-        raise ValueError(f"shift must be 'adaptive' or a number, got {shift!r}")
-    if not adaptive and (not isinstance(shift, numbers.Real) or not np.isfinite(shift)):
-        raise ValueError(f"shift must be 'adaptive' or a finite number, got {shift!r}")
+    if adaptive:
+        check_option(shift, "shift", ("adaptive",))
+    else:
+        try:
+            shift = check_scalar(shift, "shift")
+        except TypeError:
+            raise ValueError(f"shift must be 'adaptive' or a finite number, got {shift!r}") \
+                from None
     if x0 is None:
         x = check_rng(rng).standard_normal(d)
     else:
-        x = np.asarray(x0, dtype=np.float64)
+        x = as_finite_float(x0, "x0", 1)
         if x.shape != (d,):
             raise ValueError(f"x0 must have shape ({d},), got {x.shape}")
-        if not np.isfinite(x).all() or not np.any(x):
+        if not np.any(x):
             raise ValueError("x0 must be a finite, nonzero vector")
     x = x / np.linalg.norm(x)
     Tm2 = _contract(T, x, m - 2)
