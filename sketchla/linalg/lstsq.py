@@ -113,8 +113,7 @@ def _default_size(d, n, factor):
 def _sketch(kind, m, n, rng):
     from ..sketch import make_sketch
 
-    if kind not in _SKETCHES:
-        raise ValueError(f"sketch must be one of {_SKETCHES}, got {kind!r}")
+    check_option(kind, "sketch", _SKETCHES)
     return make_sketch(kind, m, n, rng=rng)
 
 

@@ -39,7 +39,13 @@ from numpy.polynomial import legendre as npl
 from scipy.special import ndtr
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._validation import as_finite_float, check_consistent_length, check_int, check_rng
+from .._validation import (
+    as_finite_float,
+    check_consistent_length,
+    check_int,
+    check_option,
+    check_rng,
+)
 
 __all__ = [
     "PolynomialBasis",
@@ -226,10 +232,8 @@ def polynomial_basis(family="legendre", dim=1, degree=5, index_set="total_degree
     PolynomialBasis
         Callable: ``basis(X)`` is (n, basis.size); ``basis.dim``, ``basis.size``.
     """
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
-    if index_set not in INDEX_SETS:
-        raise ValueError(f"index_set must be one of {INDEX_SETS}, got {index_set!r}")
+    check_option(family, "family", FAMILIES)
+    check_option(index_set, "index_set", INDEX_SETS)
     dim = check_int(dim, "dim", minimum=1)
     degree = check_int(degree, "degree", minimum=0)
     if family == "hermite" and degree > _HERMITE_MAX_DEGREE:
@@ -271,8 +275,7 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
     if not isinstance(basis, PolynomialBasis):
         raise TypeError(f"basis must be a PolynomialBasis (see polynomial_basis), got "
                         f"{type(basis).__name__}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_option(method, "method", METHODS)
     g = check_rng(rng)
     m = basis.size
     n = check_int(n_samples, "n_samples", minimum=1)

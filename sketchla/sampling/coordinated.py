@@ -49,7 +49,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import is_sparse
-from .._validation import check_int, check_keys, check_matrix, check_seed
+from .._validation import check_int, check_keys, check_matrix, check_option, check_seed
 from . import _coordinated_io
 
 __all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product"]
@@ -258,12 +258,9 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     >>> sketchla.estimate_product(sa, sb).shape
     (4, 3)
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    if level not in _LEVELS:
-        raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
-    if duplicates not in ("error", "sum"):
-        raise ValueError(f"duplicates must be 'error' or 'sum', got {duplicates!r}")
+    check_option(method, "method", _METHODS)
+    check_option(level, "level", _LEVELS)
+    check_option(duplicates, "duplicates", ("error", "sum"))
     k = check_int(sketch_size, "sketch_size", minimum=1)
     seed = check_seed(seed)
     if A is None:

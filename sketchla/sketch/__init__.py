@@ -10,6 +10,7 @@ kind               S                                            cost of S @ A
 =================  ===========================================  ==============
 """
 
+from .._validation import check_option
 from ._base import SketchOperator
 from .gaussian import GaussianSketch, gaussian
 from .hashing import HashingSketch, countsketch, sparse_sign
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 SKETCH_KINDS = ("gaussian", "srht", "countsketch", "sparse_sign")
+_FACTORIES = {"gaussian": gaussian, "srht": srht, "countsketch": countsketch,
+              "sparse_sign": sparse_sign}
 
 
 def make_sketch(kind, m, n, rng=None, **kw):
@@ -56,16 +59,7 @@ def make_sketch(kind, m, n, rng=None, **kw):
     >>> (S @ np.ones((1000, 3))).shape
     (40, 3)
     """
-    if kind == "gaussian":
-        factory = gaussian
-    elif kind == "srht":
-        factory = srht
-    elif kind == "countsketch":
-        factory = countsketch
-    elif kind == "sparse_sign":
-        factory = sparse_sign
-    else:
-        raise ValueError(f"kind must be one of {SKETCH_KINDS}, got {kind!r}")
+    factory = _FACTORIES[check_option(kind, "kind", SKETCH_KINDS)]
     try:
         return factory(m, n, rng=rng, **kw)
     except TypeError as exc:
