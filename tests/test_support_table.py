@@ -8,7 +8,8 @@ host are marked so), and agrees with the NumPy result for the same seed.
 function's supported namespaces: never a silent conversion. CuPy cells run
 where a GPU is at hand.
 
-``python tests/test_support_table.py`` prints the README table.
+``python tests/test_support_table.py --write`` rewrites the README's table
+(between its ``support-table`` markers) from :data:`EXPECTED`.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ CASES = {
     "sample_volume": (lambda f: sketchla.sample_volume(_to(f, A), 8, rng=0), "host"),
     "sample_volume_rescaled": (lambda f: sketchla.sample_volume_rescaled(_to(f, A), 8, rng=0),
                                "host"),
+    "sample_repeated_dpp": (lambda f: sketchla.sample_repeated_dpp(_to(f, U), rng=0)[0],
+                            "host"),
     "altmin_complete": (lambda f: sketchla.altmin_complete(_to(f, XC, observed=True), 2,
                                                            rng=0).toarray(), "host"),
     "spm": (lambda f: sketchla.spm(_to(f, T3), rng=0).reconstruct(), "host"),
@@ -100,10 +103,11 @@ EXPECTED = {
     "lp_sensitivities": _ALL,
     "sample_rows": _ALL,
     "lp_regression": {**_HOST, "dask": S},
-    "coordinated_sketch": _HOST,
-    "sample_projection_dpp": _HOST,
-    "sample_volume": _HOST,
-    "sample_volume_rescaled": _HOST,
+    "coordinated_sketch": _ALL,
+    "sample_projection_dpp": _ALL,
+    "sample_volume": _ALL,
+    "sample_volume_rescaled": _ALL,
+    "sample_repeated_dpp": _ALL,
     "altmin_complete": _HOST,
     "spm": _TENSOR,
     "sshopm": _TENSOR,
@@ -115,6 +119,9 @@ NOTES = {
     "lp_regression": "the sample is solved on the host (HiGHS); dask: only the sample is computed",
     "lp_sensitivities": "`method=\"exact\"` (one host LP per row): numpy and scipy.sparse only",
     "lewis_weights": "NumPy results carry `residual` and `n_iter`",
+    "coordinated_sketch": "`level=\"entry\"` and `duplicates=\"sum\"`: numpy and scipy.sparse "
+                          "only; other namespaces: one pass for the row norms, then the kept rows",
+    "sample_projection_dpp": "one pass for the row norms, then only the proposed rows are read",
 }
 
 
@@ -164,12 +171,23 @@ def render_table():
     return "\n".join(lines)
 
 
-def test_readme_shows_the_table():
-    from pathlib import Path
+_README = __import__("pathlib").Path(__file__).resolve().parents[1] / "README.md"
+_MARKS = ("<!-- support-table -->\n", "\n<!-- /support-table -->")
 
-    readme = Path(__file__).resolve().parents[1] / "README.md"
-    assert render_table() in readme.read_text(encoding="utf-8")
+
+def test_readme_shows_the_table():
+    text = _README.read_text(encoding="utf-8")
+    assert _MARKS[0] + render_table() + _MARKS[1] in text
 
 
 if __name__ == "__main__":
-    print(render_table())
+    import sys
+
+    if "--write" in sys.argv:
+        text = _README.read_text(encoding="utf-8")
+        head, rest = text.split(_MARKS[0], 1)
+        tail = rest.split(_MARKS[1], 1)[1]
+        _README.write_text(head + _MARKS[0] + render_table() + _MARKS[1] + tail,
+                           encoding="utf-8")
+    else:
+        print(render_table())

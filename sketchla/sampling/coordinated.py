@@ -48,8 +48,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
-from .._backend import is_sparse
-from .._validation import check_int, check_keys, check_matrix, check_option, check_seed
+from .._backend import array_kind, get_namespace, is_sparse, to_numpy
+from .._validation import (
+    check_array,
+    check_int,
+    check_keys,
+    check_matrix,
+    check_option,
+    check_seed,
+)
 from . import _coordinated_io
 
 __all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product"]
@@ -74,6 +81,21 @@ def _as_csr(A):
     A = sp.csr_matrix(check_matrix(A, "A", allow_empty=True))
     A.sum_duplicates()
     return A, dense
+
+
+def _row_access(A):
+    """(squared row norms as a host float64 vector, rows(idx) -> host CSR).
+
+    Row-level sampling reads A only through these: one pass for the norms
+    (one number per row comes to the host, where the shared-seed selection
+    is made exactly as for in-memory data), then the k kept rows."""
+    import scipy.sparse as sp
+
+    if array_kind(A) == "sparse":
+        return _row_sq_norms(A), lambda idx: A[idx]
+    xp = get_namespace(A)
+    w = np.asarray(to_numpy(_kernels.row_sq_norms(A, xp)), dtype=np.float64)
+    return w, lambda idx: sp.csr_matrix(to_numpy(_kernels.take_rows(A, idx, xp)))
 
 
 def _row_sq_norms(A):
@@ -263,9 +285,12 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     check_option(duplicates, "duplicates", ("error", "sum"))
     k = check_int(sketch_size, "sketch_size", minimum=1)
     seed = check_seed(seed)
-    if A is None:
-        raise TypeError("A must be an array, got None")
-    A, dense = _as_csr(A)
+    A = check_array(A, "A", accept_sparse=True, allow_empty=True)
+    host = array_kind(A) in ("numpy", "sparse")
+    if not host and level == "entry":
+        raise TypeError("A: coordinated_sketch(level='entry') supports numpy and "
+                        f"scipy.sparse input (it reads every nonzero); got {array_kind(A)}")
+    A, dense = _as_csr(A) if host else (A, True)
     n, d = A.shape
     keys = check_keys(keys, n)
     key_id = _kernels.hash_keys(keys, _KEY_SEED)
@@ -279,6 +304,9 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
                 "than once "
                 "(pass duplicates='sum' to aggregate repeated keys)"
             )
+        if not host:
+            raise TypeError("A: coordinated_sketch(duplicates='sum') supports numpy and "
+                            f"scipy.sparse input; got {array_kind(A)}")
         import scipy.sparse as sp
 
         uniq, inv = np.unique(key_id, return_inverse=True)
@@ -293,10 +321,11 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     u = _uniform(_kernels.hash_keys(keys, seed))
 
     if level == "row":
-        keep, p = _select(method, _row_sq_norms(A), u, k)
+        weights, fetch = _row_access(A)
+        keep, p = _select(method, weights, u, k)
         rows = np.flatnonzero(keep)
         rows = rows[np.argsort(key_id[rows], kind="stable")]
-        sub = A[rows]
+        sub = fetch(rows)
         sub.sort_indices()
         return CoordinatedSketch(method, level, seed, k, A.shape[0], d, key_id[rows],
                                  sub.indptr.astype(np.int64), sub.indices.astype(np.int64),

@@ -36,10 +36,10 @@ import warnings
 
 import numpy as np
 
+from .. import _kernels
+from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_int, check_rng
-from .._validation import check_matrix
-from .leverage import orthonormal_basis
-from .._backend import is_sparse
+from .leverage import check_data, orthonormal_basis
 
 __all__ = [
     "sample_projection_dpp",
@@ -83,9 +83,10 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
 
 
 def _check_basis(U, name="U"):
-    """(orthonormal U, note) from U (N, k) of full column rank."""
-    U = check_matrix(U, name)
-    if is_sparse(U):
+    """Orthonormal U (N, k) of full column rank, in U's namespace (sparse U
+    becomes dense: it is N × k by contract)."""
+    U = check_data(U, name)
+    if array_kind(U) == "sparse":
         U = U.toarray()
     N, k = U.shape
     if k > N:
@@ -94,8 +95,10 @@ def _check_basis(U, name="U"):
     # orthonormality probe: ‖U z‖ = ‖z‖ for 4 random z (O(N k), not O(N k²));
     # any departure of UᵀU from I above ~1e-8 shows up with probability 1
     Z = np.random.default_rng(0).standard_normal((k, 4))
-    Y = U @ Z
-    if np.linalg.norm(Y.T @ Y - Z.T @ Z) > 1e-8 * np.linalg.norm(Z.T @ Z):
+    xp = get_namespace(U)
+    Y = U @ from_numpy(Z, U)
+    YtY = to_numpy(xp.matrix_transpose(Y) @ Y)
+    if np.linalg.norm(YtY - Z.T @ Z) > 1e-8 * np.linalg.norm(Z.T @ Z):
         Q, r = orthonormal_basis(U)
         if r < k:
             raise ValueError(f"{name} must have full column rank: rank {r} < {k} columns")
@@ -103,19 +106,36 @@ def _check_basis(U, name="U"):
                       "DPP onto its column space (an orthonormal basis from QR)",
                       UserWarning, stacklevel=3)
         U = Q
-    return np.ascontiguousarray(U, dtype=np.float64)
+    return np.ascontiguousarray(U, dtype=np.float64) if array_kind(U) == "numpy" else U
+
+
+def _host_rows(U):
+    """(leverage of the rows as a host float64 vector, rows(idx) -> host rows).
+
+    The chain rule reads U only through these: one O(N k) pass for the row
+    norms, then the few proposed rows (about k ln k of them)."""
+    xp = get_namespace(U)
+    lev = np.asarray(to_numpy(_kernels.row_sq_norms(U, xp)), dtype=np.float64)
+    if array_kind(U) == "numpy":
+        return lev, lambda idx: U[idx]
+
+    def rows(idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        return np.asarray(to_numpy(_kernels.take_rows(U, idx, xp)), dtype=np.float64)
+
+    return lev, rows
 
 
 def _dpp_from_basis(U, g):
     N, k = U.shape
-    lev = np.einsum("ij,ij->i", U, U)
+    lev, rows = _host_rows(U)
     cdf = np.cumsum(lev)
     cdf /= cdf[-1]
 
     def propose(s):
         return np.minimum(np.searchsorted(cdf, g.random(s), side="right"), N - 1)
 
-    chosen = chain_rule_rejection(k, propose, lambda idx: U[idx], g)
+    chosen = chain_rule_rejection(k, propose, rows, g)
     return np.array(chosen, dtype=np.int64)
 
 
@@ -145,9 +165,8 @@ def sample_projection_dpp(U, rng=None):
 
 
 def _basis_of(A, name="A"):
-    A = check_matrix(A, name)
-    Q, r = orthonormal_basis(A)
-    return np.ascontiguousarray(Q), r
+    Q, r = orthonormal_basis(check_data(A, name))
+    return (np.ascontiguousarray(Q) if array_kind(Q) == "numpy" else Q), r
 
 
 def sample_volume(A, k, rng=None):
@@ -196,7 +215,7 @@ def sample_volume_rescaled(A, k, rng=None, return_weights=False):
                          "needs k >= rank")
     U = U[:, :r]
     S = _dpp_from_basis(U, g)
-    q = np.einsum("ij,ij->i", U, U) / r
+    q = _host_rows(U)[0] / r
     if k > r:
         S = np.concatenate([S, g.choice(n, k - r, replace=True, p=q / q.sum())])
     if return_weights:
@@ -220,13 +239,14 @@ def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     N, k = U.shape
     min_repeats = check_int(min_repeats, "min_repeats", minimum=1)
     max_repeats = check_int(max_repeats, "max_repeats", minimum=min_repeats)
-    lev = np.einsum("ij,ij->i", U, U)
+    lev, rows = _host_rows(U)
     G = np.zeros((k, k))
     idx = []
     for r in range(1, max_repeats + 1):
         S = _dpp_from_basis(U, g)
         idx.append(S)
-        G += (U[S] / lev[S, None]).T @ U[S]
+        US = rows(S)
+        G += (US / lev[S, None]).T @ US
         if r >= min_repeats and np.linalg.norm(G / r - np.eye(k), 2) <= delta:
             S = np.concatenate(idx)
             return S, k / (N * lev[S])
