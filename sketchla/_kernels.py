@@ -433,3 +433,15 @@ def gram_of_product(A, M, block_bytes):
     xp = get_namespace(A)
     Y = A @ from_numpy(M, A)
     return to_numpy(xp.matrix_transpose(Y) @ Y)
+
+
+def batched_solve(G, B, xp):
+    """Solve G[i] X[i] = B[i] for a stack of small systems (G: (b, k, k), B: (b, k, r)).
+
+    dask: one ``numpy.linalg.solve`` per chunk of the batch axis (dask's
+    own ``solve`` takes a single 2-D system)."""
+    if namespace_name(xp) == "dask":
+        G = G.rechunk({1: -1, 2: -1})
+        B = B.rechunk({0: G.chunks[0], 1: -1, 2: -1})
+        return G.map_blocks(np.linalg.solve, B, dtype=B.dtype)
+    return xp.linalg.solve(G, B)

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from threadpoolctl import threadpool_limits
 
+from .. import _kernels
 from .._progress import Progress
 from .._validation import (
     check_array,
@@ -30,7 +31,7 @@ from .._validation import (
     check_sparse,
     draw_seed,
 )
-from .._backend import is_sparse
+from .._backend import array_kind, from_numpy, get_namespace, is_sparse, materialize, to_numpy
 
 __all__ = ["altmin_complete", "CompletionResult", "AltMinCompletion", "SOLVERS"]
 
@@ -79,6 +80,11 @@ class CompletionResult:
             raise ValueError(f"rows and cols must have the same shape, got {rows.shape} "
                              f"and {cols.shape}")
         flat_r, flat_c = rows.ravel(), cols.ravel()
+        if array_kind(self.U) != "numpy":
+            xp = get_namespace(self.U)
+            out = xp.sum(_kernels.take_rows(self.U, flat_r, xp)
+                         * _kernels.take_rows(self.V, flat_c, xp), axis=1)
+            return xp.reshape(out, rows.shape)
         out = np.empty(flat_r.size, dtype=self.U.dtype)
         for lo in range(0, flat_r.size, 1 << 18):
             sl = slice(lo, lo + (1 << 18))
@@ -146,8 +152,12 @@ def _range_finder(A, k, rng, n_power=4, oversample=10):
 
 def _orthonormalize(F, other):
     """F = Q R; return (Q, other @ Rᵀ): the product F otherᵀ is unchanged."""
-    Q, R = np.linalg.qr(F)
-    return np.ascontiguousarray(Q), np.ascontiguousarray(other @ R.T)
+    if array_kind(F) == "numpy":
+        Q, R = np.linalg.qr(F)
+        return np.ascontiguousarray(Q), np.ascontiguousarray(other @ R.T)
+    xp = get_namespace(F)
+    Q, R = xp.linalg.qr(F)
+    return Q, materialize(other @ xp.matrix_transpose(R))
 
 
 def _arrays(M):
@@ -273,7 +283,14 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
     >>> bool(np.linalg.norm(res.toarray() - U @ V.T) < 1e-6 * np.linalg.norm(U @ V.T))
     True
     """
-    csr, dtype, (m, n) = _observed(X)
+    X = check_array(X, "X", accept_sparse=True, ensure_finite=False, allow_empty=True)
+    host = array_kind(X) in ("numpy", "sparse")
+    if host:
+        csr, dtype, (m, n) = _observed(X)
+        nnz = csr.nnz
+    else:
+        prob = _MaskedProblem(X)
+        dtype, (m, n), nnz = X.dtype, X.shape, prob.nnz
     rank = check_int(rank, "rank", minimum=1, maximum=min(m, n),
                      maximum_label=f"min(X.shape) = {min(m, n)}")
     check_option(solver, "solver", SOLVERS)
@@ -285,7 +302,9 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
     reg = check_scalar(reg, "reg", minimum=0)
     clip = check_scalar(clip, "clip", minimum=0, include_minimum=False, allow_none=True)
     sample_splitting = check_bool(sample_splitting, "sample_splitting")
-    nnz = csr.nnz
+    if sample_splitting and not host:
+        raise TypeError("X: altmin_complete(sample_splitting=True) supports numpy and "
+                        f"scipy.sparse input; got {array_kind(X)}")
     dof = rank * (m + n - rank)
     if nnz < dof:
         raise ValueError(
@@ -293,39 +312,29 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
             f"{m}x{n} matrix has rank*(n_rows + n_cols - rank) = {dof} degrees of freedom"
         )
     g = check_rng(rng)
-
-    labels = g.integers(0, 2 * max_iter + 1, size=nnz) if sample_splitting else None
-    coo = csr.tocoo() if sample_splitting else None
-    empty_rows = np.flatnonzero(np.diff(csr.indptr) == 0)
-    empty_cols = np.flatnonzero(np.bincount(csr.indices, minlength=n) == 0)
-    if empty_rows.size or empty_cols.size:
+    if host:
+        prob = _CSRProblem(csr, g if sample_splitting else None, max_iter,
+                           _HalfSweep(reg, solver == "sketched", n_inner, sketch_rows,
+                                      nb.get_num_threads()))
+    else:
+        prob.reg = reg
+    if prob.empty_rows.size or prob.empty_cols.size:
         warnings.warn(
-            f"{empty_rows.size} row(s) and {empty_cols.size} column(s) of X have no observed "
-            "entry; their completed values are set to 0", RuntimeWarning, stacklevel=2)
+            f"{prob.empty_rows.size} row(s) and {prob.empty_cols.size} column(s) of X have "
+            "no observed entry; their completed values are set to 0", RuntimeWarning,
+            stacklevel=2)
 
-    A0 = _part(csr, coo, labels, 0)
-    rows0, cols0 = _arrays(A0), _arrays(A0.T.tocsr())
-    sweep = _HalfSweep(reg, solver == "sketched", n_inner, sketch_rows, nb.get_num_threads())
     stop = _StoppingRule(tol, sample_splitting)
-    resid = np.empty(m)
-    x_norm = None
     it = 0
     # The per-sweep BLAS work (QR of n x rank) is tiny; a threaded BLAS pool would
     # spin between calls and steal the cores from the numba row solves.
     with Progress(max_iter, f"altmin ({solver})", verbose) as bar, \
             threadpool_limits(1, user_api="blas"):
-        U, V = _initialize(A0, rank, clip, g)
-        cols, rows = cols0, rows0
+        U, V = prob.initialize(rank, clip, g)
         for it in range(1, max_iter + 1):
-            if sample_splitting:
-                cols = _arrays(_part(csr, coo, labels, 2 * it - 1).T.tocsr())
-            V, U = _orthonormalize(sweep(cols, U, V, draw_seed(g)), U)
-            if sample_splitting:
-                rows = _arrays(_part(csr, coo, labels, 2 * it))
-            U = sweep(rows, V, U, draw_seed(g), resid)
-            if x_norm is None or sample_splitting:
-                x_norm = np.sqrt(np.dot(rows[2], rows[2]))
-            r = float(np.sqrt(resid.sum()) / x_norm) if x_norm > 0 else 0.0
+            V, U = _orthonormalize(prob.solve_cols(U, V, it, draw_seed(g)), U)
+            U, rss, x_norm = prob.solve_rows(V, U, it, draw_seed(g))
+            r = float(np.sqrt(rss) / x_norm) if x_norm > 0 else 0.0
             bar.update(it, residual=r)
             if callback is not None:
                 callback(it, U, V)
@@ -333,11 +342,126 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
                 break
         bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
                   f"{'converged' if stop.converged else 'max_iter reached'}")
-        U[empty_rows] = 0.0
-        V[empty_cols] = 0.0
+        U, V = prob.zero_empty(U, V)
         U, V = _balance(U, V)
-    return CompletionResult(U.astype(dtype, copy=False), V.astype(dtype, copy=False), it,
-                            stop.converged, stop.residuals, empty_rows, empty_cols)
+    xp = get_namespace(U)
+    return CompletionResult(xp.astype(U, dtype), xp.astype(V, dtype), it,
+                            stop.converged, stop.residuals, prob.empty_rows, prob.empty_cols)
+
+
+class _CSRProblem:
+    """The observations as CSR (rows) and CSC (columns) parts for the numba
+    row kernels; with sample splitting, each half-sweep uses its own part."""
+
+    def __init__(self, csr, split_rng, max_iter, sweep):
+        m, n = csr.shape
+        self.sweep = sweep
+        self.labels = (split_rng.integers(0, 2 * max_iter + 1, size=csr.nnz)
+                       if split_rng is not None else None)
+        self.csr = csr
+        self.coo = csr.tocoo() if split_rng is not None else None
+        self.empty_rows = np.flatnonzero(np.diff(csr.indptr) == 0)
+        self.empty_cols = np.flatnonzero(np.bincount(csr.indices, minlength=n) == 0)
+        self.A0 = _part(csr, self.coo, self.labels, 0)
+        self.rows0, self.cols0 = _arrays(self.A0), _arrays(self.A0.T.tocsr())
+        self.resid = np.empty(m)
+        self.x_norm = None
+
+    def initialize(self, rank, clip, g):
+        return _initialize(self.A0, rank, clip, g)
+
+    def solve_cols(self, U, V, it, seed):
+        cols = self.cols0 if self.labels is None else \
+            _arrays(_part(self.csr, self.coo, self.labels, 2 * it - 1).T.tocsr())
+        return self.sweep(cols, U, V, seed)
+
+    def solve_rows(self, V, U, it, seed):
+        rows = self.rows0 if self.labels is None else \
+            _arrays(_part(self.csr, self.coo, self.labels, 2 * it))
+        U = self.sweep(rows, V, U, seed, self.resid)
+        if self.x_norm is None or self.labels is not None:
+            self.x_norm = np.sqrt(np.dot(rows[2], rows[2]))
+        return U, self.resid.sum(), self.x_norm
+
+    def zero_empty(self, U, V):
+        U[self.empty_rows] = 0.0
+        V[self.empty_cols] = 0.0
+        return U, V
+
+
+class _MaskedProblem:
+    """Dense X with NaN for the missing entries, in any array-API namespace
+    (dask, CuPy, array-api-strict): every row's normal equations are formed
+    as one product of the mask with the rows' outer products and solved in
+    one batched solve. Cost O(n·m·k²) a sweep (the mask is dense); rows are
+    solved exactly whatever ``solver`` says (the sketch preconditioner is a
+    kernel of the CSR path)."""
+
+    reg = 0.0
+
+    def __init__(self, X):
+        xp = self.xp = get_namespace(X)
+        X = xp.astype(X, xp.float64)
+        if bool(xp.any(xp.isinf(X))):
+            raise ValueError("X must not contain inf (NaN marks a missing entry)")
+        obs = ~xp.isnan(X)
+        self.M = xp.astype(obs, xp.float64)
+        self.X0 = xp.where(obs, X, xp.zeros_like(X))
+        rc = to_numpy(xp.sum(self.M, axis=1))
+        cc = to_numpy(xp.sum(self.M, axis=0))
+        self.nnz = int(rc.sum())
+        self.empty_rows = np.flatnonzero(rc == 0)
+        self.empty_cols = np.flatnonzero(cc == 0)
+        self._row_empty = from_numpy((rc == 0).astype(np.float64), self.X0)
+        self._col_empty = from_numpy((cc == 0).astype(np.float64), self.X0)
+        self.x_norm = float(xp.sqrt(xp.sum(self.X0 * self.X0)))
+
+    def initialize(self, rank, clip, g):
+        """As :func:`_initialize`, in the array API: range finder on X0/p,
+        clipped rows, V = X0ᵀU/p."""
+        xp = self.xp
+        m, n = self.X0.shape
+        frac = max(self.nnz, 1) / (m * n)
+        A = self.X0 / frac
+        At = xp.matrix_transpose(A)
+        ell = min(rank + 10, min(m, n))
+        Q = xp.linalg.qr(A @ from_numpy(g.standard_normal((n, ell)), A))[0]
+        for _ in range(4):
+            Q = xp.linalg.qr(At @ Q)[0]
+            Q = xp.linalg.qr(A @ Q)[0]
+        W = xp.linalg.svd(xp.matrix_transpose(Q) @ A, full_matrices=False)[0]
+        U = Q @ W[:, :rank]
+        if clip is not None:
+            cap = clip * np.sqrt(rank / m)
+            norms = to_numpy(xp.linalg.vector_norm(U, axis=1))
+            shrink = np.where(norms > cap, cap / np.maximum(norms, 1e-300), 1.0)
+            U = xp.linalg.qr(U * from_numpy(shrink, U)[:, None])[0]
+        return U, xp.matrix_transpose(self.X0) @ U / frac
+
+    def _solve(self, M, X, F, empty):
+        """Row i: argmin_u Σ_j M_ij (X_ij − F_jᵀu)² + reg‖u‖² for every i at once."""
+        xp = self.xp
+        p, k = F.shape
+        outer = xp.reshape(F[:, :, None] * F[:, None, :], (p, k * k))
+        G = xp.reshape(M @ outer, (M.shape[0], k, k))
+        eye = xp.eye(k, dtype=G.dtype)
+        # empty rows get the identity (their right-hand side is 0, so u = 0)
+        G = G + (self.reg + empty)[:, None, None] * eye
+        return _kernels.batched_solve(G, (X @ F)[:, :, None], xp)[:, :, 0]
+
+    def solve_cols(self, U, V, it, seed):
+        xp = self.xp
+        return self._solve(xp.matrix_transpose(self.M), xp.matrix_transpose(self.X0), U,
+                           self._col_empty)
+
+    def solve_rows(self, V, U, it, seed):
+        xp = self.xp
+        U = materialize(self._solve(self.M, self.X0, V, self._row_empty))
+        R = self.M * (self.X0 - U @ xp.matrix_transpose(V))
+        return U, float(xp.sum(R * R)), self.x_norm
+
+    def zero_empty(self, U, V):
+        return U, V  # already 0: their normal equations have a zero right-hand side
 
 
 def _initialize(A0, rank, clip, g):
@@ -396,12 +520,14 @@ class _StoppingRule:
 
 
 def _balance(U, V):
-    """Factors of the same product with U = Q_U W Σ^½, V = Q_V Z Σ^½."""
-    Qu, Ru = np.linalg.qr(U)
-    Qv, Rv = np.linalg.qr(V)
-    W, s, Zt = sla.svd(Ru @ Rv.T)
+    """Factors of the same product with U = Q_U W Σ^½, V = Q_V Z Σ^½ (the k × k
+    SVD on the host)."""
+    xp = get_namespace(U)
+    Qu, Ru = xp.linalg.qr(U)
+    Qv, Rv = xp.linalg.qr(V)
+    W, s, Zt = sla.svd(to_numpy(Ru @ xp.matrix_transpose(Rv)))
     r = np.sqrt(s)
-    return Qu @ (W * r), Qv @ (Zt.T * r)
+    return Qu @ from_numpy(W * r, U), Qv @ from_numpy(Zt.T * r, V)
 
 
 def _fold_in(csr, V, reg):
