@@ -445,3 +445,10 @@ def batched_solve(G, B, xp):
         B = B.rechunk({0: G.chunks[0], 1: -1, 2: -1})
         return G.map_blocks(np.linalg.solve, B, dtype=B.dtype)
     return xp.linalg.solve(G, B)
+
+
+def take_cols(Y, idx, xp):
+    """Y[:, idx] for a host integer index array."""
+    if namespace_name(xp) == "numpy":
+        return np.asarray(Y)[:, idx]
+    return xp.take(Y, xp.asarray(idx, device=device(Y)), axis=1)

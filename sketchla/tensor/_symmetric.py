@@ -17,7 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import as_finite_float, check_array, check_host, check_scalar
+from .._backend import array_kind, get_namespace
+from .._validation import check_array, check_scalar
 
 __all__ = [
     "check_symmetric_tensor",
@@ -35,8 +36,8 @@ def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
     group (swap the first two modes; cycle all modes):
     max|T − T^σ| ≤ sym_tol · max|T|. Cost: two passes over T.
     """
-    T = check_array(T, name, ndim=None, ensure_finite=False, allow_empty=True)
-    check_host(T, name, "the symmetric tensor functions", "host kernels")
+    T = check_array(T, name, ndim=None, ensure_finite=False, allow_empty=True,
+                    accept_dask=True)
     m = T.ndim
     if m < min_order:
         raise ValueError(f"{name} must have order >= {min_order}, got an array with "
@@ -46,13 +47,14 @@ def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
         raise ValueError(f"{name} must be square in every mode, got shape {T.shape}")
     if d == 0:
         raise ValueError(f"{name} must not be empty")
-    T = np.asarray(T, dtype=np.float64)
-    if not np.isfinite(T).all():
+    xp = get_namespace(T)
+    T = xp.astype(T, xp.float64)
+    if not bool(xp.all(xp.isfinite(T))):
         raise ValueError(f"{name} must not contain NaN or inf")
-    scale = np.max(np.abs(T))
+    scale = float(xp.max(xp.abs(T)))
     sym_tol = check_scalar(sym_tol, "sym_tol", minimum=0)
     for perm in ((1, 0) + tuple(range(2, m)), tuple(range(1, m)) + (0,)):
-        dev = np.max(np.abs(T - T.transpose(perm)))
+        dev = float(xp.max(xp.abs(T - xp.permute_dims(T, perm))))
         if dev > sym_tol * scale:
             raise ValueError(
                 f"{name} is not symmetric: max|T - T.transpose{perm}| = {dev:.3g} exceeds "
@@ -85,11 +87,17 @@ def symmetric_indices(d, n):
 
 
 def veronese(X, n):
-    """Rows x^{⊗n} of X (s, d), flattened in C order: shape (s, d^n)."""
-    X = np.atleast_2d(X)
-    out = np.ones((X.shape[0], 1))
+    """Rows x^{⊗n} of X (s, d), flattened in C order: shape (s, d^n), in X's namespace."""
+    if array_kind(X) == "numpy" or not hasattr(X, "__array_namespace__"):
+        X = np.atleast_2d(X)
+        out = np.ones((X.shape[0], 1))
+        for _ in range(n):
+            out = (out[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)
+        return out
+    xp = get_namespace(X)
+    out = xp.ones((X.shape[0], 1), dtype=X.dtype)
     for _ in range(n):
-        out = (out[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)
+        out = xp.reshape(out[:, :, None] * X[:, None, :], (X.shape[0], -1))
     return out
 
 
@@ -112,16 +120,25 @@ def moment_tensor(X, order):
     tensor powers: O(n·d^order). Use :func:`sketchla.tensor.spm_moments` to
     decompose the moments without forming it.
     """
-    X = as_finite_float(X, "X", 2)
+    X = check_samples(X)
     if not isinstance(order, numbers.Integral) or order < 1:
         raise ValueError(f"order must be a positive integer, got {order!r}")
     n, d = X.shape
-    if n == 0:
-        raise ValueError("X must have at least one row")
+    xp = get_namespace(X)
     n1 = order // 2
     n2 = order - n1
-    out = np.zeros((d**n2, d**n1))
+    out = None
     for lo in range(0, n, 4096):
-        blk = X[lo:lo + 4096]
-        out += veronese(blk, n2).T @ veronese(blk, n1)
-    return (out / n).reshape((d,) * order)
+        blk = X[lo:min(lo + 4096, n), :]
+        part = xp.matrix_transpose(veronese(blk, n2)) @ veronese(blk, n1)
+        out = part if out is None else out + part
+    return xp.reshape(out / n, (d,) * order)
+
+
+def check_samples(X, name="X"):
+    """Data rows (n, d), n >= 1, finite, dense, in any namespace (float64)."""
+    X = check_array(X, name, ndim=2, allow_empty=True)
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one row")
+    xp = get_namespace(X)
+    return xp.astype(X, xp.float64)

@@ -15,8 +15,16 @@ import scipy.linalg as sla
 from sklearn.base import BaseEstimator
 
 from .._progress import Progress
-from .._validation import as_finite_float, check_int, check_rng, check_scalar
-from ._symmetric import check_symmetric_tensor, cp_to_tensor, symmetric_indices, veronese
+from .. import _kernels
+from .._backend import array_kind, get_namespace, to_numpy
+from .._validation import check_int, check_rng, check_scalar
+from ._symmetric import (
+    check_samples,
+    check_symmetric_tensor,
+    cp_to_tensor,
+    symmetric_indices,
+    veronese,
+)
 
 __all__ = ["spm", "spm_moments", "CPResult", "SymmetricCP", "rank_limit"]
 
@@ -70,8 +78,15 @@ def _reduced_flattening(T, d, m):
     n1 = m // 2
     lin_l, mult_l, _ = symmetric_indices(d, n2)
     lin_r, mult_r, _ = symmetric_indices(d, n1)
-    flat = T.reshape(d**n2, d**n1)
-    return np.sqrt(mult_l)[:, None] * flat[np.ix_(lin_l, lin_r)] * np.sqrt(mult_r)[None, :]
+    if array_kind(T) == "numpy":
+        flat = T.reshape(d**n2, d**n1)
+        return np.sqrt(mult_l)[:, None] * flat[np.ix_(lin_l, lin_r)] * np.sqrt(mult_r)[None, :]
+    # other namespaces: the reduced flattening (C(d+n2-1, n2) x C(d+n1-1, n1), a
+    # fraction of T's d^m entries) is gathered there and factored on the host
+    xp = get_namespace(T)
+    flat = xp.reshape(T, (d**n2, d**n1))
+    sub = to_numpy(_kernels.take_cols(_kernels.take_rows(flat, lin_l, xp), lin_r, xp))
+    return np.sqrt(mult_l)[:, None] * sub * np.sqrt(mult_r)[None, :]
 
 
 def _householder(y):
@@ -386,11 +401,9 @@ def spm_moments(X, order, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad
     sample a scaled copy of one of R directions) the order-m moment is
     exactly Σ_r (1/n Σ_{c_i = r} s_i^m) a_r^{⊗m}.
     """
-    X = as_finite_float(X, "X", 2)
+    X = check_samples(X)
     order = check_int(order, "order", minimum=3)
     n, d = X.shape
-    if n == 0:
-        raise ValueError("X must have at least one row")
     max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
     n2 = -(-order // 2)
     n1 = order // 2
@@ -398,9 +411,12 @@ def spm_moments(X, order, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad
     lin_r, mult_r, _ = symmetric_indices(d, n1)
     sl, sr = np.sqrt(mult_l), np.sqrt(mult_r)
     M = np.zeros((lin_l.size, lin_r.size))
+    xp = get_namespace(X)
     for lo in range(0, n, 2048):
-        blk = X[lo:lo + 2048]
-        M += (veronese(blk, n2)[:, lin_l] * sl).T @ (veronese(blk, n1)[:, lin_r] * sr)
+        blk = X[lo:min(lo + 2048, n), :]
+        left = _kernels.take_cols(veronese(blk, n2), lin_l, xp)
+        right = _kernels.take_cols(veronese(blk, n1), lin_r, xp)
+        M += (to_numpy(xp.matrix_transpose(left) @ right) * sl[:, None]) * sr[None, :]
     M /= n
     return _spm_core(M, d, order, rank, check_rng(rng), max_iter, n_tries, grad_tol, eig_tol,
                      restart_tol, verbose)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import from_numpy, to_numpy
 from .._validation import as_finite_float, check_int, check_option, check_rng, check_scalar
 from ._symmetric import check_symmetric_tensor
 
@@ -12,11 +13,13 @@ __all__ = ["sshopm"]
 
 
 def _contract(T, x, times):
-    """T contracted with x along its last ``times`` modes."""
+    """T contracted with the host vector x along its last ``times`` modes; the
+    (small) result comes back to the host."""
     out = T
+    xt = from_numpy(x, T)
     for _ in range(times):
-        out = out @ x
-    return out
+        out = out @ xt
+    return to_numpy(out)
 
 
 def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, tau=1e-6,
