@@ -33,7 +33,8 @@ __all__ = ["set_backend", "get_backend", "use_backend"]
 BACKENDS = ("numpy", "cupy", "array_api_strict")
 
 #: the operand kinds :func:`array_kind` reports
-KINDS = ("numpy", "sparse", "dask", "cupy", "cupy_sparse", "array_api_strict", "other")
+KINDS = ("numpy", "sparse", "dask", "cupy", "cupy_sparse", "array_api_strict", "array_like",
+         "other")
 
 _default = "numpy"
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -128,6 +129,12 @@ def is_sparse(A):
     return sp is not None and sp.issparse(A)
 
 
+def is_sparse_array(A):
+    """True for the scipy.sparse *array* containers (``csr_array`` and kin)."""
+    sp = sys.modules.get("scipy.sparse")
+    return sp is not None and isinstance(A, sp.sparray)
+
+
 def _is_cupy_sparse(A):
     csp = sys.modules.get("cupyx.scipy.sparse")
     return csp is not None and csp.issparse(A)
@@ -145,7 +152,9 @@ def array_kind(A):
 
     ``"numpy"`` (an ndarray), ``"sparse"`` (scipy.sparse), ``"dask"``,
     ``"cupy"``, ``"cupy_sparse"`` (``cupyx.scipy.sparse``),
-    ``"array_api_strict"``, or ``"other"`` (any other array-API object).
+    ``"array_api_strict"``, ``"array_like"`` (lists, scalars and other
+    objects NumPy converts: ``__array__``, the buffer protocol), or
+    ``"other"`` (anything else, including unknown array-API objects).
     """
     import array_api_compat as c
 
@@ -168,6 +177,9 @@ def array_kind(A):
         except TypeError:
             pass
         return "other"
+    if isinstance(A, (list, tuple, int, float, bool, np.generic)) or hasattr(A, "__array__") \
+            or hasattr(A, "__array_interface__"):
+        return "array_like"
     return "other"
 
 

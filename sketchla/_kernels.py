@@ -452,3 +452,27 @@ def take_cols(Y, idx, xp):
     if namespace_name(xp) == "numpy":
         return np.asarray(Y)[:, idx]
     return xp.take(Y, xp.asarray(idx, device=device(Y)), axis=1)
+
+
+def row_access(A):
+    """(squared row norms as a host float64 vector, rows(idx) -> those rows on the host).
+
+    For the samplers that read a matrix through its row norms and a few
+    chosen rows (DPP chain rule, coordinated row sampling): one pass for
+    the norms in A's namespace, then only the requested rows move to the
+    host (dense NumPy, or CSR for scipy.sparse A)."""
+    from ._backend import array_kind, get_namespace, to_numpy
+
+    kind = array_kind(A)
+    if kind == "sparse":
+        sq = A.data.astype(np.float64) ** 2
+        norms = np.zeros(A.shape[0])
+        nz = np.diff(A.indptr) > 0
+        if sq.size:
+            norms[nz] = np.add.reduceat(sq, A.indptr[:-1][nz])
+        return norms, lambda idx: A[idx]
+    xp = get_namespace(A)
+    norms = np.asarray(to_numpy(row_sq_norms(A, xp)), dtype=np.float64)
+    if kind == "numpy":
+        return norms, lambda idx: A[idx]
+    return norms, lambda idx: to_numpy(take_rows(A, np.asarray(idx, dtype=np.int64), xp))

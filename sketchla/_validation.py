@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from ._backend import array_kind, get_namespace, to_backend
+from ._backend import array_kind, get_namespace, is_sparse_array, to_backend
 
 __all__ = [
     "check_array",
@@ -34,6 +34,8 @@ __all__ = [
     "check_seed",
     "check_keys",
     "check_consistent_length",
+    "check_indices",
+    "check_finite",
     "check_scalar",
     "check_int",
     "check_bool",
@@ -253,6 +255,8 @@ def check_array(A, name="A", *, accept_sparse=False, ndim=2, ensure_finite=True,
         raise TypeError(f"{name} must be an array, got None")
     A = to_backend(A)
     kind = array_kind(A)
+    if kind == "other":
+        raise TypeError(f"{name} must be an array, got {type(A).__name__}")
     if kind == "sparse":
         if not accept_sparse:
             raise TypeError(
@@ -273,10 +277,8 @@ def check_array(A, name="A", *, accept_sparse=False, ndim=2, ensure_finite=True,
         dt = _float_dtype(A.dtype, name)
         if dt != A.dtype:
             A = A.astype(dt)
-    elif kind == "numpy" or not hasattr(A, "__array_namespace__"):
-        if not isinstance(A, np.ndarray):
-            if not isinstance(A, (list, tuple, numbers.Number)) and not hasattr(A, "__array__"):
-                raise TypeError(f"{name} must be an array, got {type(A).__name__}")
+    elif kind in ("numpy", "array_like"):
+        if kind == "array_like":
             try:
                 A = np.asarray(A)
             except (ValueError, TypeError) as exc:
@@ -368,7 +370,7 @@ def check_sparse(A, name="A", formats=("csr",)):
     if A.ndim != 2:
         raise ValueError(f"{name} must be 2-D, got {A.ndim}-D sparse input")
     n, d = A.shape
-    is_array = isinstance(A, sp.sparray)
+    is_array = is_sparse_array(A)
     fmt = A.format
     if fmt not in ("csr", "csc", "coo", "bsr"):
         A = A.tocoo()
@@ -458,6 +460,25 @@ def check_keys(keys, n, name="keys"):
         raise TypeError(f"{name} must be all integers or all strings, not a mix "
                         "(a mix would never match the other party's keys)")
     raise TypeError(f"{name} must be integers or strings, got dtype {keys.dtype}")
+
+
+def check_indices(idx, size, name):
+    """Integer indices into a dimension of ``size`` (negative ones wrap), as int64."""
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu":
+        if idx.size:
+            raise TypeError(f"{name} must hold integers, got dtype {idx.dtype}")
+        idx = idx.astype(np.int64)
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        raise IndexError(f"{name} out of range for a dimension of size {size}")
+    return np.where(idx < 0, idx + size, idx).astype(np.int64)
+
+
+def check_finite(A, name="A"):
+    """The deferred NaN/inf check of a dense NumPy operand (see ``ensure_finite="defer"``)."""
+    if not np.isfinite(A).all():
+        raise ValueError(f"{name} must not contain NaN or inf")
+    return A
 
 
 def check_consistent_length(*pairs):

@@ -23,6 +23,7 @@ from .._validation import (
     check_array,
     check_bool,
     check_host,
+    check_indices,
     check_int,
     check_matrix,
     check_option,
@@ -74,8 +75,8 @@ class CompletionResult:
 
     def predict(self, rows, cols):
         """Entries ``(U @ V.T)[rows, cols]`` without forming the matrix (O(len·rank))."""
-        rows = _check_index(rows, self.U.shape[0], "rows")
-        cols = _check_index(cols, self.V.shape[0], "cols")
+        rows = check_indices(rows, self.U.shape[0], "rows")
+        cols = check_indices(cols, self.V.shape[0], "cols")
         if rows.shape != cols.shape:
             raise ValueError(f"rows and cols must have the same shape, got {rows.shape} "
                              f"and {cols.shape}")
@@ -96,18 +97,6 @@ class CompletionResult:
         return self.U @ self.V.T
 
 
-def _check_index(idx, size, name):
-    idx = np.asarray(idx)
-    if idx.dtype.kind not in "iu":
-        if idx.size == 0:
-            idx = idx.astype(np.int64)
-        else:
-            raise TypeError(f"{name} must hold integers, got dtype {idx.dtype}")
-    if idx.size and (idx.min() < -size or idx.max() >= size):
-        raise IndexError(f"{name} out of range for a dimension of size {size}")
-    return np.where(idx < 0, idx + size, idx).astype(np.int64)
-
-
 def _observed(X):
     """(csr of observed entries in float64, output dtype, shape) from sparse or NaN-dense X."""
     if is_sparse(X):  # stored entries are observations: all must be finite
@@ -121,13 +110,9 @@ def _observed(X):
         dtype = X.dtype
         if np.isinf(X).any():
             raise ValueError("X must not contain inf (NaN marks a missing entry)")
-        mask = ~np.isnan(X) if X.dtype.kind == "f" else np.ones(X.shape, bool)
+        mask = ~np.isnan(X)
         r, c = np.nonzero(mask)
         csr = sp.csr_matrix((X[r, c].astype(np.float64), (r, c)), shape=X.shape)
-    if dtype.kind != "f":
-        dtype = np.dtype(np.float64)
-    elif dtype.itemsize < 4:
-        dtype = np.dtype(np.float32)
     csr.indices = csr.indices.astype(np.int64, copy=False)
     csr.indptr = csr.indptr.astype(np.int64, copy=False)
     return csr, np.dtype(dtype), csr.shape

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
+from .._validation import check_finite
 
 
 def _exact(A, b):
@@ -30,8 +31,7 @@ def _exact(A, b):
         return x, n_iter, bool(conv), None
     import scipy.linalg as sla
 
-    if not np.isfinite(A).all():
-        raise ValueError("A must not contain NaN or inf")
+    check_finite(A, "A")
     # singular values below max(n, d)·eps·σ₁ count as zero (numpy.linalg.lstsq's rcond)
     x, _, rank, _ = sla.lstsq(A, b, cond=max(A.shape) * np.finfo(A.dtype).eps,
                               lapack_driver="gelsd", check_finite=False)

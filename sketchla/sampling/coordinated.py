@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
-from .._backend import array_kind, get_namespace, is_sparse, to_numpy
+from .._backend import array_kind, is_sparse
 from .._validation import (
     check_array,
     check_int,
@@ -81,31 +81,6 @@ def _as_csr(A):
     A = sp.csr_matrix(check_matrix(A, "A", allow_empty=True))
     A.sum_duplicates()
     return A, dense
-
-
-def _row_access(A):
-    """(squared row norms as a host float64 vector, rows(idx) -> host CSR).
-
-    Row-level sampling reads A only through these: one pass for the norms
-    (one number per row comes to the host, where the shared-seed selection
-    is made exactly as for in-memory data), then the k kept rows."""
-    import scipy.sparse as sp
-
-    if array_kind(A) == "sparse":
-        return _row_sq_norms(A), lambda idx: A[idx]
-    xp = get_namespace(A)
-    w = np.asarray(to_numpy(_kernels.row_sq_norms(A, xp)), dtype=np.float64)
-    return w, lambda idx: sp.csr_matrix(to_numpy(_kernels.take_rows(A, idx, xp)))
-
-
-def _row_sq_norms(A):
-    sq = A.data.astype(np.float64) ** 2
-    lens = np.diff(A.indptr)
-    out = np.zeros(A.shape[0])
-    nz = lens > 0
-    if sq.size:
-        out[nz] = np.add.reduceat(sq, A.indptr[:-1][nz])
-    return out
 
 
 def _threshold_probs(w, k):
@@ -321,11 +296,11 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     u = _uniform(_kernels.hash_keys(keys, seed))
 
     if level == "row":
-        weights, fetch = _row_access(A)
+        weights, fetch = _kernels.row_access(A)
         keep, p = _select(method, weights, u, k)
         rows = np.flatnonzero(keep)
         rows = rows[np.argsort(key_id[rows], kind="stable")]
-        sub = fetch(rows)
+        sub = _as_csr(fetch(rows))[0] if array_kind(A) != "sparse" else fetch(rows)
         sub.sort_indices()
         return CoordinatedSketch(method, level, seed, k, A.shape[0], d, key_id[rows],
                                  sub.indptr.astype(np.int64), sub.indices.astype(np.int64),

@@ -109,26 +109,9 @@ def _check_basis(U, name="U"):
     return np.ascontiguousarray(U, dtype=np.float64) if array_kind(U) == "numpy" else U
 
 
-def _host_rows(U):
-    """(leverage of the rows as a host float64 vector, rows(idx) -> host rows).
-
-    The chain rule reads U only through these: one O(N k) pass for the row
-    norms, then the few proposed rows (about k ln k of them)."""
-    xp = get_namespace(U)
-    lev = np.asarray(to_numpy(_kernels.row_sq_norms(U, xp)), dtype=np.float64)
-    if array_kind(U) == "numpy":
-        return lev, lambda idx: U[idx]
-
-    def rows(idx):
-        idx = np.asarray(idx, dtype=np.int64)
-        return np.asarray(to_numpy(_kernels.take_rows(U, idx, xp)), dtype=np.float64)
-
-    return lev, rows
-
-
 def _dpp_from_basis(U, g):
     N, k = U.shape
-    lev, rows = _host_rows(U)
+    lev, rows = _kernels.row_access(U)
     cdf = np.cumsum(lev)
     cdf /= cdf[-1]
 
@@ -215,7 +198,7 @@ def sample_volume_rescaled(A, k, rng=None, return_weights=False):
                          "needs k >= rank")
     U = U[:, :r]
     S = _dpp_from_basis(U, g)
-    q = _host_rows(U)[0] / r
+    q = _kernels.row_access(U)[0] / r
     if k > r:
         S = np.concatenate([S, g.choice(n, k - r, replace=True, p=q / q.sum())])
     if return_weights:
@@ -239,7 +222,7 @@ def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     N, k = U.shape
     min_repeats = check_int(min_repeats, "min_repeats", minimum=1)
     max_repeats = check_int(max_repeats, "max_repeats", minimum=min_repeats)
-    lev, rows = _host_rows(U)
+    lev, rows = _kernels.row_access(U)
     G = np.zeros((k, k))
     idx = []
     for r in range(1, max_repeats + 1):

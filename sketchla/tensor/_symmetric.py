@@ -88,7 +88,7 @@ def symmetric_indices(d, n):
 
 def veronese(X, n):
     """Rows x^{⊗n} of X (s, d), flattened in C order: shape (s, d^n), in X's namespace."""
-    if array_kind(X) == "numpy" or not hasattr(X, "__array_namespace__"):
+    if array_kind(X) in ("numpy", "array_like"):
         X = np.atleast_2d(X)
         out = np.ones((X.shape[0], 1))
         for _ in range(n):
