@@ -20,7 +20,9 @@ class Progress:
     def __init__(self, total, desc, verbose=False, stream=None, width=24):
         self.total = max(int(total), 1)
         self.desc = desc
-        self.level = int(verbose) if verbose is not None else 0
+        from ._validation import check_verbose
+
+        self.level = check_verbose(verbose)
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
         self._t0 = time.perf_counter()

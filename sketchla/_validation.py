@@ -41,6 +41,7 @@ __all__ = [
     "check_bool",
     "check_p",
     "check_option",
+    "check_verbose",
     "check_rng",
     "draw_seed",
     "substream",
@@ -158,6 +159,17 @@ def check_bool(value, name):
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def check_verbose(verbose, name="verbose"):
+    """A verbosity level: None/False (0), True (1) or a non-negative integer."""
+    if verbose is None:
+        return 0
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    if isinstance(verbose, numbers.Integral) and verbose >= 0:
+        return int(verbose)
+    raise TypeError(f"{name} must be True, False or a non-negative integer, got {verbose!r}")
 
 
 def check_option(value, name, options):

@@ -175,6 +175,11 @@ def test_scalars_options_and_lengths_name_the_argument():
         sketchla.lstsq(np.ones((10, 2)), np.ones(10), refine="yes")
     with pytest.raises(ValueError, match="b must be non-empty"):
         sketchla.lstsq(np.ones((10, 2)), np.zeros((10, 0)))
+    X = sketchla.datasets.make_low_rank_completion(30, 20, 2, fraction=0.5, rng=0)[0]
+    with pytest.raises(TypeError, match="verbose"):
+        sketchla.altmin_complete(X, 2, verbose="yes")
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        sketchla.spm_moments(X, order=3)
 
 
 def test_substreams_are_distinct_and_reproducible():

@@ -175,6 +175,11 @@ class RowSampler(BaseEstimator):
         """Draw the sample from the rows of X."""
         from sklearn.utils.validation import validate_data
 
+        from .._backend import is_sparse
+        from .._validation import check_sparse
+
+        if is_sparse(X):  # verify the structure before scikit-learn converts it
+            X = check_sparse(X, "X", ("csr", "csc"))
         X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32))
         rs = sample_rows(X, self.n_samples, p=self.p, scores=self.scores,
                          rng=check_rng(self.random_state, "random_state"))
@@ -188,8 +193,11 @@ class RowSampler(BaseEstimator):
     def fit_resample(self, X, y):
         """Fit, then return the rescaled sampled rows of X and the matching y
         (scaled the same way, so ℓp regression on them is unbiased)."""
+        from .._validation import check_consistent_length
+
         self.fit(X)
         y = np.asarray(y)
+        check_consistent_length(("X", X), ("y", y))
         scale = self.weights_ ** (1.0 / float(self.p))
         ys = y[self.indices_] * (scale if y.ndim == 1 else scale[:, None])
         return self.sample_.apply(X), ys
