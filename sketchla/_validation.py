@@ -47,6 +47,7 @@ __all__ = [
     "substream",
     "check_operand",
     "check_matrix",
+    "check_data",
     "as_finite_float",
     "check_host",
     "raise_if_not_finite",
@@ -553,6 +554,20 @@ def as_finite_float(X, name, ndim):
     X = check_array(X, name, ndim=ndim, allow_empty=True)
     check_host(X, name, "this function", "host-only kernels")
     return X.astype(np.float64, copy=False)
+
+
+#: the operand kinds the data-matrix functions run on
+NAMESPACES = ("numpy", "sparse", "dask", "cupy", "array_api_strict")
+
+
+def check_data(A, name="A"):
+    """The data matrix of a sampling or regression function: 2-D, non-empty,
+    finite, dense or CSR, in one of :data:`NAMESPACES`."""
+    A = check_array(A, name, accept_sparse=True, ndim=2)
+    if array_kind(A) not in NAMESPACES:
+        raise TypeError(f"{name}: supported input is {', '.join(NAMESPACES)}, "
+                        f"got {type(A).__module__}.{type(A).__name__}")
+    return A
 
 
 def check_matrix(A, name="A", allow_empty=False, namespaces=("numpy", "sparse")):

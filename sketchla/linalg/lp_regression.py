@@ -109,8 +109,7 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     solve on n_samples rows (an LP for p = 1, IRLS otherwise).
     """
     from .._backend import array_kind, to_numpy
-    from .._validation import check_array, check_consistent_length, check_p
-    from ..sampling.leverage import check_data
+    from .._validation import check_array, check_consistent_length, check_data, check_p
     from ..sampling.rows import sample_rows
 
     p = check_p(p)

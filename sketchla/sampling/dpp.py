@@ -38,8 +38,8 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
-from .._validation import check_int, check_rng
-from .leverage import check_data, orthonormal_basis
+from .._validation import check_data, check_int, check_rng
+from .leverage import orthonormal_basis
 
 __all__ = [
     "sample_projection_dpp",

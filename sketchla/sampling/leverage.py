@@ -16,23 +16,9 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
-from .._validation import check_array, check_int, check_option, check_rng
+from .._validation import check_data, check_int, check_option, check_rng
 
 __all__ = ["leverage_scores", "orthonormal_basis"]
-
-#: the operand kinds the sampling functions run on (array-API code elsewhere)
-NAMESPACES = ("numpy", "sparse", "dask", "cupy", "array_api_strict")
-
-
-def check_data(A, name="A"):
-    """The data matrix of a sampling or regression function: 2-D, finite,
-    in one of :data:`NAMESPACES` (dense or CSR)."""
-    A = check_array(A, name, accept_sparse=True, ndim=2)
-    if array_kind(A) not in NAMESPACES:
-        raise TypeError(f"{name}: supported input is {', '.join(NAMESPACES)}, "
-                        f"got {type(A).__module__}.{type(A).__name__}")
-    return A
-
 
 def orthonormal_basis(A):
     """(U, rank): U (n, r) orthonormal with range(U) = range(A) (numerically).

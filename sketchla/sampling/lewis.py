@@ -23,8 +23,8 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy
-from .._validation import check_int, check_option, check_p, check_scalar
-from .leverage import check_data, leverage_scores, orthonormal_basis
+from .._validation import check_data, check_int, check_option, check_p, check_rng, check_scalar
+from .leverage import leverage_scores, orthonormal_basis
 
 __all__ = ["lewis_weights", "lp_sensitivities", "LewisResult", "check_p"]
 
@@ -224,8 +224,6 @@ def _lewis_convex(U, p, tol, max_iter, xp):
 
 def _lewis_approx(A, p, rng, max_iter):
     """Cohen–Peng with sketched leverage scores; returns (w, residual, rounds)."""
-    from .._validation import check_rng
-
     g = check_rng(rng)
     n = A.shape[0]
     rounds = int(np.ceil(3 * np.log2(max(n, 2)))) if max_iter is None else \

@@ -16,8 +16,8 @@ from sklearn.base import BaseEstimator
 
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
-from .._validation import check_int, check_option, check_p, check_rng
-from .leverage import check_data, leverage_scores
+from .._validation import check_data, check_int, check_option, check_p, check_rng
+from .leverage import leverage_scores
 from .lewis import lewis_weights, lp_sensitivities
 
 __all__ = ["RowSample", "sample_rows", "row_scores", "RowSampler", "SCORES"]
