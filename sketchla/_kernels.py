@@ -454,25 +454,28 @@ def take_cols(Y, idx, xp):
     return xp.take(Y, xp.asarray(idx, device=device(Y)), axis=1)
 
 
-def row_access(A):
-    """(squared row norms as a host float64 vector, rows(idx) -> those rows on the host).
+def row_access(A, scale=1.0):
+    """(squared row norms of A / scale as a host float64 vector, rows(idx) -> those
+    rows of A on the host).
 
     For the samplers that read a matrix through its row norms and a few
     chosen rows (DPP chain rule, coordinated row sampling): one pass for
     the norms in A's namespace, then only the requested rows move to the
-    host (dense NumPy, or CSR for scipy.sparse A)."""
+    host (dense NumPy, or CSR for scipy.sparse A). ``scale`` (for instance
+    max|A|) keeps the squares from overflowing or underflowing."""
     from ._backend import array_kind, get_namespace, to_numpy
 
     kind = array_kind(A)
     if kind == "sparse":
-        sq = A.data.astype(np.float64) ** 2
+        sq = (A.data.astype(np.float64) / scale) ** 2
         norms = np.zeros(A.shape[0])
         nz = np.diff(A.indptr) > 0
         if sq.size:
             norms[nz] = np.add.reduceat(sq, A.indptr[:-1][nz])
         return norms, lambda idx: A[idx]
     xp = get_namespace(A)
-    norms = np.asarray(to_numpy(row_sq_norms(A, xp)), dtype=np.float64)
+    norms = np.asarray(to_numpy(row_sq_norms(A if scale == 1.0 else A / scale, xp)),
+                       dtype=np.float64)
     if kind == "numpy":
         return norms, lambda idx: A[idx]
     return norms, lambda idx: to_numpy(take_rows(A, np.asarray(idx, dtype=np.int64), xp))

@@ -297,12 +297,17 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
             f"{m}x{n} matrix has rank*(n_rows + n_cols - rank) = {dof} degrees of freedom"
         )
     g = check_rng(rng)
+    # scale-aware: the sweeps see the observations divided by their largest
+    # magnitude s (and the ridge as reg / s, the same problem); the factors
+    # are multiplied by √s at the end
     if host:
+        scale = _unit_scale(csr.data)
         prob = _CSRProblem(csr, g if sample_splitting else None, max_iter,
-                           _HalfSweep(reg, solver == "sketched", n_inner, sketch_rows,
+                           _HalfSweep(reg / scale, solver == "sketched", n_inner, sketch_rows,
                                       nb.get_num_threads()))
     else:
-        prob.reg = reg
+        scale = prob.scale
+        prob.reg = reg / scale
     if prob.empty_rows.size or prob.empty_cols.size:
         warnings.warn(
             f"{prob.empty_rows.size} row(s) and {prob.empty_cols.size} column(s) of X have "
@@ -329,9 +334,21 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
                   f"{'converged' if stop.converged else 'max_iter reached'}")
         U, V = prob.zero_empty(U, V)
         U, V = _balance(U, V)
+        root = float(np.sqrt(scale))
+        U, V = U * root, V * root
     xp = get_namespace(U)
     return CompletionResult(xp.astype(U, dtype), xp.astype(V, dtype), it,
                             stop.converged, stop.residuals, prob.empty_rows, prob.empty_cols)
+
+
+def _unit_scale(data):
+    """Divide ``data`` (a float64 array the caller owns) in place by its largest
+    magnitude and return that magnitude (1 when it is 0)."""
+    s = float(np.max(np.abs(data))) if data.size else 0.0
+    if s > 0:
+        data /= s
+        return s
+    return 1.0
 
 
 class _CSRProblem:
@@ -391,7 +408,10 @@ class _MaskedProblem:
             raise ValueError("X must not contain inf (NaN marks a missing entry)")
         obs = ~xp.isnan(X)
         self.M = xp.astype(obs, xp.float64)
-        self.X0 = xp.where(obs, X, xp.zeros_like(X))
+        X0 = xp.where(obs, X, xp.zeros_like(X))
+        scale = float(xp.max(xp.abs(X0))) if X0.size else 0.0
+        self.scale = scale if scale > 0 else 1.0
+        self.X0 = X0 / self.scale
         rc = to_numpy(xp.sum(self.M, axis=1))
         cc = to_numpy(xp.sum(self.M, axis=0))
         self.nnz = int(rc.sum())

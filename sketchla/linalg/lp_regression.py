@@ -35,6 +35,20 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
     dense = np.asarray(to_numpy(A), dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
+    # scale-aware: columns of A, b and the weights to unit max-norm, so the
+    # solver sees O(1) numbers at any scale (x = s_b · D y for the scaled y)
+    col = np.max(np.abs(dense), axis=0) if n else np.ones(d)
+    col = np.where(col > 0, col, 1.0)
+    s_b = float(np.max(np.abs(b))) if n else 1.0
+    s_b = s_b if s_b > 0 else 1.0
+    s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
+    y = _solve_unit_lp(dense / col, b / s_b, v / s_v, p, max_iter, tol)
+    return y * (s_b / col)
+
+
+def _solve_unit_lp(dense, b, v, p, max_iter, tol):
+    """solve_weighted_lp on data already scaled to O(1)."""
+    d = dense.shape[1]
 
     def wls(c):
         sq = np.sqrt(c)

@@ -33,6 +33,8 @@ def orthonormal_basis(A):
     n, d = A.shape
     eps = np.finfo(np.float64).eps
     if array_kind(A) == "sparse":
+        scale = float(np.max(np.abs(A.data))) if A.nnz else 1.0
+        A = A * (1.0 / scale) if scale > 0 else A  # U is invariant; the Gram is not
         G = _kernels.sparse_gram(A)
         lam, V = np.linalg.eigh(G)
         keep = lam > max(n, d) * eps * max(lam.max(), 0)

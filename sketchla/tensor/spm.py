@@ -250,6 +250,19 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
 
 def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
               verbose, pool=8, newton_tol=1e-3):
+    # scale-aware: work on M / max|M| (no overflow of the spectrum's moments,
+    # no underflow in deflation), weights and spectrum scaled back at the end
+    scale = float(np.max(np.abs(M))) if M.size else 0.0
+    if scale == 0.0:
+        raise ValueError("T is numerically zero: no component to recover")
+    res = _spm_unit(M / scale, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol,
+                    restart_tol, verbose, pool, newton_tol)
+    return CPResult(res.weights * scale, res.factors, res.n_iter, res.order, res.rank,
+                    res.spectrum * scale)
+
+
+def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
+              verbose, pool, newton_tol):
     n2 = -(-m // 2)
     n1 = m // 2
     even = n1 == n2
