@@ -1,6 +1,6 @@
 """Alternating-minimization completion beside fancyimpute's algorithms.
 
-Targets (issue: matrix completion):
+Targets:
 - 2000 x 2000, rank 10, 10 % observed: relative error <= 1e-6 on the
   unobserved entries in under 2 s (``Completion2000``), beside fancyimpute
   0.7.0's ``IterativeSVD(rank=10)`` and ``SoftImpute()`` on the same data.

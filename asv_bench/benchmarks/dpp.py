@@ -1,6 +1,6 @@
 """Projection DPP and volume sampling beside DPPy.
 
-Targets (issue: DPP and volume sampling):
+Targets:
 - projection DPP, N = 10^5, k = 100: >= 5x faster than DPPy 0.3.3
   ``FiniteDPP('correlation', projection=True, K_eig_dec=...)
   .sample_exact(mode='GS_bis')`` (``ProjectionDPP``), and N = 10^6, k = 100

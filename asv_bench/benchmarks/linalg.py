@@ -1,4 +1,4 @@
-"""Least squares beside LAPACK (issue: least squares).
+"""Least squares beside LAPACK.
 
 Target: ``lstsq(method="precondition")`` at least 5x faster than
 ``numpy.linalg.lstsq`` (LAPACK gelsd) at equal accuracy, for dense

@@ -1,6 +1,6 @@
 """Leverage scores, Lewis weights and ℓp regression beside their anchors.
 
-Targets (issue: row sampling for ℓp):
+Targets:
 - ``leverage_scores(method="approx")`` on 10^6 x 200 dense: >= 5x faster
   than the exact method (pivoted Householder QR), median relative error
   <= 0.1 (``Leverage``).

@@ -1,4 +1,4 @@
-"""Coordinated sampling beside its anchors (issue: matrix product sketching).
+"""Coordinated sampling beside its anchors (matrix product sketching).
 
 Targets:
 - sketching a CSR matrix with 10^7 nonzeros and 10^6 rows: one O(nnz)

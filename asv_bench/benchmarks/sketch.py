@@ -1,4 +1,4 @@
-"""Sketching operators beside their anchors (issue: foundation).
+"""Sketching operators beside their anchors.
 
 Targets:
 - FWHT along axis 0 of a 2^20 x 32 float64 array: no slower than fht-cpu on

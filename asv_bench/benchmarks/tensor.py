@@ -1,6 +1,6 @@
 """Subspace power method beside TensorLy.
 
-Targets (issue: SPM):
+Targets:
 - order 4, d = 40, R = 200, noiseless, weights in [1, 2]: at least 10x
   faster than ``tensorly.decomposition.parafac(T, 200, init="random",
   tol=1e-12, n_iter_max=500)`` at equal or better relative reconstruction
