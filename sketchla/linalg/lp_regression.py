@@ -35,10 +35,14 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
     dense = np.asarray(to_numpy(A), dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    # scale-aware: columns of A, b and the weights to unit max-norm, so the
-    # solver sees O(1) numbers at any scale (x = s_b · D y for the scaled y)
+    # scale-aware: A, b and the weights to unit max-norm, so the solver sees
+    # O(1) numbers at any scale (x = s_b · D⁻¹ y for the scaled y). The LP
+    # (p = 1) gets one scale per column; IRLS one scale for all of A, which
+    # leaves its iterates those of the unscaled problem
     col = np.max(np.abs(dense), axis=0) if n else np.ones(d)
     col = np.where(col > 0, col, 1.0)
+    if p != 1:
+        col = np.full(d, np.max(col))
     s_b = float(np.max(np.abs(b))) if n else 1.0
     s_b = s_b if s_b > 0 else 1.0
     s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
