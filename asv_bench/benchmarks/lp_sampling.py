@@ -9,6 +9,9 @@ Targets:
 - ``LpRegression(p=1)`` on 10^6 x 20 with Cauchy noise: objective within
   1.1x of the exact ℓ1 solution (full LP, HiGHS) and >= 10x faster
   (``L1Regression``).
+- Exact leverage scores of a 10^5 x 500 sparse matrix at 1 % density: extra
+  peak memory below 4 x (stored size + 500² doubles) plus one row block
+  (``LeverageSparseMemory``).
 """
 
 import numpy as np
@@ -37,6 +40,47 @@ class Leverage:
 
     track_speedup_approx_vs_exact = tracked("speedup", unit="x")
     track_median_relative_error = tracked("median_rel_err", unit="relative error")
+
+
+def _vm_mb(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
+    raise NotImplementedError("needs Linux /proc")
+
+
+class LeverageSparseMemory:
+    """Extra peak resident memory of exact sparse leverage scores, in MB,
+    beside the bound 4 x (stored matrix + d² doubles) (Linux only)."""
+
+    timeout = 300
+
+    def setup(self):
+        import scipy.sparse as sp
+
+        from sketchla import leverage_scores
+
+        self.X = sp.random(100_000, 500, density=0.01, format="csr", random_state=0)
+        leverage_scores(sp.random(50, 500, density=0.5, format="csr", random_state=1))
+
+    def track_extra_peak_mb(self):
+        from sketchla import leverage_scores
+
+        with open("/proc/self/clear_refs", "w") as f:  # reset the high-water mark
+            f.write("5")
+        base = _vm_mb("VmRSS")
+        leverage_scores(self.X)
+        return _vm_mb("VmHWM") - base
+
+    track_extra_peak_mb.unit = "MB"
+
+    def track_bound_mb(self):
+        X = self.X
+        stored = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+        return 4 * (stored + 8 * X.shape[1] ** 2) / 2**20
+
+    track_bound_mb.unit = "MB"
 
 
 class Lewis:

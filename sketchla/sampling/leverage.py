@@ -28,22 +28,33 @@ def orthonormal_basis(A):
     max(n, d)·eps relative to the largest pivot. Sparse A: eigendecomposition
     of the Gram matrix AᵀA (numba kernel, O(Σ nnz(a_i)²)), rank from
     eigenvalues above max(n, d)·eps·λ_max (accurate while κ(A)² ≪ 1/eps);
-    U = A V Λ^{-1/2} is formed densely (n × r).
+    U = A V Λ^{-1/2} is formed densely (n × r). :func:`leverage_scores`
+    does not form it for sparse A.
     """
+    if array_kind(A) == "sparse":
+        A, W = _sparse_whitener(A)
+        return np.asarray(A @ W), W.shape[1]
+    return _kernels.qr_basis(A, get_namespace(A))
+
+
+def _sparse_whitener(A):
+    """(A / max|A|, W) for sparse A with W (d, r) such that (A / max|A|) W is an
+    orthonormal basis of range(A): W = V Λ^{-1/2} from the eigendecomposition
+    of the Gram matrix (numba kernel, O(Σ nnz(a_i)²), d × d memory); rank from
+    eigenvalues above max(n, d)·eps·λ_max. The scaling keeps the Gram matrix
+    clear of underflow and overflow; the basis does not depend on it."""
     n, d = A.shape
     eps = np.finfo(np.float64).eps
-    if array_kind(A) == "sparse":
-        scale = float(np.max(np.abs(A.data))) if A.nnz else 1.0
-        A = A * (1.0 / scale) if scale > 0 else A  # U is invariant; the Gram is not
-        G = _kernels.sparse_gram(A)
-        lam, V = np.linalg.eigh(G)
-        keep = lam > max(n, d) * eps * max(lam.max(), 0)
-        r = int(keep.sum())
-        if r == 0:
-            return np.zeros((n, 0)), 0
-        U = np.asarray(A @ (V[:, keep] / np.sqrt(lam[keep])))
-        return U, r
-    return _kernels.qr_basis(A, get_namespace(A))
+    scale = float(np.max(np.abs(A.data))) if A.nnz else 0.0
+    if scale > 0:
+        A = A * (1.0 / scale)
+    lam, V = np.linalg.eigh(_kernels.sparse_gram(A))
+    keep = lam > max(n, d) * eps * max(lam.max(), 0)
+    return A, V[:, keep] / np.sqrt(lam[keep])
+
+
+#: rows per block when the leverage scores of sparse A are read off A W
+_SPARSE_BLOCK = 4096
 
 
 def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=None):
@@ -94,6 +105,14 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
     n, d = A.shape
     xp = get_namespace(A)
     if method == "exact":
+        if array_kind(A) == "sparse":
+            # ‖a_iᵀW‖² block by block: memory O(nnz + d² + block·r), never n × r
+            A, W = _sparse_whitener(A)
+            tau = np.empty(n)
+            for lo in range(0, n, _SPARSE_BLOCK):
+                tau[lo:lo + _SPARSE_BLOCK] = _kernels.row_sq_norms(
+                    np.asarray(A[lo:lo + _SPARSE_BLOCK] @ W), xp)
+            return tau
         U, _ = orthonormal_basis(A)
         return _kernels.row_sq_norms(U, xp)
     from ..sketch import make_sketch
