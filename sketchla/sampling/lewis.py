@@ -61,10 +61,12 @@ def _safe(w, pos, xp):
     return xp.where(pos, w, xp.ones_like(w))
 
 
-def _fixed_point_residual(U, w, p, xp):
+def _fixed_point_residual(tau, w, p, xp):
+    """max_i |τ_i(W^{1/2−1/p}A) − w_i| / w_i; ``tau(s)`` gives the leverage
+    scores of diag(s)·A."""
     pos = w > 0
     wp = _safe(w, pos, xp)
-    t = _gram_leverage(U, xp.where(pos, wp ** (0.5 - 1.0 / p), xp.zeros_like(w)), xp)
+    t = tau(xp.where(pos, wp ** (0.5 - 1.0 / p), xp.zeros_like(w)))
     return float(xp.max(xp.where(pos, xp.abs(t - w) / wp, xp.zeros_like(w))))
 
 
@@ -123,21 +125,35 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
     n = A.shape[0]
     if method == "approx" and p < 4:
         return _wrap(*_lewis_approx(A, p, rng, max_iter))
+    if array_kind(A) == "sparse" and p < 4:
+        # sparse A: each step's leverage scores of diag(s) A come from its d × d
+        # Gram matrix and blockwise products, O(Σ nnz(a_i)² + d³ + nnz·r), never
+        # an n × r basis
+        def tau(s):
+            return leverage_scores(_kernels.scale_rows(A, s, None))
+
+        max_iter = 200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
+        w, it = _fixed_point(tau, leverage_scores(A), p, tol, max_iter, np)
+        return _wrap(w, _fixed_point_residual(tau, w, p, np), it)
     U, r = orthonormal_basis(A)
     xp = get_namespace(U)
     if r == 0:
         return _wrap(xp.zeros(n, dtype=U.dtype) if array_kind(U) != "numpy" else np.zeros(n),
                      0.0, 0)
     U = materialize(U)
+
+    def tau(s):
+        return _gram_leverage(U, s, xp)
+
     if p >= 4:
         w, it = _lewis_convex(U, p, tol, 2000 if max_iter is None else
                               check_int(max_iter, "max_iter", minimum=1), xp)
-        w, it2 = _fixed_point(U, w, p, tol, 200, xp)  # polish: contracts near the optimum
+        w, it2 = _fixed_point(tau, w, p, tol, 200, xp)  # polish: contracts near the optimum
         it += it2
     else:
         max_iter = 200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
-        w, it = _fixed_point(U, _kernels.row_sq_norms(U, xp), p, tol, max_iter, xp)
-    return _wrap(w, _fixed_point_residual(U, w, p, xp), it)
+        w, it = _fixed_point(tau, _kernels.row_sq_norms(U, xp), p, tol, max_iter, xp)
+    return _wrap(w, _fixed_point_residual(tau, w, p, xp), it)
 
 
 def _wrap(w, residual, n_iter):
@@ -162,7 +178,7 @@ def _damping(p):
     return 2.0 * p / (p + 2.0) if p < 2 else 1.0
 
 
-def _fixed_point(U, w, p, tol, max_iter, xp):
+def _fixed_point(tau, w, p, tol, max_iter, xp):
     """Damped Lewis fixed point from w; returns (w, iterations).
 
     Rows with w <= eps² (the null space of A, up to the rounding of the
@@ -174,7 +190,7 @@ def _fixed_point(U, w, p, tol, max_iter, xp):
     it = 0
     for it in range(1, max_iter + 1):
         wp = _safe(w, pos, xp)
-        t = _gram_leverage(U, xp.where(pos, wp ** (0.5 - 1.0 / p), zero), xp)
+        t = tau(xp.where(pos, wp ** (0.5 - 1.0 / p), zero))
         res = float(xp.max(xp.where(pos, xp.abs(t - w) / wp, zero)))
         t = _safe(t, pos, xp)
         w = materialize(xp.where(pos, xp.exp((1 - eta) * xp.log(wp) + eta * xp.log(t)), zero))
