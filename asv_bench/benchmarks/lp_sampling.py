@@ -12,6 +12,8 @@ Targets:
 - Exact leverage scores of a 10^5 x 500 sparse matrix at 1 % density: extra
   peak memory below 4 x (stored size + 500² doubles) plus one row block
   (``LeverageSparseMemory``).
+- ``lewis_weights(p=1)`` on the same sparse matrix without an n x r dense
+  basis (``LewisSparse``).
 """
 
 import numpy as np
@@ -81,6 +83,27 @@ class LeverageSparseMemory:
         return 4 * (stored + 8 * X.shape[1] ** 2) / 2**20
 
     track_bound_mb.unit = "MB"
+
+
+class LewisSparse:
+    """ℓ1 Lewis weights of a 10^5 x 500 sparse matrix at 1 % density."""
+
+    timeout = 600
+    number = 1
+    repeat = 3
+
+    def setup(self):
+        import scipy.sparse as sp
+
+        from sketchla import lewis_weights
+
+        self.X = sp.random(100_000, 500, density=0.01, format="csr", random_state=0)
+        lewis_weights(sp.random(50, 500, density=0.5, format="csr", random_state=1), 1)
+
+    def time_lewis_p1_sparse(self):
+        from sketchla import lewis_weights
+
+        lewis_weights(self.X, 1)
 
 
 class Lewis:
