@@ -313,8 +313,3 @@ def to_numpy(A):
 def materialize(x):
     """Keep a lazily computed array around for reuse (dask ``persist``); others unchanged."""
     return x.persist() if array_kind(x) == "dask" else x
-
-
-def is_lazy(x):
-    """Whether ``x`` is evaluated lazily (dask): Python control flow on its values computes it."""
-    return array_kind(x) == "dask"

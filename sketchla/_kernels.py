@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import device, namespace_name
+from ._backend import device, is_numpy_namespace, namespace_name
 
 __all__ = [
     "fwht",
@@ -192,7 +192,7 @@ def dense_block(rows, signs, scale, m):
 def signed_pad(A, d, n_pad, xp):
     """The (n_pad, k) array [diag(d) A; 0] (a fresh, writable array)."""
     n = A.shape[0]
-    if namespace_name(xp) == "numpy":
+    if is_numpy_namespace(xp):
         A = np.asarray(A)
         order = "F" if (A.ndim == 2 and A.flags.f_contiguous and not A.flags.c_contiguous) else "C"
         Y = np.empty((n_pad,) + A.shape[1:], dtype=A.dtype, order=order)
@@ -210,7 +210,7 @@ def signed_pad(A, d, n_pad, xp):
 
 def take_rows(Y, idx, xp):
     """Y[idx] for a host integer index array."""
-    if namespace_name(xp) == "numpy":
+    if is_numpy_namespace(xp):
         return np.asarray(Y)[idx]
     return xp.take(Y, xp.asarray(idx, device=device(Y)), axis=0)
 
@@ -309,7 +309,7 @@ def qr_basis(A, xp):
     the same tolerance.
     """
     n, d = A.shape
-    if namespace_name(xp) == "numpy":
+    if is_numpy_namespace(xp):
         import scipy.linalg as sla
 
         A = np.asarray(A)
@@ -331,7 +331,7 @@ def qr_basis(A, xp):
 
 def solve_triangular(R, B, xp, trans=False):
     """R⁻¹ B (or R⁻ᵀ B with ``trans``) for upper-triangular R (small, d × d)."""
-    if namespace_name(xp) == "numpy":
+    if is_numpy_namespace(xp):
         import scipy.linalg as sla
 
         return sla.solve_triangular(R, B, trans=1 if trans else 0, check_finite=False)
@@ -341,7 +341,7 @@ def solve_triangular(R, B, xp, trans=False):
 
 def row_sq_norms(Y, xp):
     """‖Y_i‖² for every row i."""
-    if namespace_name(xp) == "numpy":
+    if is_numpy_namespace(xp):
         Y = np.asarray(Y)
         return np.einsum("ij,ij->i", Y, Y)
     return xp.sum(Y * Y, axis=1)
@@ -356,7 +356,7 @@ def _host(x):
 def qr(A, xp):
     """(Q, R, piv) with A[:, piv] = Q R (economic). NumPy: column-pivoted
     (rank-revealing); other namespaces: unpivoted, ``piv = arange(d)``."""
-    if namespace_name(xp) == "numpy":
+    if is_numpy_namespace(xp):
         import scipy.linalg as sla
 
         return sla.qr(np.asarray(A), mode="economic", pivoting=True, check_finite=False)
@@ -449,7 +449,7 @@ def batched_solve(G, B, xp):
 
 def take_cols(Y, idx, xp):
     """Y[:, idx] for a host integer index array."""
-    if namespace_name(xp) == "numpy":
+    if is_numpy_namespace(xp):
         return np.asarray(Y)[:, idx]
     return xp.take(Y, xp.asarray(idx, device=device(Y)), axis=1)
 
