@@ -21,7 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import device, is_numpy_namespace, namespace_name
+from ._backend import (
+    array_kind,
+    device,
+    from_numpy,
+    get_namespace,
+    is_numpy_namespace,
+    namespace_name,
+    to_numpy,
+)
 
 __all__ = [
     "fwht",
@@ -324,7 +332,7 @@ def qr_basis(A, xp):
     eps = float(xp.finfo(A.dtype).eps)
     Q, R = xp.linalg.qr(A)
     W, s, _ = xp.linalg.svd(R, full_matrices=False)
-    s = _host(s)
+    s = to_numpy(s)
     r = int(np.count_nonzero(s > max(n, d) * eps * s[0])) if s[0] > 0 else 0
     return Q @ W[:, :r], r
 
@@ -347,12 +355,6 @@ def row_sq_norms(Y, xp):
     return xp.sum(Y * Y, axis=1)
 
 
-def _host(x):
-    from ._backend import to_numpy
-
-    return to_numpy(x)
-
-
 def qr(A, xp):
     """(Q, R, piv) with A[:, piv] = Q R (economic). NumPy: column-pivoted
     (rank-revealing); other namespaces: unpivoted, ``piv = arange(d)``."""
@@ -366,7 +368,6 @@ def qr(A, xp):
 
 def scale_rows(A, s, xp):
     """diag(s) A for dense or scipy.sparse A (sparse stays sparse)."""
-    from ._backend import array_kind
 
     if array_kind(A) == "sparse":
         import scipy.sparse as sp
@@ -390,13 +391,11 @@ def cholesky(G, xp):
 
 def hstack(blocks):
     """Blocks side by side: scipy.sparse (CSR) if any is sparse, else the namespace's concat."""
-    from ._backend import array_kind
 
     if any(array_kind(b) == "sparse" for b in blocks):
         import scipy.sparse as sp
 
         return sp.hstack(blocks, format="csr")
-    from ._backend import get_namespace
 
     return get_namespace(*blocks).concat(blocks, axis=1)
 
@@ -404,7 +403,6 @@ def hstack(blocks):
 def gram(A):
     """AᵀA as a small host (d, d) array: numba kernel for scipy.sparse,
     BLAS SYRK for NumPy, the namespace's product (a reduction on dask) else."""
-    from ._backend import array_kind, get_namespace, to_numpy
 
     kind = array_kind(A)
     if kind == "sparse":
@@ -420,7 +418,6 @@ def gram_of_product(A, M, block_bytes):
 
     NumPy: row blocks of ``block_bytes`` so each A-block·M stays in cache;
     other namespaces: one product (dask reduces over its chunks)."""
-    from ._backend import array_kind, from_numpy, get_namespace, to_numpy
 
     if array_kind(A) == "numpy":
         n, d = A.shape
@@ -463,7 +460,6 @@ def row_access(A, scale=1.0):
     the norms in A's namespace, then only the requested rows move to the
     host (dense NumPy, or CSR for scipy.sparse A). ``scale`` (for instance
     max|A|) keeps the squares from overflowing or underflowing."""
-    from ._backend import array_kind, get_namespace, to_numpy
 
     kind = array_kind(A)
     if kind == "sparse":
@@ -479,3 +475,14 @@ def row_access(A, scale=1.0):
     if kind == "numpy":
         return norms, lambda idx: A[idx]
     return norms, lambda idx: to_numpy(take_rows(A, np.asarray(idx, dtype=np.int64), xp))
+
+
+def abs_max(A):
+    """max|A| as a host float (0.0 when A has no entries): the scale that the
+    scale-aware algorithms divide by. scipy.sparse: over the stored values."""
+    if array_kind(A) == "sparse":
+        return float(np.max(np.abs(A.data))) if A.nnz else 0.0
+    if any(s == 0 for s in A.shape):
+        return 0.0
+    xp = get_namespace(A)
+    return float(to_numpy(xp.max(xp.abs(A))))

@@ -344,7 +344,7 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
 def _unit_scale(data):
     """Divide ``data`` (a float64 array the caller owns) in place by its largest
     magnitude and return that magnitude (1 when it is 0)."""
-    s = float(np.max(np.abs(data))) if data.size else 0.0
+    s = _kernels.abs_max(data)
     if s > 0:
         data /= s
         return s
@@ -409,7 +409,7 @@ class _MaskedProblem:
         obs = ~xp.isnan(X)
         self.M = xp.astype(obs, xp.float64)
         X0 = xp.where(obs, X, xp.zeros_like(X))
-        scale = float(xp.max(xp.abs(X0))) if X0.size else 0.0
+        scale = _kernels.abs_max(X0)
         self.scale = scale if scale > 0 else 1.0
         self.X0 = X0 / self.scale
         rc = to_numpy(xp.sum(self.M, axis=1))

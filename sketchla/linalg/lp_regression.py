@@ -43,8 +43,7 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
     col = np.where(col > 0, col, 1.0)
     if p != 1:
         col = np.full(d, np.max(col))
-    s_b = float(np.max(np.abs(b))) if n else 1.0
-    s_b = s_b if s_b > 0 else 1.0
+    s_b = _kernels.abs_max(b) or 1.0
     s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
     y = _solve_unit_lp(dense / col, b / s_b, v / s_v, p, max_iter, tol)
     return y * (s_b / col)
@@ -144,14 +143,12 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     m = _default_samples(n, d + 1, p) if n_samples is None else \
         check_int(n_samples, "n_samples", minimum=1)
     if m >= n:
-        return solve_weighted_lp(to_numpy(A) if kind == "dask" else A,
-                                 np.asarray(to_numpy(b), dtype=np.float64), np.ones(n), p)
+        return solve_weighted_lp(A, to_numpy(b), np.ones(n), p)
     Ab = _kernels.hstack([A, b[:, None]])
     rs = sample_rows(Ab, m, p=p, scores=scores, rng=check_rng(rng))
     idx, uniq_w = _merge(rs.indices, rs.weights)
     # the sample (m rows) comes to the host for the solver
-    As = to_numpy(A[idx]) if kind == "dask" else A[idx]
-    return solve_weighted_lp(As, np.asarray(to_numpy(b[idx]), dtype=np.float64), uniq_w, p)
+    return solve_weighted_lp(A[idx], to_numpy(b[idx]), uniq_w, p)
 
 
 def _merge(idx, w):

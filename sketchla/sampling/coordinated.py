@@ -83,20 +83,6 @@ def _as_csr(A):
     return A, dense
 
 
-def _abs_max(A):
-    """max|A| as a float (1 for an all-zero table): weights are computed on
-    A / max|A|, since sampling depends only on their ratios and the squares
-    of A itself overflow beyond 1e154."""
-    if array_kind(A) == "sparse":
-        s = float(np.max(np.abs(A.data))) if A.nnz else 0.0
-    else:
-        from .._backend import get_namespace, to_numpy
-
-        xp = get_namespace(A)
-        s = float(to_numpy(xp.max(xp.abs(A)))) if A.shape[0] * A.shape[1] else 0.0
-    return s if s > 0 else 1.0
-
-
 def _threshold_probs(w, k):
     """p = min(1, T·w) with Σp = min(k, #{w > 0}), by water-filling (O(n log n))."""
     p = np.zeros_like(w)
@@ -310,11 +296,11 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     u = _uniform(_kernels.hash_keys(keys, seed))
 
     if level == "row":
-        weights, fetch = _kernels.row_access(A, _abs_max(A))
+        weights, fetch = _kernels.row_access(A, _kernels.abs_max(A) or 1.0)
         keep, p = _select(method, weights, u, k)
         rows = np.flatnonzero(keep)
         rows = rows[np.argsort(key_id[rows], kind="stable")]
-        sub = _as_csr(fetch(rows))[0] if array_kind(A) != "sparse" else fetch(rows)
+        sub = fetch(rows) if host else _as_csr(fetch(rows))[0]
         sub.sort_indices()
         return CoordinatedSketch(method, level, seed, k, A.shape[0], d, key_id[rows],
                                  sub.indptr.astype(np.int64), sub.indices.astype(np.int64),
@@ -322,7 +308,10 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
 
     # entry level: items are the nonzeros, each with its row's hash
     row_of = np.repeat(np.arange(n), np.diff(A.indptr))
-    keep, p = _select(method, (A.data.astype(np.float64) / _abs_max(A)) ** 2, u[row_of], k)
+    # weights from A / max|A|: sampling depends only on their ratios, and the
+    # squares of A itself overflow beyond 1e154
+    scale = _kernels.abs_max(A) or 1.0
+    keep, p = _select(method, (A.data.astype(np.float64) / scale) ** 2, u[row_of], k)
     items = np.flatnonzero(keep)
     r_items = row_of[items]
     order = np.lexsort((A.indices[items], key_id[r_items]))

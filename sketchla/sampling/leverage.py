@@ -45,7 +45,7 @@ def _sparse_whitener(A):
     clear of underflow and overflow; the basis does not depend on it."""
     n, d = A.shape
     eps = np.finfo(np.float64).eps
-    scale = float(np.max(np.abs(A.data))) if A.nnz else 0.0
+    scale = _kernels.abs_max(A)
     if scale > 0:
         A = A * (1.0 / scale)
     lam, V = np.linalg.eigh(_kernels.sparse_gram(A))

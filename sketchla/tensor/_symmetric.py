@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import _kernels
 from .._backend import array_kind, get_namespace
 from .._validation import check_array, check_scalar
 
@@ -51,7 +52,7 @@ def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
     T = xp.astype(T, xp.float64)
     if not bool(xp.all(xp.isfinite(T))):
         raise ValueError(f"{name} must not contain NaN or inf")
-    scale = float(xp.max(xp.abs(T)))
+    scale = _kernels.abs_max(T)
     sym_tol = check_scalar(sym_tol, "sym_tol", minimum=0)
     for perm in ((1, 0) + tuple(range(2, m)), tuple(range(1, m)) + (0,)):
         dev = float(xp.max(xp.abs(T - xp.permute_dims(T, perm))))

@@ -252,7 +252,7 @@ def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
               verbose, pool=8, newton_tol=1e-3):
     # scale-aware: work on M / max|M| (no overflow of the spectrum's moments,
     # no underflow in deflation), weights and spectrum scaled back at the end
-    scale = float(np.max(np.abs(M))) if M.size else 0.0
+    scale = _kernels.abs_max(M)
     if scale == 0.0:
         raise ValueError("T is numerically zero: no component to recover")
     res = _spm_unit(M / scale, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol,

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import from_numpy, get_namespace, to_numpy
+from .. import _kernels
+from .._backend import from_numpy, to_numpy
 from .._validation import as_finite_float, check_int, check_option, check_rng, check_scalar
 from ._symmetric import check_symmetric_tensor
 
 __all__ = ["sshopm"]
-
-
-def abs_max(T):
-    """max|T| in T's namespace."""
-    xp = get_namespace(T)
-    return xp.max(xp.abs(T))
 
 
 def _contract(T, x, times):
@@ -103,7 +98,7 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     x = x / np.linalg.norm(x)
     # scale-aware: iterate on T / max|T| (the tolerances and τ are then
     # relative); λ is scaled back on return
-    scale = float(to_numpy(abs_max(T)))
+    scale = _kernels.abs_max(T)
     if scale > 0:
         T = T / scale
     else:
