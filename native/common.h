@@ -63,21 +63,43 @@ SK_DECLARE_SCATTER(double, f64)
 SK_DECLARE_SCATTER(float, f32)
 
 #define SK_DECLARE_CSR(T, I, SUF)                                              \
-  void sk_scatter_csr_##SUF(const I *indptr, const I *indices, const T *data,  \
-                            int64_t n, int64_t k, const int64_t *rows,         \
-                            const int8_t *signs, int64_t s, double scale,      \
-                            T *out, int64_t m);
+  int64_t sk_scatter_csr_##SUF(const I *indptr, const I *indices,              \
+                               const T *data, int64_t n, int64_t nnz,          \
+                               int64_t k, const int64_t *rows,                 \
+                               const int8_t *signs, int64_t s, double scale,   \
+                               T *out, int64_t m);                             \
+  int64_t sk_sparse_gram_##SUF(const I *indptr, const I *indices,              \
+                               const T *data, int64_t n, int64_t nnz,          \
+                               int64_t d, double *out);
 SK_DECLARE_CSR(double, int32_t, f64_i32)
 SK_DECLARE_CSR(double, int64_t, f64_i64)
 SK_DECLARE_CSR(float, int32_t, f32_i32)
 SK_DECLARE_CSR(float, int64_t, f32_i64)
 
-static inline int sk_num_threads(void) {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+/* ---- alternating-minimization row solves (altmin.c) ----
+ * Returns 0, -1 when an index is inconsistent, -2 when out of memory. */
+int64_t sk_altmin_update_rows(const int64_t *indptr, const int64_t *indices,
+                              const double *data, int64_t n, int64_t nnz,
+                              const double *F, int64_t mf, int64_t k, const double *U0,
+                              double *out, double reg, int sketched, int64_t n_inner,
+                              int64_t sketch_rows, uint64_t seed, double *resid);
+
+/* ---- extended-precision least-squares gradient (refine.c) ----
+ * g <- A^T (b - A x); returns ||b - A x||, or -1 when out of memory. */
+double sk_grad_dd(const double *A, int64_t n, int64_t d, const double *x,
+                  const double *b, double *g);
+double sk_grad_f32(const float *A, int64_t n, int64_t d, const double *x, const float *b,
+                   double *g);
+
+/* ---- thread policy (threads.c) ----
+ * The threads every parallel region uses: 1 in a child created by fork()
+ * (GNU OpenMP's pool does not survive fork), else the calling thread's own
+ * setting if it has one, else the process-wide setting, else OpenMP's
+ * default. Every "omp parallel" in the kernels names num_threads(this). */
+int sk_num_threads(void);
+int sk_set_num_threads(int n);       /* process-wide; 0 restores the default */
+int sk_set_local_num_threads(int n); /* this thread only; 0 clears; returns old */
+int sk_in_forked_child(void);
+void sk_threads_init(void);
 
 #endif

@@ -209,7 +209,7 @@ static void FN(vec_blocked_)(T *x, int64_t n, int par) {
   const int64_t n2 = (int64_t)1 << sk_split_lg(sk_lg(n), sk_lg(cap),
                                                sk_lg(32 / (int64_t)sizeof(T)) + 3);
   const int64_t n1 = n / n2;
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if (par)
   for (int64_t b = 0; b < n1; b++) FN(vec_incache_)(x + b * n2, n2);
   FN(rows_blocked_)(x, n1, n2, n2, par);
 }
@@ -224,7 +224,7 @@ static void FN(rows_blocked_)(T *x, int64_t R, int64_t W, int64_t S, int par) {
   if (R * SK_MIN_SLAB <= cap && W > SK_MIN_SLAB) {
     int64_t w = (cap / R) & ~(int64_t)(SK_MIN_SLAB - 1);
     int64_t nslab = (W + w - 1) / w;
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if (par)
     for (int64_t q = 0; q < nslab; q++) {
       int64_t c0 = q * w, wq = (W - c0 < w) ? W - c0 : w;
       FN(rows_incache_)(x + c0, R, wq, S);
@@ -236,12 +236,12 @@ static void FN(rows_blocked_)(T *x, int64_t R, int64_t W, int64_t S, int par) {
   while (((int64_t)2 << lg_fit) * W <= cap && ((int64_t)2 << lg_fit) < R) lg_fit++;
   const int64_t R2 = (int64_t)1 << sk_split_lg(sk_lg(R), lg_fit, 0);
   const int64_t R1 = R / R2;
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if (par)
   for (int64_t b = 0; b < R1; b++) FN(rows_blocked_)(x + b * R2 * S, R2, W, S, 0);
   if (W == S) {
     FN(rows_blocked_)(x, R1, R2 * W, R2 * S, par);
   } else {
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if (par)
     for (int64_t r2 = 0; r2 < R2; r2++)
       FN(rows_blocked_)(x + r2 * S, R1, W, R2 * S, 0);
   }
@@ -259,7 +259,7 @@ void FN(sk_fwht_)(T *x, int64_t n, int64_t k, char layout) {
   /* F order: columns are independent contiguous vectors. With fewer
    * columns than threads, parallelize inside each column instead. */
   if (k >= sk_num_threads()) {
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(dynamic, 1)
     for (int64_t j = 0; j < k; j++) FN(vec_blocked_)(x + j * n, n, 0);
   } else {
     for (int64_t j = 0; j < k; j++) FN(vec_blocked_)(x + j * n, n, 1);

@@ -106,13 +106,13 @@ uint64_t sk_hash_pair(uint64_t a, uint64_t b, uint64_t seed) {
 }
 
 void sk_hash_int64(const int64_t *keys, int64_t n, uint64_t seed, uint64_t *out) {
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; i++) out[i] = sk_hash_u64((uint64_t)keys[i], seed);
 }
 
 void sk_hash_bytes(const char *data, const int64_t *offsets, int64_t n,
                    uint64_t seed, uint64_t *out) {
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; i++)
     out[i] = sk_xxh64(data + offsets[i], (size_t)(offsets[i + 1] - offsets[i]), seed);
 }
@@ -124,7 +124,7 @@ static inline int64_t bounded(uint64_t h, int64_t m) {
 
 void sk_sketch_map(uint64_t seed, int64_t start, int64_t n, int64_t s,
                    int64_t m, int64_t *rows, int8_t *signs) {
-#pragma omp parallel for schedule(static) if (n * s > 65536)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if (n * s > 65536)
   for (int64_t i = 0; i < n; i++) {
     const uint64_t col = (uint64_t)(start + i);
     int64_t *r = rows + i * s;

@@ -134,6 +134,12 @@ static int overlaps(buf_t *a, buf_t *b) {
   return a0 < b1 && b0 < a1;
 }
 
+static void bad_structure(void) {
+  PyErr_SetString(PyExc_ValueError,
+                  "the sparse structure (indptr/indices) is inconsistent: an index is "
+                  "out of range, or the arrays were changed while the call ran");
+}
+
 /* ---------------------------------------------------------------- fwht */
 
 PyDoc_STRVAR(fwht_doc,
@@ -463,42 +469,34 @@ static PyObject *py_scatter_csr(PyObject *self, PyObject *args) {
                     "inconsistent CSR arrays or out is not a C-contiguous (m, ncols) array");
     goto fail;
   }
-  /* validate the CSR structure so the kernel cannot index out of bounds */
-  for (int64_t i = 0; i <= n; i++) {
-    int64_t p = ptr.kind == K_I32 ? ((int32_t *)ptr.view.buf)[i] : ((int64_t *)ptr.view.buf)[i];
-    int64_t q = i == 0 ? 0 : (ptr.kind == K_I32 ? ((int32_t *)ptr.view.buf)[i - 1]
-                                                : ((int64_t *)ptr.view.buf)[i - 1]);
-    if (p < 0 || p > nnz || p < q) {
-      PyErr_SetString(PyExc_ValueError, "indptr must be non-decreasing within [0, nnz]");
-      goto fail;
-    }
-  }
-  for (int64_t p = 0; p < nnz; p++) {
-    int64_t j = idx.kind == K_I32 ? ((int32_t *)idx.view.buf)[p] : ((int64_t *)idx.view.buf)[p];
-    if (j < 0 || j >= ncols) {
-      PyErr_SetString(PyExc_ValueError, "indices has an entry outside [0, ncols)");
-      goto fail;
-    }
+  if (overlaps(&out, &ptr) || overlaps(&out, &idx) || overlaps(&out, &data)) {
+    PyErr_SetString(PyExc_ValueError, "out must not overlap the operand");
+    goto fail;
   }
   if (check_map(&rows, &signs, n, m) < 0) goto fail;
   int64_t s = rows.shape[1];
+  int64_t rc;
   Py_BEGIN_ALLOW_THREADS;
   if (data.kind == K_F64) {
     if (ptr.kind == K_I32)
-      sk_scatter_csr_f64_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
-                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+      rc = sk_scatter_csr_f64_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                  rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
     else
-      sk_scatter_csr_f64_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
-                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+      rc = sk_scatter_csr_f64_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                  rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
   } else {
     if (ptr.kind == K_I32)
-      sk_scatter_csr_f32_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
-                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+      rc = sk_scatter_csr_f32_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                  rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
     else
-      sk_scatter_csr_f32_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, ncols,
-                             rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
+      rc = sk_scatter_csr_f32_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                  rows.view.buf, signs.view.buf, s, scale, out.view.buf, m);
   }
   Py_END_ALLOW_THREADS;
+  if (rc < 0) {
+    bad_structure();
+    goto fail;
+  }
   release(&ptr);
   release(&idx);
   release(&data);
@@ -516,21 +514,271 @@ fail:
   return NULL;
 }
 
+/* Acquire a C-contiguous array of one kind, ndim and shape (-1: any). */
+static int carray(PyObject *obj, const char *name, int writable, kind_t kind, int ndim,
+                  int64_t s0, int64_t s1, buf_t *b) {
+  if (acquire(obj, name, writable, ndim, ndim, b) < 0) return -1;
+  if (expect_kind(b, name, kind) < 0) goto fail;
+  if ((s0 >= 0 && b->shape[0] != s0) || (ndim == 2 && s1 >= 0 && b->shape[1] != s1)) {
+    PyErr_Format(PyExc_ValueError, "%s has the wrong shape", name);
+    goto fail;
+  }
+  int contiguous = ndim == 1 ? (b->shape[0] <= 1 || b->strides[0] == 1)
+                             : (b->shape[0] == 0 || b->shape[1] == 0 ||
+                                (b->strides[1] == 1 && (b->shape[0] == 1 ||
+                                                        b->strides[0] == b->shape[1])));
+  if (!contiguous) {
+    PyErr_Format(PyExc_ValueError, "%s must be C-contiguous", name);
+    goto fail;
+  }
+  return 0;
+fail:
+  release(b);
+  return -1;
+}
+
+static int disjoint(buf_t *out, const char *name, buf_t **ins, int n_in) {
+  for (int i = 0; i < n_in; i++)
+    if (ins[i]->held && overlaps(out, ins[i])) {
+      PyErr_Format(PyExc_ValueError, "%s must not overlap an input", name);
+      return -1;
+    }
+  return 0;
+}
+
+/* sparse_gram(indptr, indices, data, d, out): out (d, d) <- A^T A */
+static PyObject *py_sparse_gram(PyObject *self, PyObject *args) {
+  PyObject *po, *io, *dobj, *oo;
+  long long d;
+  buf_t ptr, idx, data, out;
+  memset(&idx, 0, sizeof(idx));
+  memset(&data, 0, sizeof(data));
+  memset(&out, 0, sizeof(out));
+  if (!PyArg_ParseTuple(args, "OOOLO:sparse_gram", &po, &io, &dobj, &d, &oo)) return NULL;
+  if (acquire(po, "indptr", 0, 1, 1, &ptr) < 0) return NULL;
+  if (acquire(io, "indices", 0, 1, 1, &idx) < 0 || acquire(dobj, "data", 0, 1, 1, &data) < 0)
+    goto fail;
+  if (expect_contiguous_1d(&ptr, "indptr") < 0 || expect_contiguous_1d(&idx, "indices") < 0 ||
+      expect_contiguous_1d(&data, "data") < 0)
+    goto fail;
+  if ((ptr.kind != K_I32 && ptr.kind != K_I64) || idx.kind != ptr.kind) {
+    PyErr_SetString(PyExc_TypeError,
+                    "indptr and indices must both be int32 or both be int64");
+    goto fail;
+  }
+  if (data.kind != K_F64 && data.kind != K_F32) {
+    PyErr_SetString(PyExc_TypeError, "data must be float32 or float64");
+    goto fail;
+  }
+  int64_t n = ptr.shape[0] - 1, nnz = idx.shape[0];
+  if (n < 0 || data.shape[0] != nnz || d < 0) {
+    PyErr_SetString(PyExc_ValueError, "inconsistent CSR arrays");
+    goto fail;
+  }
+  if (carray(oo, "out", 1, K_F64, 2, d, d, &out) < 0) goto fail;
+  buf_t *ins[] = {&ptr, &idx, &data};
+  if (disjoint(&out, "out", ins, 3) < 0) goto fail;
+  int64_t rc = 0;
+  Py_BEGIN_ALLOW_THREADS;
+  if (data.kind == K_F64)
+    rc = ptr.kind == K_I32
+             ? sk_sparse_gram_f64_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, d,
+                                      out.view.buf)
+             : sk_sparse_gram_f64_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, d,
+                                      out.view.buf);
+  else
+    rc = ptr.kind == K_I32
+             ? sk_sparse_gram_f32_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, d,
+                                      out.view.buf)
+             : sk_sparse_gram_f32_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, d,
+                                      out.view.buf);
+  Py_END_ALLOW_THREADS;
+  if (rc < 0) {
+    bad_structure();
+    goto fail;
+  }
+  release(&ptr);
+  release(&idx);
+  release(&data);
+  release(&out);
+  Py_RETURN_NONE;
+fail:
+  release(&ptr);
+  release(&idx);
+  release(&data);
+  release(&out);
+  return NULL;
+}
+
+/* altmin_update_rows(indptr, indices, data, F, U0, out, reg, sketched, n_inner,
+ *                    sketch_rows, seed, resid) */
+static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
+  PyObject *po, *io, *dobj, *fo, *uo, *oo, *so, *ro;
+  double reg;
+  int sketched;
+  long long n_inner, sketch_rows;
+  uint64_t seed;
+  buf_t ptr, idx, data, F, U0, out, resid;
+  memset(&idx, 0, sizeof(buf_t));
+  memset(&data, 0, sizeof(buf_t));
+  memset(&F, 0, sizeof(buf_t));
+  memset(&U0, 0, sizeof(buf_t));
+  memset(&out, 0, sizeof(buf_t));
+  memset(&resid, 0, sizeof(buf_t));
+  if (!PyArg_ParseTuple(args, "OOOOOOdpLLOO:altmin_update_rows", &po, &io, &dobj, &fo, &uo,
+                        &oo, &reg, &sketched, &n_inner, &sketch_rows, &so, &ro))
+    return NULL;
+  if (parse_seed(so, &seed) < 0) return NULL;
+  if (carray(po, "indptr", 0, K_I64, 1, -1, -1, &ptr) < 0) return NULL;
+  int64_t n = ptr.shape[0] - 1;
+  if (n < 0) {
+    PyErr_SetString(PyExc_ValueError, "indptr must not be empty");
+    goto fail;
+  }
+  if (carray(io, "indices", 0, K_I64, 1, -1, -1, &idx) < 0) goto fail;
+  int64_t nnz = idx.shape[0];
+  if (carray(dobj, "data", 0, K_F64, 1, nnz, -1, &data) < 0 ||
+      carray(fo, "F", 0, K_F64, 2, -1, -1, &F) < 0)
+    goto fail;
+  int64_t k = F.shape[1];
+  if (carray(uo, "U0", 0, K_F64, 2, n, k, &U0) < 0 ||
+      carray(oo, "out", 1, K_F64, 2, n, k, &out) < 0)
+    goto fail;
+  if (ro != Py_None && carray(ro, "resid", 1, K_F64, 1, n, -1, &resid) < 0) goto fail;
+  if (n_inner < 0 || sketch_rows < 0 || !(reg >= 0.0)) {
+    PyErr_SetString(PyExc_ValueError, "need n_inner >= 0, sketch_rows >= 0, reg >= 0");
+    goto fail;
+  }
+  /* out may be U0 itself (each row's warm start is read before it is
+   * written), but must not overlap anything else */
+  int same = out.view.buf == U0.view.buf;
+  buf_t *ins[] = {&ptr, &idx, &data, &F, &U0, &resid};
+  if (disjoint(&out, "out", ins, same ? 4 : 5) < 0 ||
+      (resid.held && disjoint(&resid, "resid", ins, 5) < 0) ||
+      (resid.held && overlaps(&resid, &out))) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "resid must not overlap out");
+    goto fail;
+  }
+  int64_t rc;
+  Py_BEGIN_ALLOW_THREADS;
+  rc = sk_altmin_update_rows(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz,
+                             F.view.buf, F.shape[0], k, U0.view.buf, out.view.buf, reg,
+                             sketched, n_inner, sketch_rows, seed,
+                             resid.held ? (double *)resid.view.buf : NULL);
+  Py_END_ALLOW_THREADS;
+  if (rc == -2) {
+    PyErr_NoMemory();
+    goto fail;
+  }
+  if (rc < 0) {
+    bad_structure();
+    goto fail;
+  }
+  release(&ptr);
+  release(&idx);
+  release(&data);
+  release(&F);
+  release(&U0);
+  release(&out);
+  release(&resid);
+  Py_RETURN_NONE;
+fail:
+  release(&ptr);
+  release(&idx);
+  release(&data);
+  release(&F);
+  release(&U0);
+  release(&out);
+  release(&resid);
+  return NULL;
+}
+
+/* accurate_gradient(A, x, b, g) -> ||b - A x||; g <- A^T (b - A x) */
+static PyObject *py_accurate_gradient(PyObject *self, PyObject *args) {
+  PyObject *ao, *xo, *bo, *go;
+  buf_t A, x, b, g;
+  memset(&x, 0, sizeof(buf_t));
+  memset(&b, 0, sizeof(buf_t));
+  memset(&g, 0, sizeof(buf_t));
+  if (!PyArg_ParseTuple(args, "OOOO:accurate_gradient", &ao, &xo, &bo, &go)) return NULL;
+  if (acquire(ao, "A", 0, 2, 2, &A) < 0) return NULL;
+  kind_t kind = A.kind;
+  release(&A);
+  if (kind != K_F64 && kind != K_F32) {
+    PyErr_SetString(PyExc_TypeError, "A must be float32 or float64");
+    return NULL;
+  }
+  if (carray(ao, "A", 0, kind, 2, -1, -1, &A) < 0) return NULL;
+  int64_t n = A.shape[0], d = A.shape[1];
+  if (carray(xo, "x", 0, K_F64, 1, d, -1, &x) < 0 ||
+      carray(bo, "b", 0, kind, 1, n, -1, &b) < 0 || carray(go, "g", 1, K_F64, 1, d, -1, &g) < 0)
+    goto fail;
+  buf_t *ins[] = {&A, &x, &b};
+  if (disjoint(&g, "g", ins, 3) < 0) goto fail;
+  double r;
+  Py_BEGIN_ALLOW_THREADS;
+  r = kind == K_F64 ? sk_grad_dd(A.view.buf, n, d, x.view.buf, b.view.buf, g.view.buf)
+                    : sk_grad_f32(A.view.buf, n, d, x.view.buf, b.view.buf, g.view.buf);
+  Py_END_ALLOW_THREADS;
+  if (r < 0) {
+    PyErr_NoMemory();
+    goto fail;
+  }
+  release(&A);
+  release(&x);
+  release(&b);
+  release(&g);
+  return PyFloat_FromDouble(r);
+fail:
+  release(&A);
+  release(&x);
+  release(&b);
+  release(&g);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+#define SK_MAX_THREADS 4096
+
+static int parse_threads(PyObject *arg, int *n) {
+  long v = PyLong_AsLong(arg);
+  if (v == -1 && PyErr_Occurred()) return -1;
+  if (v < 0 || v > SK_MAX_THREADS) {
+    PyErr_Format(PyExc_ValueError, "n_threads must be in [0, %d] (0: the default), got %ld",
+                 SK_MAX_THREADS, v);
+    return -1;
+  }
+  *n = (int)v;
+  return 0;
+}
+
 static PyObject *py_num_threads(PyObject *self, PyObject *noargs) {
   return PyLong_FromLong(sk_num_threads());
 }
 
 static PyObject *py_set_num_threads(PyObject *self, PyObject *arg) {
-  long v = PyLong_AsLong(arg);
-  if (v == -1 && PyErr_Occurred()) return NULL;
-  if (v < 1) {
-    PyErr_SetString(PyExc_ValueError, "n_threads must be >= 1");
-    return NULL;
-  }
+  int n;
+  if (parse_threads(arg, &n) < 0) return NULL;
+  return PyLong_FromLong(sk_set_num_threads(n));
+}
+
+static PyObject *py_set_local_num_threads(PyObject *self, PyObject *arg) {
+  int n;
+  if (parse_threads(arg, &n) < 0) return NULL;
+  return PyLong_FromLong(sk_set_local_num_threads(n));
+}
+
+static PyObject *py_in_forked_child(PyObject *self, PyObject *noargs) {
+  return PyBool_FromLong(sk_in_forked_child());
+}
+
+static PyObject *py_openmp(PyObject *self, PyObject *noargs) {
 #ifdef _OPENMP
-  omp_set_num_threads((int)v);
+  Py_RETURN_TRUE;
+#else
+  Py_RETURN_FALSE;
 #endif
-  Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
@@ -548,12 +796,30 @@ static PyMethodDef methods[] = {
     {"scatter_csr", py_scatter_csr, METH_VARARGS,
      "scatter_csr(indptr, indices, data, ncols, rows, signs, scale, out): out += S @ A "
      "for CSR A."},
-    {"num_threads", py_num_threads, METH_NOARGS, "Threads the kernels use."},
-    {"set_num_threads", py_set_num_threads, METH_O, "Set the threads the kernels use."},
+    {"sparse_gram", py_sparse_gram, METH_VARARGS,
+     "sparse_gram(indptr, indices, data, d, out): out <- A.T @ A for CSR A."},
+    {"altmin_update_rows", py_altmin_update_rows, METH_VARARGS,
+     "altmin_update_rows(indptr, indices, data, F, U0, out, reg, sketched, n_inner, "
+     "sketch_rows, seed, resid): one half-sweep of alternating minimization."},
+    {"accurate_gradient", py_accurate_gradient, METH_VARARGS,
+     "accurate_gradient(A, x, b, g) -> ||b - A x||; g <- A.T @ (b - A x) in extended "
+     "precision."},
+    {"num_threads", py_num_threads, METH_NOARGS,
+     "Threads the calling thread's next parallel region uses."},
+    {"set_num_threads", py_set_num_threads, METH_O,
+     "Process-wide thread count (0: OpenMP's default); returns the previous setting."},
+    {"set_local_num_threads", py_set_local_num_threads, METH_O,
+     "The calling thread's own thread count (0: none); returns the previous one."},
+    {"in_forked_child", py_in_forked_child, METH_NOARGS,
+     "Whether this process was created by fork() after the module was loaded."},
+    {"openmp", py_openmp, METH_NOARGS, "Whether the kernels were built with OpenMP."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_native",
                                        "sketchla native kernels", -1, methods,
                                        NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&moduledef); }
+PyMODINIT_FUNC PyInit__native(void) {
+  sk_threads_init();
+  return PyModule_Create(&moduledef);
+}

@@ -55,7 +55,7 @@ void SK_CAT(sk_scatter_dense_, SUF)(const T *A, int64_t n, int64_t k, int64_t as
   if (as1 == 1 && os1 == 1 && k >= 2 * nt) {
     /* row-major: each thread owns a slice of the output columns and streams
      * through all rows of A; no two threads write the same entry. */
-#pragma omp parallel
+#pragma omp parallel num_threads(sk_num_threads())
     {
       int tid = 0, nth = 1;
 #ifdef _OPENMP
@@ -86,7 +86,7 @@ void SK_CAT(sk_scatter_dense_, SUF)(const T *A, int64_t n, int64_t k, int64_t as
     return;
   }
   /* column-major or strided: columns are independent */
-#pragma omp parallel for schedule(dynamic, 1) if (k > 1 && (double)n * k > 1e5)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(dynamic, 1) if (k > 1 && (double)n * k > 1e5)
   for (int64_t c = 0; c < k; c++) {
     const T *a = A + c * as1;
     T *o = out + c * os1;
@@ -104,7 +104,7 @@ void SK_CAT(sk_gather_dense_, SUF)(const T *Y, int64_t m, int64_t k, int64_t ys0
                                    T *out, int64_t n, int64_t os0, int64_t os1) {
   (void)m;
   if (ys1 == 1 && os1 == 1) {
-#pragma omp parallel for schedule(static) if ((double)n * k * s > 1e5)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if ((double)n * k * s > 1e5)
     for (int64_t i = 0; i < n; i++) {
       T *o = out + i * os0;
       for (int64_t c = 0; c < k; c++) o[c] = 0;
@@ -114,7 +114,7 @@ void SK_CAT(sk_gather_dense_, SUF)(const T *Y, int64_t m, int64_t k, int64_t ys0
     }
     return;
   }
-#pragma omp parallel for schedule(static) if ((double)n * k * s > 1e5)
+#pragma omp parallel for num_threads(sk_num_threads()) schedule(static) if ((double)n * k * s > 1e5)
   for (int64_t i = 0; i < n; i++) {
     for (int64_t c = 0; c < k; c++) {
       T acc = 0;

@@ -1,8 +1,8 @@
 """sketchla: randomized ("sketching") numerical linear algebra.
 
 The public names are importable from the top level; submodules load on
-first use, so ``import sketchla`` stays fast (NumPy only) and no numba
-compilation happens at import.
+first use, so ``import sketchla`` stays fast (NumPy only). The compiled
+kernels are built at install time; no call compiles anything.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 from ._backend import get_backend, set_backend, use_backend
+from ._threads import get_num_threads, set_num_threads, threads
 
 __version__ = "0.1.0"
 
@@ -71,7 +72,8 @@ _LAZY = {
     "sampling": None,
 }
 
-__all__ = ["set_backend", "get_backend", "use_backend", "__version__", *_LAZY]
+__all__ = ["set_backend", "get_backend", "use_backend", "set_num_threads", "get_num_threads",
+           "threads", "__version__", *_LAZY]
 
 
 def __getattr__(name):

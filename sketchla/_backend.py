@@ -14,7 +14,7 @@ Backends: ``"numpy"`` (the default: inputs stay where they are),
 
 Every other module asks this one what an operand is (:func:`array_kind`),
 which namespace serves it (:func:`get_namespace`), where it lives
-(:func:`device`) and whether the NumPy fast path (native C, numba) applies
+(:func:`device`) and whether the NumPy fast path (native C) applies
 (:func:`is_numpy_namespace`). Detection is array-api-compat's, in the style
 of scikit-learn's ``sklearn/utils/_array_api.py``.
 """
@@ -199,7 +199,7 @@ def namespace_name(xp):
 
 
 def is_numpy_namespace(xp):
-    """Whether ``xp`` is NumPy's namespace: the native-C / numba fast paths apply."""
+    """Whether ``xp`` is NumPy's namespace: the native-C fast paths apply."""
     import array_api_compat as c
 
     return c.is_numpy_namespace(xp)

@@ -50,6 +50,11 @@ def native():
     """The compiled extension ``sketchla._native`` (imported on first use)."""
     global _native
     if _native is None:
+        import os
+
+        # the thread policy (_threads): the OpenMP pool sleeps between
+        # regions instead of spinning on cores the BLAS or other processes need
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from . import _native as mod
 
         _native = mod
@@ -236,49 +241,22 @@ def put_rows(Y, idx, n_rows, xp):
     return xp.asarray(E, dtype=Y.dtype, device=device(Y)) @ Y
 
 
-_NUMBA = {}
-
-
-def _sparse_gram_kernel():
-    if "gram" not in _NUMBA:
-        import numba as nb
-
-        @nb.njit(parallel=True, cache=True)
-        def gram(indptr, indices, data, d, nblk):
-            n = indptr.shape[0] - 1
-            G = np.zeros((nblk, d, d))
-            for t in nb.prange(nblk):
-                for i in range(n * t // nblk, n * (t + 1) // nblk):
-                    for p in range(indptr[i], indptr[i + 1]):
-                        a = data[p]
-                        j = indices[p]
-                        for q in range(indptr[i], indptr[i + 1]):
-                            G[t, j, indices[q]] += a * data[q]
-            out = G[0].copy()
-            for t in range(1, nblk):
-                out += G[t]
-            return out
-
-        _NUMBA["gram"] = gram
-    return _NUMBA["gram"]
-
-
 def sparse_gram(A):
     """AᵀA as a dense (d, d) float64 array, for scipy.sparse A (n, d).
 
-    NumPy/CSR: a numba kernel that accumulates the outer products of the
-    rows into one dense d×d buffer per thread — O(Σᵢ nnz(aᵢ)²) work and
+    NumPy/CSR: a native kernel that accumulates the outer products of the
+    rows into one dense d×d buffer per thread — O(Σᵢ nnz(aᵢ)²/2) work and
     O(threads·d²) memory, several times faster than scipy's sparse product,
     which builds a sparse result. Falls back to scipy when d > 2048.
     """
     d = A.shape[1]
     if d > 2048:
         return np.asarray((A.T @ A).toarray(), dtype=np.float64)
-    import numba
-
     A = A.tocsr()
-    nblk = numba.get_num_threads()
-    return _sparse_gram_kernel()(A.indptr, A.indices, A.data, d, nblk)
+    data = A.data if A.data.dtype in (np.float32, np.float64) else A.data.astype(np.float64)
+    out = np.empty((d, d))
+    native().sparse_gram(A.indptr, A.indices, data, d, out)
+    return out
 
 
 def hash_keys(keys, seed):
@@ -401,7 +379,7 @@ def hstack(blocks):
 
 
 def gram(A):
-    """AᵀA as a small host (d, d) array: numba kernel for scipy.sparse,
+    """AᵀA as a small host (d, d) array: native kernel for scipy.sparse,
     BLAS SYRK for NumPy, the namespace's product (a reduction on dask) else."""
 
     kind = array_kind(A)

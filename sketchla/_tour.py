@@ -332,7 +332,7 @@ def _completion_section(quick, verbose):
     marks = (1, 2, 4, 8, 12, 16, 20)
     rows = []
     for solver in ("exact", "sketched"):
-        altmin_complete(X, k, solver=solver, max_iter=1, rng=0)  # compile / load numba
+        altmin_complete(X, k, solver=solver, max_iter=1, rng=0)  # first-call imports
         errs = {}
 
         def record(it, Uc, Vc):

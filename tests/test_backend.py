@@ -11,7 +11,7 @@ from sketchla._validation import check_int, check_rng
 
 
 def test_import_is_light():
-    # numba compilation, scipy and scikit-learn must not land on import
+    # scipy, scikit-learn, dask (and no JIT compiler) must not land on import
     code = (
         "import sys, sketchla; "
         "heavy = [m for m in ('numba', 'sklearn', 'scipy', 'dask') if m in sys.modules]; "

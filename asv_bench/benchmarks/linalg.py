@@ -33,7 +33,7 @@ class LstsqPrecondition:
             g = np.random.default_rng(0)
             A = g.standard_normal((n, d))
             b = A @ g.standard_normal(d) + g.standard_normal(n)
-            sketchla.lstsq(A[:4096], b[:4096], rng=0)  # warm numba/imports
+            sketchla.lstsq(A[:4096], b[:4096], rng=0)  # warm imports
             x_np, t_np = _once(lambda: np.linalg.lstsq(A, b, rcond=None)[0])
             best, res = np.inf, None
             for rep in range(3):
@@ -95,7 +95,7 @@ class LstsqSparse:
                 A = (A @ sp.diags(scales)).tocsr()
             g = np.random.default_rng(2)
             b = A @ g.standard_normal(d) + g.standard_normal(n)
-            sketchla.lstsq(A[:20000], b[:20000], rng=0)  # numba kernels: compile/load once
+            sketchla.lstsq(A[:20000], b[:20000], rng=0)  # first-call imports
             (x_ref, istop, itn), t_lsqr = _once(
                 lambda: lsqr(A, b, atol=1e-10, btol=1e-10, iter_lim=5000)[:3])
             best, res = np.inf, None

@@ -10,15 +10,15 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-import numba as nb
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from threadpoolctl import threadpool_limits
 
 from .. import _kernels
+from .._kernels import native
 from .._progress import Progress
+from .._threads import serial_blas
 from .._validation import (
     check_array,
     check_bool,
@@ -106,7 +106,7 @@ def _observed(X):
         csr.sum_duplicates()
     else:
         X = check_array(X, "X", ensure_finite=False, allow_empty=True)
-        check_host(X, "X", "altmin_complete", "numba row solves")
+        check_host(X, "X", "altmin_complete", "native row solves")
         dtype = X.dtype
         if np.isinf(X).any():
             raise ValueError("X must not contain inf (NaN marks a missing entry)")
@@ -248,7 +248,7 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
     Cost: memory O(|Ω| + (n_rows + n_cols)·rank) (the entries are held once
     by rows and once by columns); the initialization costs about ten
     sparse products with (rank + 10) columns; each sweep is linear in |Ω|
-    as described under ``solver``. Rows are solved in parallel (numba).
+    as described under ``solver``. Rows are solved in parallel (native kernel).
 
     References
     ----------
@@ -303,8 +303,7 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
     if host:
         scale = _unit_scale(csr.data)
         prob = _CSRProblem(csr, g if sample_splitting else None, max_iter,
-                           _HalfSweep(reg / scale, solver == "sketched", n_inner, sketch_rows,
-                                      nb.get_num_threads()))
+                           _HalfSweep(reg / scale, solver == "sketched", n_inner, sketch_rows))
     else:
         scale = prob.scale
         prob.reg = reg / scale
@@ -316,10 +315,9 @@ def altmin_complete(X, rank, solver="sketched", max_iter=100, tol=1e-6, *, reg=0
 
     stop = _StoppingRule(tol, sample_splitting)
     it = 0
-    # The per-sweep BLAS work (QR of n x rank) is tiny; a threaded BLAS pool would
-    # spin between calls and steal the cores from the numba row solves.
-    with Progress(max_iter, f"altmin ({solver})", verbose) as bar, \
-            threadpool_limits(1, user_api="blas"):
+    # The per-sweep BLAS work (QR of n x rank) is tiny and runs serially, so
+    # no BLAS pool spins on the cores of the native row solves.
+    with Progress(max_iter, f"altmin ({solver})", verbose) as bar, serial_blas():
         U, V = prob.initialize(rank, clip, g)
         for it in range(1, max_iter + 1):
             V, U = _orthonormalize(prob.solve_cols(U, V, it, draw_seed(g)), U)
@@ -352,7 +350,7 @@ def _unit_scale(data):
 
 
 class _CSRProblem:
-    """The observations as CSR (rows) and CSC (columns) parts for the numba
+    """The observations as CSR (rows) and CSC (columns) parts for the native
     row kernels; with sample splitting, each half-sweep uses its own part."""
 
     def __init__(self, csr, split_rng, max_iter, sweep):
@@ -490,19 +488,16 @@ def _initialize(A0, rank, clip, g):
 
 class _HalfSweep:
     """One half-sweep: every row of the target factor re-solved (in parallel,
-    numba) against the fixed other factor, exactly or sketch-preconditioned."""
+    native kernel) against the fixed other factor, exactly or sketch-preconditioned."""
 
-    def __init__(self, reg, sketched, n_inner, sketch_rows, threads):
+    def __init__(self, reg, sketched, n_inner, sketch_rows):
         self.reg, self.sketched = reg, sketched
-        self.n_inner, self.sketch_rows, self.threads = n_inner, sketch_rows, threads
+        self.n_inner, self.sketch_rows = n_inner, sketch_rows
 
     def __call__(self, part, fixed, current, seed, resid=None):
-        from ._kernels import update_rows
-
         out = np.empty_like(current)
-        update_rows(*part, fixed, current, out, self.reg, self.sketched, self.n_inner,
-                    self.sketch_rows, seed, np.empty(0) if resid is None else resid,
-                    self.threads)
+        native().altmin_update_rows(*part, fixed, current, out, self.reg, self.sketched,
+                                    self.n_inner, self.sketch_rows, seed, resid)
         return out
 
 
@@ -537,12 +532,9 @@ def _balance(U, V):
 
 def _fold_in(csr, V, reg):
     """Row factors for new rows: each solves its least-squares problem with V fixed."""
-    from ._kernels import update_rows
-
     U = np.zeros((csr.shape[0], V.shape[1]))
-    with threadpool_limits(1, user_api="blas"):
-        update_rows(*_arrays(csr), np.ascontiguousarray(V, dtype=np.float64), U, U,
-                    float(reg), False, 1, V.shape[1], 0, np.empty(0), nb.get_num_threads())
+    native().altmin_update_rows(*_arrays(csr), np.ascontiguousarray(V, dtype=np.float64), U, U,
+                                float(reg), False, 1, V.shape[1], 0, None)
     return U
 
 

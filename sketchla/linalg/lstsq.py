@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace
+from .._threads import serial_blas
 from .._validation import (
     check_array,
     check_bool,
@@ -259,7 +260,8 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
         better = _refine_preconditioner(A, pre, rcond_gram=1e-4)
         if better is not None:
             pre, refined = better, True
-    x, n_iter, conv = _iterate(A, b, pre, x0, tol, max_iter, refined)
+    with serial_blas():  # memory-bound products, one after another (see _threads)
+        x, n_iter, conv = _iterate(A, b, pre, x0, tol, max_iter, refined)
     return LstsqResult(x, _residual_norm(A, x, b), n_iter, conv, m, "precondition", rank)
 
 

@@ -26,7 +26,7 @@ def orthonormal_basis(A):
     Dense A: a rank-revealing QR (:func:`sketchla._kernels.qr_basis`:
     column-pivoted on NumPy, QR plus the SVD of R elsewhere), rank from
     max(n, d)·eps relative to the largest pivot. Sparse A: eigendecomposition
-    of the Gram matrix AᵀA (numba kernel, O(Σ nnz(a_i)²)), rank from
+    of the Gram matrix AᵀA (native kernel, O(Σ nnz(a_i)²)), rank from
     eigenvalues above max(n, d)·eps·λ_max (accurate while κ(A)² ≪ 1/eps);
     U = A V Λ^{-1/2} is formed densely (n × r). :func:`leverage_scores`
     does not form it for sparse A.
@@ -40,7 +40,7 @@ def orthonormal_basis(A):
 def _sparse_whitener(A):
     """(A / max|A|, W) for sparse A with W (d, r) such that (A / max|A|) W is an
     orthonormal basis of range(A): W = V Λ^{-1/2} from the eigendecomposition
-    of the Gram matrix (numba kernel, O(Σ nnz(a_i)²), d × d memory); rank from
+    of the Gram matrix (native kernel, O(Σ nnz(a_i)²), d × d memory); rank from
     eigenvalues above max(n, d)·eps·λ_max. The scaling keeps the Gram matrix
     clear of underflow and overflow; the basis does not depend on it."""
     n, d = A.shape

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import device, get_namespace
+from .._threads import worker_threads
 from .._validation import check_int, check_operand, draw_seed, raise_if_not_finite
 
 __all__ = ["SketchOperator"]
@@ -126,7 +127,8 @@ def _delayed_block(op, blk, lo):
 
     @dask.delayed(pure=True)
     def part(B):
-        return op._apply_columns(np.asarray(B), lo)
+        with worker_threads():  # the scheduler runs one task per core
+            return op._apply_columns(np.asarray(B), lo)
 
     return part(blk)
 

@@ -1,0 +1,212 @@
+"""The thread policy: one setting for every thread pool sketchla drives.
+
+sketchla computes with two kinds of pools:
+
+* its native kernels (sketch application, Walsh-Hadamard transform,
+  hashing, sparse Gram matrix, completion row solves, extended-precision
+  gradients), parallel with OpenMP;
+* the BLAS under NumPy and SciPy (OpenBLAS, MKL, BLIS, ...), reached
+  through threadpoolctl.
+
+The policy, in one place:
+
+1. **One setting.** :func:`set_num_threads` (process-wide) and the
+   :func:`threads` context manager size both pools together; ``None``
+   gives each pool back its own default (the usable CPUs).
+2. **No pool spins on another's cores.** The native pool waits passively
+   (``OMP_WAIT_POLICY=PASSIVE`` unless the environment sets it before the
+   kernels load), and the drivers whose BLAS work is a long loop of
+   matrix-vector products -- the iterative least-squares phase,
+   alternating minimization -- hold BLAS to one thread for that loop
+   (:func:`serial_blas`): those products are bound by memory bandwidth,
+   and a BLAS pool that forks and joins on every one of them collapses
+   when another process competes for the cores.
+3. **fork.** A child created by ``fork()`` runs the native kernels on one
+   thread: GNU OpenMP's pool does not survive fork, and its next parallel
+   region would wait forever for threads the child does not have. Results
+   are unchanged (every kernel's result is independent of its thread
+   count), and ``multiprocessing``, ``concurrent.futures`` and joblib work
+   with the fork, spawn and forkserver start methods.
+4. **Threads and Dask.** The kernels are reentrant: Python threads may call
+   sketchla concurrently, each parallel region then using its own team.
+   Per-block work of a dask graph runs its native kernels on the calling
+   worker thread only, since the scheduler already runs one task per core;
+   the BLAS in those tasks follows the process-wide setting, which Dask's
+   documentation recommends setting to 1 on workers
+   (``sketchla.set_num_threads(1)`` does both).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+
+_MAX_THREADS = 4096
+_lock = threading.Lock()
+_state = {"n": None, "blas": None, "serial_depth": 0, "controller": None}
+
+
+def _native():
+    from ._kernels import native
+
+    return native()
+
+
+def _check_n(n):
+    from ._validation import check_int
+
+    if n is None:
+        return None
+    return check_int(n, "n_threads", minimum=1, maximum=_MAX_THREADS)
+
+
+def _controller():
+    """A cached threadpoolctl controller over the BLAS libraries loaded now."""
+    ctl = _state["controller"]
+    if ctl is None:
+        import scipy.linalg  # noqa: F401 -- loads SciPy's BLAS, so it is controlled too
+        from threadpoolctl import ThreadpoolController
+
+        ctl = _state["controller"] = ThreadpoolController().select(user_api="blas")
+    return ctl
+
+
+def default_num_threads():
+    """The CPUs this process may run on (its affinity mask)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def get_num_threads():
+    """The number of threads sketchla's parallel regions use now.
+
+    Returns
+    -------
+    int
+        The process-wide setting of :func:`set_num_threads`, or the default
+        (the CPUs this process may run on) when none is set; 1 in a child
+        created by ``fork()``.
+    """
+    return int(_native().num_threads())
+
+
+def set_num_threads(n):
+    """Size sketchla's native thread pool and the BLAS pool together.
+
+    Parameters
+    ----------
+    n : int or None
+        Threads for every parallel region, 1 <= n <= 4096. ``None`` restores
+        each pool's default (the CPUs this process may run on, or what
+        ``OMP_NUM_THREADS`` and the BLAS's own variables say).
+
+    Returns
+    -------
+    int or None
+        The previous setting.
+
+    Notes
+    -----
+    The setting is process-wide, like :func:`threadpoolctl.threadpool_limits`
+    (which it uses for the BLAS). In a child created by ``fork()`` the native
+    kernels always run on one thread; see :mod:`sketchla._threads` for the
+    whole policy.
+
+    Examples
+    --------
+    >>> import sketchla
+    >>> old = sketchla.set_num_threads(1)
+    >>> sketchla.get_num_threads()
+    1
+    >>> _ = sketchla.set_num_threads(old)
+    """
+    n = _check_n(n)
+    with _lock:
+        old = _state["n"]
+        _apply(n)
+    return old
+
+
+def _apply(n):
+    _native().set_num_threads(0 if n is None else n)
+    _state["n"] = n
+    _sync_blas()
+
+
+def _sync_blas():
+    """Set the BLAS pools to what the setting and the serial sections ask for:
+    1 inside a serial section, else the setting, else what they had before
+    sketchla first changed them. Called with the lock held."""
+    ctl = _controller()
+    libs = ctl.lib_controllers
+    active = _state["n"] is not None or _state["serial_depth"] > 0
+    if active:
+        if _state["blas"] is None:
+            _state["blas"] = [lib.num_threads for lib in libs]
+        target = 1 if _state["serial_depth"] > 0 else _state["n"]
+        for lib in libs:
+            if lib.num_threads != target:
+                lib.set_num_threads(target)
+    elif _state["blas"] is not None:
+        for lib, k in zip(libs, _state["blas"]):
+            lib.set_num_threads(k)
+        _state["blas"] = None
+
+
+@contextmanager
+def threads(n):
+    """Context manager: :func:`set_num_threads` ``(n)`` inside, the previous
+    setting restored on exit.
+
+    Parameters
+    ----------
+    n : int or None
+        As for :func:`set_num_threads`.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((4096, 20))
+    >>> with sketchla.threads(1):
+    ...     SA = sketchla.countsketch(200, 4096, rng=0) @ A
+    >>> SA.shape
+    (200, 20)
+    """
+    old = set_num_threads(n)
+    try:
+        yield
+    finally:
+        set_num_threads(old)
+
+
+@contextmanager
+def serial_blas():
+    """Hold the BLAS to one thread for a loop of memory-bound products.
+
+    Reference-counted, so concurrent and nested uses give the pools back
+    only when the last one exits.
+    """
+    with _lock:
+        _state["serial_depth"] += 1
+        _sync_blas()
+    try:
+        yield
+    finally:
+        with _lock:
+            _state["serial_depth"] -= 1
+            _sync_blas()
+
+
+@contextmanager
+def worker_threads(n=1):
+    """The calling thread's native regions use ``n`` threads inside (a dask
+    task on a worker thread); other threads are not affected."""
+    nat = _native()
+    old = nat.set_local_num_threads(n)
+    try:
+        yield
+    finally:
+        nat.set_local_num_threads(old)
