@@ -7,9 +7,8 @@ kernels are built at install time; no call compiles anything.
 
 from __future__ import annotations
 
-import importlib
-
 from ._backend import get_backend, set_backend, use_backend
+from ._lazy import lazy_attributes
 from ._threads import get_num_threads, set_num_threads, threads
 
 __version__ = "0.1.0"
@@ -76,17 +75,4 @@ __all__ = ["set_backend", "get_backend", "use_backend", "set_num_threads", "get_
            "threads", "__version__", *_LAZY]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        mod = _LAZY[name]
-        if mod is None:
-            value = importlib.import_module(f"{__name__}.{name}")
-        else:
-            value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sketchla' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

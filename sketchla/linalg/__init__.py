@@ -1,10 +1,10 @@
 """Solvers built on sketches and samples: least squares, matrix products, weighted least squares on a domain."""
 
-from .lp_regression import LpRegression, lp_regression
+from .._lazy import lazy_attributes
+from .lp_regression import lp_regression
 from .lstsq import LstsqResult, RankDeficiencyWarning, lstsq, sketch_and_solve
 from .matmul import approx_matmul
-from .regression import SketchedRegression
-from .weighted_ls import (PolynomialBasis, WeightedLeastSquares, approximate, polynomial_basis,
+from .weighted_ls import (PolynomialBasis, approximate, polynomial_basis,
                           sample_weighted_ls_points)
 
 __all__ = [
@@ -22,3 +22,10 @@ __all__ = [
     "polynomial_basis",
     "sample_weighted_ls_points",
 ]
+
+# estimators load scikit-learn: imported on first use
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "SketchedRegression": "regression",
+    "LpRegression": "regression",
+    "WeightedLeastSquares": "weighted_ls_estimator",
+})

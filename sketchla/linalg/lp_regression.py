@@ -10,13 +10,11 @@ a (1 ± ε) embedding of span([A b]) and the sampled minimizer is a
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
 
 from .. import _kernels
 from .._validation import check_int, check_rng
-from ._linear_model import LinearPredictMixin, preprocess, split_coef, validate_fit
 
-__all__ = ["lp_regression", "LpRegression", "solve_weighted_lp"]
+__all__ = ["lp_regression", "solve_weighted_lp"]
 
 
 def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
@@ -155,74 +153,3 @@ def _merge(idx, w):
     """Repeated draws of a row become one row with the summed weight."""
     u, inv = np.unique(idx, return_inverse=True)
     return u, np.bincount(inv, weights=w)
-
-
-class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
-    """ℓp regression (least absolute deviations for p = 1) on a row sample.
-
-    Parameters
-    ----------
-    p : float, default 1.0
-    n_samples : int, optional
-        See :func:`lp_regression`.
-    scores : str, default "lewis"
-    fit_intercept : bool, default True
-        A column of ones is appended (the intercept is not penalized).
-    random_state : None, int or Generator
-
-    Attributes
-    ----------
-    coef_ : ndarray, shape (n_features,)
-    intercept_ : float
-    n_features_in_ : int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sketchla import LpRegression
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.standard_normal((2000, 3)); y = X @ [1.0, 2.0, 3.0] + rng.standard_cauchy(2000)
-    >>> est = LpRegression(p=1, random_state=0).fit(X, y)
-    >>> bool(np.allclose(est.coef_, [1, 2, 3], atol=0.2))
-    True
-    """
-
-    def __init__(self, p=1.0, n_samples=None, scores="lewis", fit_intercept=True,
-                 random_state=None):
-        self.p = p
-        self.n_samples = n_samples
-        self.scores = scores
-        self.fit_intercept = fit_intercept
-        self.random_state = random_state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-    def fit(self, X, y, sample_weight=None):
-        """Fit the ℓp regression model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            float32 is kept (``coef_`` has X's dtype).
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), optional
-            Non-negative weights v: the objective is Σ v_i |x_iᵀβ + c − y_i|^p,
-            fitted by scaling row i of [X y] by v_i^{1/p}.
-
-        Returns
-        -------
-        self
-        """
-        from .._validation import check_p
-
-        p = check_p(self.p)
-        X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight)
-        A, b, offsets = preprocess(X, y, sw, fit_intercept, p=p)
-        x = lp_regression(A, b, p, n_samples=self.n_samples, scores=self.scores,
-                          rng=check_rng(self.random_state, "random_state"))
-        self.coef_, intercept = split_coef(x, X.dtype, offsets)
-        self.intercept_ = float(intercept)
-        return self

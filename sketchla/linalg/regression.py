@@ -1,4 +1,5 @@
-"""``SketchedRegression``: the scikit-learn face of :func:`sketchla.lstsq`."""
+"""The linear-model estimators: ``SketchedRegression`` (the scikit-learn face of
+:func:`sketchla.lstsq`) and ``LpRegression`` (of :func:`sketchla.lp_regression`)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import warnings
 
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._validation import check_rng
+from .._validation import check_p, check_rng
 from ._linear_model import LinearPredictMixin, preprocess, split_coef, validate_fit
+from .lp_regression import lp_regression
 from .lstsq import RankDeficiencyWarning, lstsq
 
-__all__ = ["SketchedRegression"]
+__all__ = ["SketchedRegression", "LpRegression"]
 
 
 class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
@@ -91,4 +93,74 @@ class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.converged_ = res.converged
         self.sketch_size_ = res.sketch_size
         self.rank_ = res.rank
+        return self
+
+
+class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
+    """ℓp regression (least absolute deviations for p = 1) on a row sample.
+
+    Parameters
+    ----------
+    p : float, default 1.0
+    n_samples : int, optional
+        See :func:`lp_regression`.
+    scores : str, default "lewis"
+    fit_intercept : bool, default True
+        A column of ones is appended (the intercept is not penalized).
+    random_state : None, int or Generator
+
+    Attributes
+    ----------
+    coef_ : ndarray, shape (n_features,)
+    intercept_ : float
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sketchla import LpRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((2000, 3)); y = X @ [1.0, 2.0, 3.0] + rng.standard_cauchy(2000)
+    >>> est = LpRegression(p=1, random_state=0).fit(X, y)
+    >>> bool(np.allclose(est.coef_, [1, 2, 3], atol=0.2))
+    True
+    """
+
+    def __init__(self, p=1.0, n_samples=None, scores="lewis", fit_intercept=True,
+                 random_state=None):
+        self.p = p
+        self.n_samples = n_samples
+        self.scores = scores
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the ℓp regression model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 is kept (``coef_`` has X's dtype).
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights v: the objective is Σ v_i |x_iᵀβ + c − y_i|^p,
+            fitted by scaling row i of [X y] by v_i^{1/p}.
+
+        Returns
+        -------
+        self
+        """
+
+        p = check_p(self.p)
+        X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight)
+        A, b, offsets = preprocess(X, y, sw, fit_intercept, p=p)
+        x = lp_regression(A, b, p, n_samples=self.n_samples, scores=self.scores,
+                          rng=check_rng(self.random_state, "random_state"))
+        self.coef_, intercept = split_coef(x, X.dtype, offsets)
+        self.intercept_ = float(intercept)
         return self

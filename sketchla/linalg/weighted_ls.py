@@ -37,11 +37,9 @@ from numpy.polynomial import chebyshev as npc
 from numpy.polynomial import hermite_e as nph
 from numpy.polynomial import legendre as npl
 from scipy.special import ndtr
-from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._validation import (
     as_finite_float,
-    check_consistent_length,
     check_int,
     check_option,
     check_rng,
@@ -51,7 +49,6 @@ __all__ = [
     "PolynomialBasis",
     "polynomial_basis",
     "sample_weighted_ls_points",
-    "WeightedLeastSquares",
     "approximate",
     "FAMILIES",
     "INDEX_SETS",
@@ -328,76 +325,6 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
     return X, m / basis.christoffel(X)
 
 
-class WeightedLeastSquares(RegressorMixin, BaseEstimator):
-    """Weighted least-squares approximation in the span of an orthonormal basis.
-
-    ``fit(X, y, sample_weight=w)`` solves min Σ w_i (y_i − φ(x_i)ᵀc)² (SciPy
-    LAPACK least squares on √w-scaled rows) and exposes the weighted Gram
-    matrix G = (1/n)Σ w_i φ(x_i)φ(x_i)ᵀ; ``is_stable_`` is ‖G − I‖₂ ≤ 1/2,
-    the condition under which the fit is quasi-optimal (error within a
-    constant of the best approximation in expectation, Cohen–Migliorati).
-
-    Parameters
-    ----------
-    basis : PolynomialBasis
-
-    Attributes
-    ----------
-    coef_ : ndarray, shape (basis.size,)
-    gram_ : ndarray, shape (basis.size, basis.size)
-    stability_ : float
-        ‖G − I‖₂.
-    is_stable_ : bool
-    n_samples_ : int
-        Number of points the fit used.
-    n_features_in_ : int
-
-    Notes
-    -----
-    The input dimension is fixed by the basis, so scikit-learn's generic
-    estimator checks (random X with other widths, values outside the
-    domain) do not apply; fit/predict/score follow its conventions.
-    """
-
-    def __init__(self, basis=None):
-        self.basis = basis
-
-    def _basis(self):
-        if not isinstance(self.basis, PolynomialBasis):
-            raise TypeError("basis must be a PolynomialBasis (see polynomial_basis)")
-        return self.basis
-
-    def fit(self, X, y, sample_weight=None):
-        import scipy.linalg as sla
-
-        basis = self._basis()
-        X = basis.check_points(X)
-        y = as_finite_float(y, "y", 1)
-        check_consistent_length(("X", X), ("y", y))
-        w = np.ones(X.shape[0]) if sample_weight is None else as_finite_float(
-            sample_weight, "sample_weight", 1)
-        check_consistent_length(("X", X), ("sample_weight", w))
-        if (w < 0).any():
-            raise ValueError("sample_weight must be non-negative")
-        if not (w > 0).any():
-            raise ValueError("sample_weight: all weights are zero")
-        F = basis(X)
-        sq = np.sqrt(w)
-        self.coef_ = sla.lstsq(F * sq[:, None], y * sq, lapack_driver="gelsd")[0]
-        self.gram_ = _weighted_gram_sum(F, w) / X.shape[0]
-        self.stability_ = float(np.linalg.norm(self.gram_ - np.eye(basis.size), 2))
-        self.is_stable_ = self.stability_ <= 0.5
-        self.n_features_in_ = basis.dim
-        self.n_samples_ = X.shape[0]
-        return self
-
-    def predict(self, X):
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        return self._basis()(X) @ self.coef_
-
-
 def approximate(f, basis, n_samples, method="dpp", rng=None):
     """Weighted least-squares approximation of f in V_m from sampled points.
 
@@ -411,4 +338,6 @@ def approximate(f, basis, n_samples, method="dpp", rng=None):
     y = np.asarray(f(X), dtype=np.float64).reshape(-1)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"f(X) must return one value per row of X, got shape {y.shape}")
+    from .weighted_ls_estimator import WeightedLeastSquares
+
     return WeightedLeastSquares(basis).fit(X, y, sample_weight=w)

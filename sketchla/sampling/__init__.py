@@ -6,7 +6,8 @@ from .dpp import (sample_projection_dpp, sample_repeated_dpp, sample_volume,
                   sample_volume_rescaled)
 from .leverage import leverage_scores
 from .lewis import lewis_weights, lp_sensitivities
-from .rows import RowSample, RowSampler, sample_rows
+from .._lazy import lazy_attributes
+from .rows import RowSample, sample_rows
 
 __all__ = [
     "CoordinatedSketch",
@@ -23,3 +24,6 @@ __all__ = [
     "sample_volume",
     "sample_volume_rescaled",
 ]
+
+# estimators load scikit-learn: imported on first use
+__getattr__, __dir__ = lazy_attributes(__name__, {"RowSampler": "row_sampler"})

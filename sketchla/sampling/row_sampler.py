@@ -1,0 +1,80 @@
+"""``RowSampler``: the scikit-learn estimator over :func:`sketchla.sample_rows`.
+
+Kept in its own module so that the function API does not import scikit-learn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from .._validation import check_rng
+from .rows import sample_rows
+
+__all__ = ["RowSampler"]
+
+
+class RowSampler(BaseEstimator):
+    """Row sampling as a scikit-learn estimator (``fit`` / ``fit_resample``).
+
+    Parameters
+    ----------
+    n_samples : int, default 100
+    p : float, default 2
+    scores : str, default "lewis"
+    random_state : None, int or Generator
+
+    Attributes
+    ----------
+    indices_, weights_ : ndarray
+        The sample and its ℓp weights (see :class:`RowSample`).
+    sample_weight_ : ndarray of shape (n_rows,)
+        The coreset as ``sample_weight`` for any estimator fitted on all of
+        X: the summed weight of each sampled row, 0 elsewhere. For p = 2
+        (squared loss) ``est.fit(X, y, sample_weight=sampler.sample_weight_)``
+        fits the sampled problem, whose loss is an unbiased estimate of the
+        full one.
+    """
+
+    def __init__(self, n_samples=100, p=2, scores="lewis", random_state=None):
+        self.n_samples = n_samples
+        self.p = p
+        self.scores = scores
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.requires_fit = True
+        return tags
+
+    def fit(self, X, y=None):
+        """Draw the sample from the rows of X."""
+        from sklearn.utils.validation import validate_data
+
+        from .._backend import is_sparse
+        from .._validation import check_sparse
+
+        if is_sparse(X):  # verify the structure before scikit-learn converts it
+            X = check_sparse(X, "X", ("csr", "csc"))
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32))
+        rs = sample_rows(X, self.n_samples, p=self.p, scores=self.scores,
+                         rng=check_rng(self.random_state, "random_state"))
+        self.indices_ = rs.indices
+        self.weights_ = rs.weights
+        self.sample_weight_ = np.bincount(rs.indices, weights=rs.weights,
+                                          minlength=X.shape[0])
+        self.sample_ = rs
+        return self
+
+    def fit_resample(self, X, y):
+        """Fit, then return the rescaled sampled rows of X and the matching y
+        (scaled the same way, so ℓp regression on them is unbiased)."""
+        from .._validation import check_consistent_length
+
+        self.fit(X)
+        y = np.asarray(y)
+        check_consistent_length(("X", X), ("y", y))
+        scale = self.weights_ ** (1.0 / float(self.p))
+        ys = y[self.indices_] * (scale if y.ndim == 1 else scale[:, None])
+        return self.sample_.apply(X), ys

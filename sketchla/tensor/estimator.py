@@ -1,0 +1,80 @@
+"""``SymmetricCP``: the scikit-learn estimator over :func:`sketchla.spm`.
+
+Kept in its own module so that the function API does not import scikit-learn.
+"""
+
+from __future__ import annotations
+
+from sklearn.base import BaseEstimator
+
+from .._validation import check_rng
+from .spm import spm
+
+__all__ = ["SymmetricCP"]
+
+
+class SymmetricCP(BaseEstimator):
+    """Symmetric CP decomposition by the subspace power method (estimator).
+
+    Parameters
+    ----------
+    rank : int or None, default None
+        None estimates the rank from the spectrum of the flattening.
+    random_state : None, int or Generator
+    max_iter, n_tries, grad_tol, eig_tol, restart_tol, sym_tol :
+        As in :func:`spm`.
+    verbose : bool or int, default False
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (R,)
+    factors_ : ndarray, shape (d, R)
+    n_iter_ : int
+    rank_ : int
+    order_ : int
+    spectrum_ : ndarray
+
+    Examples
+    --------
+    >>> from sketchla import SymmetricCP
+    >>> from sketchla.datasets import make_symmetric_tensor
+    >>> T, w, A = make_symmetric_tensor(8, 3, 5, rng=0)
+    >>> cp = SymmetricCP(random_state=0).fit(T)
+    >>> cp.rank_, bool(abs(cp.reconstruct() - T).max() < 1e-10)
+    (5, True)
+    """
+
+    def __init__(self, rank=None, random_state=None, max_iter=5000, n_tries=3,
+                 grad_tol=1e-14, eig_tol=1e-4, restart_tol=1e-2, sym_tol=1e-8,
+                 verbose=False):
+        self.rank = rank
+        self.random_state = random_state
+        self.max_iter = max_iter
+        self.n_tries = n_tries
+        self.grad_tol = grad_tol
+        self.eig_tol = eig_tol
+        self.restart_tol = restart_tol
+        self.sym_tol = sym_tol
+        self.verbose = verbose
+
+    def fit(self, T, y=None):
+        """Decompose the symmetric tensor T."""
+        res = spm(T, self.rank, rng=check_rng(self.random_state, "random_state"),
+                  max_iter=self.max_iter, n_tries=self.n_tries, grad_tol=self.grad_tol,
+                  eig_tol=self.eig_tol, restart_tol=self.restart_tol,
+                  sym_tol=self.sym_tol, verbose=self.verbose)
+        self.result_ = res
+        self.weights_ = res.weights
+        self.factors_ = res.factors
+        self.n_iter_ = res.n_iter
+        self.rank_ = res.rank
+        self.order_ = res.order
+        self.spectrum_ = res.spectrum
+        return self
+
+    def reconstruct(self):
+        """The dense fitted tensor Σ_r weights_[r] · factors_[:, r]^{⊗order}."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        return self.result_.reconstruct()
