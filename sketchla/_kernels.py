@@ -378,15 +378,55 @@ def hstack(blocks):
     return get_namespace(*blocks).concat(blocks, axis=1)
 
 
+# Dense Gram matrices on NumPy: fixed row blocks of about this many bytes,
+# at most _GRAM_BLOCKS of them and at most _GRAM_PARTIALS bytes of partial
+# sums, taken by the threads one at a time (_threads.run_blocks).
+_GRAM_BLOCK_BYTES = 4 << 20
+_GRAM_BLOCKS = 64
+_GRAM_PARTIALS = 64 << 20
+
+
+def _row_blocks(n, d, r, itemsize, block_bytes=_GRAM_BLOCK_BYTES):
+    """Row ranges of an (n, d) operand for a reduction into (r, r) partial sums."""
+    rows = max(256, 2 * d, block_bytes // (itemsize * max(d, 1)))
+    # at least two partial sums where there are rows for them: they are no
+    # larger than A itself once n >= 2 r
+    count = min(_GRAM_BLOCKS, -(-n // rows), max(2, _GRAM_PARTIALS // (8 * r * r)))
+    count = max(count, 1)
+    return [(n * i // count, n * (i + 1) // count) for i in range(count)]
+
+
+def _blocked_gram(A, M=None, block_bytes=_GRAM_BLOCK_BYTES):
+    """(A M)ᵀ(A M) (M=None: AᵀA) for NumPy A, summed over fixed row blocks."""
+    from ._threads import run_blocks
+
+    n, d = A.shape
+    r = d if M is None else M.shape[1]
+    blocks = _row_blocks(n, d, r, A.itemsize, block_bytes)
+
+    def part(i):
+        lo, hi = blocks[i]
+        Y = A[lo:hi] if M is None else A[lo:hi] @ M
+        return Y.T @ Y  # NumPy recognizes the SYRK
+
+    parts = run_blocks(part, len(blocks))
+    G = parts[0].copy()
+    for P in parts[1:]:
+        G += P
+    return G
+
+
 def gram(A):
     """AᵀA as a small host (d, d) array: native kernel for scipy.sparse,
-    BLAS SYRK for NumPy, the namespace's product (a reduction on dask) else."""
+    blocked BLAS SYRK for NumPy (load-balanced over the threads, the same
+    result for every thread count), the namespace's product (a reduction on
+    dask) else."""
 
     kind = array_kind(A)
     if kind == "sparse":
         return sparse_gram(A)
     if kind == "numpy":
-        return A.T @ A
+        return _blocked_gram(A)
     xp = get_namespace(A)
     return to_numpy(xp.matrix_transpose(A) @ A)
 
@@ -394,17 +434,12 @@ def gram(A):
 def gram_of_product(A, M, block_bytes):
     """(A M)ᵀ(A M) as a small host array, for dense A (n, d) and host M (d, r).
 
-    NumPy: row blocks of ``block_bytes`` so each A-block·M stays in cache;
-    other namespaces: one product (dask reduces over its chunks)."""
+    NumPy: row blocks of about ``block_bytes`` so each A-block·M stays in
+    cache, taken by the threads one at a time; other namespaces: one product
+    (dask reduces over its chunks)."""
 
     if array_kind(A) == "numpy":
-        n, d = A.shape
-        G = np.zeros((M.shape[1], M.shape[1]), dtype=A.dtype)
-        blk = max(256, block_bytes // (A.itemsize * d))
-        for lo in range(0, n, blk):
-            Y = A[lo:lo + blk] @ M
-            G += Y.T @ Y
-        return G
+        return _blocked_gram(A, M, block_bytes)
     xp = get_namespace(A)
     Y = A @ from_numpy(M, A)
     return to_numpy(xp.matrix_transpose(Y) @ Y)

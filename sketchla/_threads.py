@@ -27,13 +27,22 @@ The policy, in one place:
    are unchanged (every kernel's result is independent of its thread
    count), and ``multiprocessing``, ``concurrent.futures`` and joblib work
    with the fork, spawn and forkserver start methods.
-4. **Threads and Dask.** The kernels are reentrant: Python threads may call
-   sketchla concurrently, each parallel region then using its own team.
+4. **Threads and Dask.** One kernel technology (C with OpenMP, compiled at
+   install time; no JIT, no threading-layer choice) and reentrant kernels:
+   Python threads may call sketchla concurrently, each parallel region then
+   using its own team, and every call gives the serial result to rounding.
    Per-block work of a dask graph runs its native kernels on the calling
-   worker thread only, since the scheduler already runs one task per core;
-   the BLAS in those tasks follows the process-wide setting, which Dask's
-   documentation recommends setting to 1 on workers
-   (``sketchla.set_num_threads(1)`` does both).
+   worker thread only (:func:`worker_threads`), since the scheduler already
+   runs one task per core; the BLAS in those tasks follows the process-wide
+   setting, which Dask's documentation recommends setting to 1 on workers
+   (``sketchla.set_num_threads(1)`` in the worker process does both).
+
+BLAS thread counts are process-wide, and threadpoolctl changes them from the
+calling thread. OpenBLAS (0.3.31 measured) ignores a change requested from a
+thread other than the main one once the main thread has set a limit, so a
+:func:`serial_blas` section entered from a worker thread may leave the BLAS
+pool as it is; set the limit from the main thread (:func:`set_num_threads`)
+when sketchla runs in threads.
 """
 
 from __future__ import annotations
@@ -210,3 +219,48 @@ def worker_threads(n=1):
         yield
     finally:
         nat.set_local_num_threads(old)
+
+
+def run_blocks(fn, n_blocks):
+    """``[fn(0), ..., fn(n_blocks - 1)]``, the calls taken one at a time by
+    :func:`get_num_threads` threads (the caller's among them), with the BLAS
+    held to one thread meanwhile.
+
+    For a BLAS-3 reduction over row blocks (a Gram matrix): a thread that
+    shares its core with another process simply takes fewer blocks, where
+    one multi-threaded BLAS call splits the work evenly and waits for the
+    slowest share. The blocks are fixed by the caller, so the result (the
+    blocks summed in order) does not depend on the thread count. The
+    threads are started per call: nothing survives a ``fork()``, and in a
+    forked child the blocks run on the calling thread.
+    """
+    n_threads = min(get_num_threads(), n_blocks)
+    if n_threads <= 1:
+        with serial_blas():
+            return [fn(i) for i in range(n_blocks)]
+    out = [None] * n_blocks
+    todo = iter(range(n_blocks))
+    lock = threading.Lock()
+    errors = []
+
+    def work():
+        while not errors:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            try:
+                out[i] = fn(i)
+            except BaseException as e:  # re-raised in the caller
+                errors.append(e)
+
+    with serial_blas():
+        helpers = [threading.Thread(target=work, daemon=True) for _ in range(n_threads - 1)]
+        for t in helpers:
+            t.start()
+        work()
+        for t in helpers:
+            t.join()
+    if errors:
+        raise errors[0]
+    return out

@@ -309,3 +309,41 @@ def test_altmin_kernel_refuses_aliased_outputs():
     with pytest.raises(ValueError, match="overlap"):
         native().altmin_update_rows(ptr, idx, X.data, F, U, U, 0.0, False, 1, 3, 0,
                                     U.reshape(-1)[:50])
+
+
+# ------------------------------------------------------------------ blocked BLAS-3
+
+@pytest.mark.parametrize("shape", [(2**16, 40), (3000, 7), (100, 300)])
+def test_blocked_gram_is_the_same_for_every_thread_count(shape):
+    from sketchla import _kernels
+
+    g = np.random.default_rng(0)
+    A = g.standard_normal(shape) * np.logspace(0, 3, shape[1])
+    M = g.standard_normal((shape[1], 5))
+    with sketchla.threads(1):
+        G1, P1 = _kernels.gram(A), _kernels.gram_of_product(A, M, 1 << 16)
+    for n in (2, 3):
+        with sketchla.threads(n):
+            assert np.array_equal(_kernels.gram(A), G1)
+            assert np.array_equal(_kernels.gram_of_product(A, M, 1 << 16), P1)
+    # and it is AᵀA: a sum of n·d products per entry, error ~ n·eps·‖A‖²
+    tol = shape[0] * np.finfo(float).eps * np.linalg.norm(A, 2) ** 2
+    assert np.abs(G1 - A.T @ A).max() <= tol
+    AM = A @ M
+    assert np.abs(P1 - AM.T @ AM).max() <= shape[0] * np.finfo(float).eps * np.linalg.norm(AM, 2) ** 2
+
+
+def test_run_blocks_keeps_order_and_reraises():
+    from sketchla._threads import run_blocks
+
+    with sketchla.threads(3):
+        assert run_blocks(lambda i: i * i, 50) == [i * i for i in range(50)]
+
+        def bad(i):
+            if i == 7:
+                raise KeyError("block 7")
+            return i
+
+        with pytest.raises(KeyError, match="block 7"):
+            run_blocks(bad, 20)
+    assert run_blocks(lambda i: i, 0) == []
