@@ -28,6 +28,11 @@
 
 #define SK_RESTRICT __restrict__
 
+/* Dense row-major sketch application: rows cut into at most SK_SLOTS fixed
+ * slots, with at most SK_SLOT_BUDGET bytes of extra accumulators. */
+#define SK_SLOTS 16
+#define SK_SLOT_BUDGET (64.0 * 1024 * 1024)
+
 /* ---- fast Walsh-Hadamard transform (fwht.c) ----
  * In-place, unnormalized, along axis 0 of an (n, k) array; n a power of two.
  * layout 'C': element (i, j) at x[i*k + j]; layout 'F': at x[i + j*n]. */

@@ -19,35 +19,39 @@ void SK_CAT(sk_scatter_dense_, SUF)(const T *A, int64_t n, int64_t k, int64_t as
                                     const int8_t *signs, int64_t s, double scale,
                                     T *out, int64_t m, int64_t os0, int64_t os1) {
   const int nt = sk_num_threads();
-  /* row-major, several threads: each thread streams a contiguous block of
-   * whole rows of A (what hardware prefetchers like best) into a private
-   * (m, k) accumulator that stays in cache; the accumulators are then summed
-   * into out, each thread owning a range of output rows. */
-  if (as1 == 1 && os1 == 1 && nt > 1 && n >= 64 * nt &&
-      (double)m * k * (nt - 1) * sizeof(T) <= 64.0 * 1024 * 1024) {
-    T *priv = (T *)calloc((size_t)(nt - 1) * (size_t)m * (size_t)k, sizeof(T));
+  /* row-major: the rows are cut into a fixed number of contiguous slots
+   * (independent of the thread count), each streamed -- what hardware
+   * prefetchers like best -- into its own (m, k) accumulator (slot 0: out
+   * itself). The threads take slots one at a time, so one that shares its
+   * core with another process takes fewer; the accumulators are then added
+   * into out in slot order, each thread owning a range of output rows. The
+   * result is the same for every thread count. */
+  int64_t nslot = n / 64 < SK_SLOTS ? n / 64 : SK_SLOTS;
+  /* the extra accumulators cost memory traffic: keep them within an eighth
+   * of A ((nslot - 1) m <= n / 8) and within SK_SLOT_BUDGET bytes */
+  if (m > 0 && nslot > 1 + n / (8 * m)) nslot = 1 + n / (8 * m);
+  const double slot_bytes = (double)m * k * sizeof(T);
+  if (slot_bytes > 0 && (nslot - 1) * slot_bytes > SK_SLOT_BUDGET)
+    nslot = 1 + (int64_t)(SK_SLOT_BUDGET / slot_bytes);
+  if (as1 == 1 && os1 == 1 && nslot >= 2) {
+    T *priv = (T *)calloc((size_t)(nslot - 1) * (size_t)m * (size_t)k, sizeof(T));
     if (priv != NULL) {
-#pragma omp parallel num_threads(nt)
-      {
-        int tid = 0, nth = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nth = omp_get_num_threads();
-#endif
-        int64_t i0 = n * tid / nth, i1 = n * (tid + 1) / nth;
-        T *o = tid == 0 ? out : priv + (size_t)(tid - 1) * m * k;
-        int64_t ostr = tid == 0 ? os0 : k;
+      const int par = (double)n * k * s > 1e5;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
+      for (int64_t q = 0; q < nslot; q++) {
+        int64_t i0 = n * q / nslot, i1 = n * (q + 1) / nslot;
+        T *o = q == 0 ? out : priv + (size_t)(q - 1) * m * k;
+        int64_t ostr = q == 0 ? os0 : k;
         for (int64_t i = i0; i < i1; i++) {
           const T *a = A + i * as0;
           for (int64_t t = 0; t < s; t++)
             SK_CAT(axpy_, SUF)(o + rows[i * s + t] * ostr, a, (T)(scale * signs[i * s + t]), k);
         }
-#pragma omp barrier
-        int64_t r0 = m * tid / nth, r1 = m * (tid + 1) / nth;
-        for (int b = 0; b + 1 < nth; b++)
-          for (int64_t r = r0; r < r1; r++)
-            SK_CAT(axpy_, SUF)(out + r * os0, priv + (size_t)b * m * k + r * k, (T)1, k);
       }
+#pragma omp parallel for num_threads(nt) schedule(static) if (par)
+      for (int64_t r = 0; r < m; r++)
+        for (int64_t q = 1; q < nslot; q++)
+          SK_CAT(axpy_, SUF)(out + r * os0, priv + (size_t)(q - 1) * m * k + r * k, (T)1, k);
       free(priv);
       return;
     }
