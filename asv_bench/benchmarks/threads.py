@@ -89,7 +89,7 @@ class Contention:
     timeout = 1800
     number = 1
     repeat = 1
-    rounds = 2
+    rounds = 3
 
     def setup_cache(self):
         cases = _contention_cases()
