@@ -44,6 +44,8 @@ _LAZY = {
     "LpRegression": "linalg",
     # DPP and volume sampling, weighted least squares on a domain
     "sample_projection_dpp": "sampling",
+    "sample_dpp": "sampling",
+    "sample_k_dpp": "sampling",
     "sample_volume": "sampling",
     "sample_volume_rescaled": "sampling",
     "sample_repeated_dpp": "sampling",

@@ -4,6 +4,7 @@ row samples for ℓp embeddings, projection DPPs and volume sampling, and coordi
 from .coordinated import CoordinatedSketch, coordinated_sketch, estimate_product
 from .dpp import (sample_projection_dpp, sample_repeated_dpp, sample_volume,
                   sample_volume_rescaled)
+from .lensemble import sample_dpp, sample_k_dpp
 from .leverage import leverage_scores
 from .lewis import lewis_weights, lp_sensitivities
 from .._lazy import lazy_attributes
@@ -20,6 +21,8 @@ __all__ = [
     "lp_sensitivities",
     "sample_rows",
     "sample_projection_dpp",
+    "sample_dpp",
+    "sample_k_dpp",
     "sample_repeated_dpp",
     "sample_volume",
     "sample_volume_rescaled",
