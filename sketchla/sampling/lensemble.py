@@ -51,10 +51,11 @@ FORMS = ("auto", "kernel", "eig", "factor")
 
 
 def _rank_cut(lam, size):
-    """Eigenvalues at or below max(shape)·eps·λ_max count as zero (the
-    numerical rank, as numpy.linalg.matrix_rank reads singular values)."""
+    """λ with the eigenvalues at or below max(shape)·eps·λ_max set to zero
+    (the numerical rank, as numpy.linalg.matrix_rank reads singular values).
+    A zero eigenvalue is never chosen, so its eigenvector is never read."""
     top = lam.max() if lam.size else 0.0
-    return lam > size * np.finfo(np.float64).eps * top
+    return np.where(lam > size * np.finfo(np.float64).eps * top, lam, 0.0)
 
 
 def _from_kernel(L):
@@ -76,15 +77,15 @@ def _from_kernel(L):
     if lam.min() < -1e-8 * max(lam.max(), 0.0) or lam.max() <= 0:
         raise ValueError(f"L must be positive semidefinite: smallest eigenvalue "
                          f"{lam.min() * scale:.3g} against largest {lam.max() * scale:.3g}")
-    keep = _rank_cut(lam, N)
-    return lam[keep] * scale, V[:, keep]
+    return _rank_cut(lam, N) * scale, V
 
 
 def _from_eig(pair):
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
         raise TypeError("an eigendecomposition must be a pair (eigenvalues, eigenvectors)")
     lam = check_array(pair[0], "eigenvalues", ndim=1)
-    V = check_array(pair[1], "eigenvectors", ndim=2)
+    # finiteness of V is read off the probe below (one pass fewer)
+    V = check_array(pair[1], "eigenvectors", ndim=2, ensure_finite=False)
     check_host(V, "eigenvectors", "sample_dpp", "host eigenvector selection")
     lam = np.asarray(lam, dtype=np.float64)
     V = np.asarray(V, dtype=np.float64)
@@ -96,13 +97,16 @@ def _from_eig(pair):
         raise ValueError(f"eigenvectors has {r} columns but only {N} rows")
     if (lam < 0).any():
         raise ValueError("eigenvalues must be non-negative (L positive semidefinite)")
-    # orthonormality probe: ‖V z‖ = ‖z‖ for 4 random z, O(N r)
-    Z = np.random.default_rng(0).standard_normal((r, 4))
-    Y = V @ Z
-    if np.linalg.norm(Y.T @ Y - Z.T @ Z) > 1e-8 * np.linalg.norm(Z.T @ Z):
+    # probe, two passes over V: Vᵀ(V z) = z for a random z. Any departure of
+    # VᵀV from I above ~1e-8 shows with probability 1, and a NaN or inf
+    # anywhere in V makes V z non-finite (z has no zero entry).
+    z = np.random.default_rng(0).standard_normal(r)
+    Vz = V @ z
+    if not np.isfinite(Vz).all():
+        raise ValueError("eigenvectors must not contain NaN or infinity")
+    if r and np.linalg.norm(V.T @ Vz - z) > 1e-8 * np.linalg.norm(z):
         raise ValueError("eigenvectors must have orthonormal columns")
-    keep = lam > 0  # given eigenvalues are exact: only zeros are dropped
-    return lam[keep], V[:, keep]
+    return lam, V  # given eigenvalues are exact: used as they are
 
 
 def _from_factor(B):
@@ -122,18 +126,18 @@ def _from_factor(B):
     if array_kind(B) == "sparse":
         Bs = (B / scale).tocsr()
         mu, W = sla.eigh(_kernels.sparse_gram(Bs), check_finite=False)
-        keep = _rank_cut(np.maximum(mu, 0.0), max(N, D))
+        keep = _rank_cut(np.maximum(mu, 0.0), max(N, D)) > 0
         mu, W = mu[keep], W[:, keep]
         V = np.asarray(Bs @ (W / np.sqrt(mu)))
         return mu * scale**2, np.ascontiguousarray(V)
     U, s, _ = sla.svd(np.asarray(B, dtype=np.float64) / scale, full_matrices=False,
                       check_finite=False, lapack_driver="gesdd")
-    keep = _rank_cut(s * s, max(N, D))
-    return (s[keep] * scale) ** 2, U[:, keep]
+    return _rank_cut(s * s, max(N, D)) * scale**2, U
 
 
 def _spectrum(L, form):
-    """(λ > 0 (r,), orthonormal V (N, r)): the nonzero eigenpairs of the kernel."""
+    """(λ ≥ 0 (r,), orthonormal V (N, r)): the eigenpairs of the kernel, with
+    λ = 0 where an eigenvalue is zero or rounding noise."""
     form = check_option(form, "form", FORMS)
     if form == "auto":
         if isinstance(L, tuple):
@@ -160,7 +164,7 @@ def _n_items(L, form):
 def _projection(V, J, g):
     if J.size == 0:
         return np.zeros(0, dtype=np.int64)
-    return _dpp_from_basis(np.ascontiguousarray(V[:, J]), g)
+    return _dpp_from_basis(np.take(V, J, axis=1), g)
 
 
 def log_elementary_symmetric(lam, k):
@@ -308,8 +312,9 @@ def sample_k_dpp(L, k, rng=None, *, form="auto"):
     g = check_rng(rng)
     k = check_int(k, "k", minimum=0, maximum=_n_items(L, form), maximum_label="N")
     lam, V = _spectrum(L, form)
-    if k > lam.size:
-        raise ValueError(f"k = {k} exceeds the rank of L ({lam.size}): a k-DPP draws "
+    rank = int(np.count_nonzero(lam))
+    if k > rank:
+        raise ValueError(f"k = {k} exceeds the rank of L ({rank}): a k-DPP draws "
                          "k items only from a kernel of rank at least k")
     if k == 0:
         return np.zeros(0, dtype=np.int64)
