@@ -29,6 +29,10 @@ _LAZY = {
     "SketchedRegression": "linalg",
     "RankDeficiencyWarning": "linalg",
     "approx_matmul": "linalg",
+    # low-rank approximation
+    "range_finder": "linalg",
+    "randomized_svd": "linalg",
+    "nystrom": "linalg",
     # coordinated sampling
     "coordinated_sketch": "sampling",
     "CoordinatedSketch": "sampling",

@@ -33,8 +33,8 @@ __all__ = ["set_backend", "get_backend", "use_backend"]
 BACKENDS = ("numpy", "cupy", "array_api_strict")
 
 #: the operand kinds :func:`array_kind` reports
-KINDS = ("numpy", "sparse", "dask", "cupy", "cupy_sparse", "array_api_strict", "array_like",
-         "other")
+KINDS = ("numpy", "sparse", "dask", "cupy", "cupy_sparse", "array_api_strict",
+         "linear_operator", "array_like", "other")
 
 _default = "numpy"
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -135,6 +135,12 @@ def is_sparse_array(A):
     return sp is not None and isinstance(A, sp.sparray)
 
 
+def is_linear_operator(A):
+    """True for ``scipy.sparse.linalg.LinearOperator`` (scipy is never imported here)."""
+    spla = sys.modules.get("scipy.sparse.linalg")
+    return spla is not None and isinstance(A, spla.LinearOperator)
+
+
 def _is_cupy_sparse(A):
     csp = sys.modules.get("cupyx.scipy.sparse")
     return csp is not None and csp.issparse(A)
@@ -152,7 +158,8 @@ def array_kind(A):
 
     ``"numpy"`` (an ndarray), ``"sparse"`` (scipy.sparse), ``"dask"``,
     ``"cupy"``, ``"cupy_sparse"`` (``cupyx.scipy.sparse``),
-    ``"array_api_strict"``, ``"array_like"`` (lists, scalars and other
+    ``"array_api_strict"``, ``"linear_operator"`` (a SciPy
+    ``LinearOperator``), ``"array_like"`` (lists, scalars and other
     objects NumPy converts: ``__array__``, the buffer protocol), or
     ``"other"`` (anything else, including unknown array-API objects).
     """
@@ -177,6 +184,8 @@ def array_kind(A):
         except TypeError:
             pass
         return "other"
+    if is_linear_operator(A):
+        return "linear_operator"
     if isinstance(A, (list, tuple, int, float, bool, np.generic)) or hasattr(A, "__array__") \
             or hasattr(A, "__array_interface__"):
         return "array_like"

@@ -315,6 +315,18 @@ def qr_basis(A, xp):
     return Q @ W[:, :r], r
 
 
+def orthonormalize(Y, xp):
+    """Q with orthonormal columns spanning range(Y), for tall Y (n, k):
+    unpivoted economic QR (NumPy: LAPACK geqrf; dask: TSQR, one pass)."""
+    if is_numpy_namespace(xp):
+        import scipy.linalg as sla
+
+        return sla.qr(np.asarray(Y), mode="economic", overwrite_a=True, check_finite=False)[0]
+    if namespace_name(xp) == "dask":
+        Y = Y.rechunk({1: -1})
+    return xp.linalg.qr(Y)[0]
+
+
 def solve_triangular(R, B, xp, trans=False):
     """R⁻¹ B (or R⁻ᵀ B with ``trans``) for upper-triangular R (small, d × d)."""
     if is_numpy_namespace(xp):

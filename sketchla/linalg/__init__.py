@@ -1,6 +1,7 @@
 """Solvers built on sketches and samples: least squares, matrix products, weighted least squares on a domain."""
 
 from .._lazy import lazy_attributes
+from .lowrank import nystrom, randomized_svd, range_finder
 from .lp_regression import lp_regression
 from .lstsq import LstsqResult, RankDeficiencyWarning, lstsq, sketch_and_solve
 from .matmul import approx_matmul
@@ -13,6 +14,9 @@ __all__ = [
     "RankDeficiencyWarning",
     "SketchedRegression",
     "approx_matmul",
+    "nystrom",
+    "randomized_svd",
+    "range_finder",
     "lp_regression",
     "lstsq",
     "sketch_and_solve",
