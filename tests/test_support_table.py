@@ -35,6 +35,12 @@ _V = U[:4, :3]
 T3 = np.einsum("ri,rj,rk->ijk", _V.T, _V.T, _V.T)
 
 
+def _projection(Q, X):
+    """Q Qᵀ X: what a range finder determines (its basis only up to signs)."""
+    return Q @ (Q.T @ X) if array_kind(X) == "sparse" else \
+        Q @ (sketchla._backend.get_namespace(Q).matrix_transpose(Q) @ X)
+
+
 def _to(form, X, observed=False):
     if form == "numpy":
         return X
@@ -73,7 +79,14 @@ CASES = {
         _to(f, A), _to(f, B) if f != "scipy.sparse" else B, 1, n_samples=120, rng=0), "host"),
     "coordinated_sketch": (lambda f: sketchla.coordinated_sketch(_to(f, A), 30, seed=0).indices,
                            "host"),
+    "range_finder": (lambda f: _projection(sketchla.range_finder(_to(f, A), 3, rng=0),
+                                           _to(f, A)), "same"),
+    "randomized_svd": (lambda f: sketchla.randomized_svd(_to(f, A), 3, n_oversamples=2,
+                                                         rng=0)[1], "host"),
+    "nystrom": (lambda f: sketchla.nystrom(_to(f, A @ A.T), 3, rng=0)[1], "host"),
     "sample_projection_dpp": (lambda f: sketchla.sample_projection_dpp(_to(f, U), rng=0), "host"),
+    "sample_dpp": (lambda f: sketchla.sample_dpp(_to(f, A), rng=0), "host"),
+    "sample_k_dpp": (lambda f: sketchla.sample_k_dpp(_to(f, A), 3, rng=0), "host"),
     "sample_volume": (lambda f: sketchla.sample_volume(_to(f, A), 8, rng=0), "host"),
     "sample_volume_rescaled": (lambda f: sketchla.sample_volume_rescaled(_to(f, A), 8, rng=0),
                                "host"),
@@ -104,7 +117,12 @@ EXPECTED = {
     "sample_rows": _ALL,
     "lp_regression": {**_HOST, "dask": S},
     "coordinated_sketch": _ALL,
+    "range_finder": _ALL,
+    "randomized_svd": _ALL,
+    "nystrom": _ALL,
     "sample_projection_dpp": _ALL,
+    "sample_dpp": _HOST,
+    "sample_k_dpp": _HOST,
     "sample_volume": _ALL,
     "sample_volume_rescaled": _ALL,
     "sample_repeated_dpp": _ALL,
@@ -128,6 +146,11 @@ NOTES = {
     "sshopm": "one contraction of T a step in its namespace; the d × d shift on the host",
     "spm_moments": "the reduced moment flattening is accumulated block by block on the host",
     "sample_projection_dpp": "one pass for the row norms, then only the proposed rows are read",
+    "range_finder": "also `scipy.sparse.linalg.LinearOperator`; Q in A's namespace",
+    "randomized_svd": "U in A's namespace, s and Vt on the host; also `LinearOperator`",
+    "nystrom": "U in A's namespace, the eigenvalues on the host; also `LinearOperator`",
+    "sample_dpp": "one host eigendecomposition (sparse feature matrices through their Gram matrix)",
+    "sample_k_dpp": "as `sample_dpp`",
 }
 
 
