@@ -26,18 +26,9 @@ import time
 
 import numpy as np
 
-from ._util import tracked
+from ._util import best_time, tracked
 
 _BUSY = "while True: pass"
-
-
-def _best(fn, repeat):
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _contention_cases():
@@ -105,10 +96,10 @@ class Contention:
                     time.sleep(0.5)
                 try:
                     for name, (ours, anchor, rep, rep_anchor) in cases.items():
-                        t[name][phase] = min(t[name][phase], _best(ours, rep))
+                        t[name][phase] = min(t[name][phase], best_time(ours, rep, warmup=0))
                         if anchor is not None:
                             key = "anchor_" + phase
-                            t[name][key] = min(t[name][key], _best(anchor, rep_anchor))
+                            t[name][key] = min(t[name][key], best_time(anchor, rep_anchor, warmup=0))
                 finally:
                     if busy is not None:
                         busy.kill()
