@@ -61,6 +61,7 @@ class _Operator:
             self.dtype = np.float32 if dt == np.float32 else np.float64
         else:
             A = check_array(A, name, accept_sparse=True, ndim=2)
+            kind = array_kind(A)  # lists and other array-likes arrive as NumPy
             self.A, self.xp = A, get_namespace(A)
             # the NumPy dtype of the small host results
             self.dtype = np.float32 if A.dtype == self.xp.float32 else np.float64

@@ -155,12 +155,6 @@ def _spectrum(L, form):
     return {"kernel": _from_kernel, "eig": _from_eig, "factor": _from_factor}[form](L)
 
 
-def _n_items(L, form):
-    if form == "eig" or (form == "auto" and isinstance(L, tuple)):
-        return np.shape(L[1])[0]
-    return np.shape(L)[0]
-
-
 def _projection(V, J, g):
     if J.size == 0:
         return np.zeros(0, dtype=np.int64)
@@ -310,8 +304,8 @@ def sample_k_dpp(L, k, rng=None, *, form="auto"):
     ((10,), 10)
     """
     g = check_rng(rng)
-    k = check_int(k, "k", minimum=0, maximum=_n_items(L, form), maximum_label="N")
     lam, V = _spectrum(L, form)
+    k = check_int(k, "k", minimum=0, maximum=V.shape[0], maximum_label="N")
     rank = int(np.count_nonzero(lam))
     if k > rank:
         raise ValueError(f"k = {k} exceeds the rank of L ({rank}): a k-DPP draws "

@@ -132,6 +132,12 @@ def test_other_namespaces_give_the_numpy_result():
         np.testing.assert_allclose(np.abs(np.asarray(Uo).T @ U), np.eye(5), atol=1e-6)
 
 
+def test_array_likes_are_accepted():
+    A, s = _planted(60, 20, 4, seed=12)
+    U, sv, Vt = randomized_svd(A.tolist(), 4, rng=0)
+    np.testing.assert_allclose(sv, s, rtol=1e-10)
+
+
 def test_inputs_are_not_modified():
     A, _ = _planted(300, 100, None, decay=0.9, seed=11)
     S = sp.csr_matrix(A)

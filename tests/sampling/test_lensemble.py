@@ -213,6 +213,9 @@ def test_inputs_are_not_modified():
     (lambda: sample_k_dpp(np.eye(4), -1), ValueError, "k"),
     (lambda: sample_k_dpp(np.eye(4), 1.5), TypeError, "k"),
     (lambda: sample_k_dpp(np.eye(4), 2, rng="x"), (TypeError, ValueError), "rng"),
+    (lambda: sample_k_dpp("kernel", 2), (TypeError, ValueError), "L"),
+    (lambda: sample_k_dpp(3.0, 1), (TypeError, ValueError), "L"),
+    (lambda: sample_dpp(None), (TypeError, ValueError), "L"),
 ])
 def test_bad_inputs(call, exc, match):
     with pytest.raises(exc, match=match):
