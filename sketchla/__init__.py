@@ -37,6 +37,9 @@ _LAZY = {
     "coordinated_sketch": "sampling",
     "CoordinatedSketch": "sampling",
     "estimate_product": "sampling",
+    "column_sketch": "sampling",
+    "estimate_join_size": "sampling",
+    "estimate_correlation": "sampling",
     # leverage and ℓp sampling
     "leverage_scores": "sampling",
     "lewis_weights": "sampling",

@@ -75,8 +75,8 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
         from ..sampling.coordinated import coordinated_sketch, estimate_product
 
         seed = draw_seed(rng)
-        sa = coordinated_sketch(A, sketch_size, method=method, seed=seed)
-        sb = coordinated_sketch(B, sketch_size, method=method, seed=seed)
+        sa = coordinated_sketch(A, sketch_size, method=method, seed=seed, mergeable=False)
+        sb = coordinated_sketch(B, sketch_size, method=method, seed=seed, mergeable=False)
         return estimate_product(sa, sb)
     n = A.shape[0]
     m = check_int(sketch_size, "sketch_size", minimum=1)
@@ -105,8 +105,9 @@ def compare_equal_storage(A, B, sketch_size, method="priority", linear=("gaussia
     exact = to_numpy(exact)
     errs = {method: [], **{kind: [] for kind in linear}}
     for seed in range(seeds):
-        sa = coordinated_sketch(A, sketch_size, method, seed=seed)
-        sb = coordinated_sketch(B, sketch_size, method, seed=seed)
+        # the storage of the product estimator itself (no merge state)
+        sa = coordinated_sketch(A, sketch_size, method, seed=seed, mergeable=False)
+        sb = coordinated_sketch(B, sketch_size, method, seed=seed, mergeable=False)
         errs[method].append(np.linalg.norm(estimate_product(sa, sb) - exact))
         m = max(1, max(sa.storage_size, sb.storage_size) // A.shape[1])
         for kind in linear:

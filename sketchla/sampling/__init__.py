@@ -1,7 +1,8 @@
 """Data-aware row sampling: leverage scores, Lewis weights, ℓp sensitivities,
 row samples for ℓp embeddings, projection DPPs and volume sampling, and coordinated (priority / threshold) sampling."""
 
-from .coordinated import CoordinatedSketch, coordinated_sketch, estimate_product
+from .coordinated import (CoordinatedSketch, column_sketch, coordinated_sketch,
+                          estimate_correlation, estimate_join_size, estimate_product)
 from .dpp import (sample_projection_dpp, sample_repeated_dpp, sample_volume,
                   sample_volume_rescaled)
 from .lensemble import sample_dpp, sample_k_dpp
@@ -16,6 +17,9 @@ __all__ = [
     "RowSampler",
     "coordinated_sketch",
     "estimate_product",
+    "column_sketch",
+    "estimate_join_size",
+    "estimate_correlation",
     "leverage_scores",
     "lewis_weights",
     "lp_sensitivities",

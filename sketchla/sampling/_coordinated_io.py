@@ -3,10 +3,12 @@
 One compressed NumPy archive, read with ``allow_pickle=False``: ``meta``
 (uint64: format version, seed, sketch size, rows, features, dense flag),
 ``method`` and ``level`` (strings) and the arrays ``key_id`` (uint64),
-``indptr``, ``indices``, ``data`` and ``prob``. Everything read is
-validated before a sketch is built from it: a malformed archive or
-inconsistent contents raise ``ValueError``, never a crash or a later
-inf/NaN.
+``indptr``, ``indices``, ``data`` and ``prob``; version 2 adds, for a
+mergeable sketch, ``weight`` and ``u`` (float64 per item), ``tau`` (float64)
+and ``scale_exp`` (int64). Everything read is validated before a sketch is
+built from it: a malformed archive or inconsistent contents raise
+``ValueError``, never a crash or a later inf/NaN. Version-1 files load as
+sketches without merge state.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import numpy as np
 
 from .._validation import check_compressed
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _ARRAYS = ("key_id", "indptr", "indices", "data", "prob")
+_MERGE = ("weight", "u", "tau", "scale_exp")
 # sizes beyond this are not a sketch this library wrote
 _MAX_DIM = 2**48
 
@@ -25,10 +28,14 @@ def save(sketch, file):
     """Write ``sketch`` to a compressed ``.npz`` file (path or file object)."""
     meta = np.array([FORMAT_VERSION, sketch.seed, sketch.sketch_size, sketch.n_rows,
                      sketch.n_features, int(sketch.dense_rows)], dtype=np.uint64)
+    merge = {}
+    if sketch.mergeable:
+        merge = dict(weight=sketch.weight, u=sketch.u, tau=np.array(sketch.tau),
+                     scale_exp=np.array(sketch.scale_exp, dtype=np.int64))
     np.savez_compressed(
         file, meta=meta, method=np.array(sketch.method), level=np.array(sketch.level),
         key_id=sketch.key_id, indptr=sketch.indptr, indices=sketch.indices,
-        data=sketch.data, prob=sketch.prob,
+        data=sketch.data, prob=sketch.prob, **merge,
     )
 
 
@@ -47,6 +54,7 @@ def _read(file):
             meta = np.asarray(z["meta"])
             method, level = z["method"], z["level"]
             arrays = {k: np.asarray(z[k]) for k in _ARRAYS}
+            arrays.update({k: np.asarray(z[k]) for k in _MERGE if k in z.files})
     except ValueError:
         raise
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, IndexError,
@@ -61,7 +69,7 @@ def load(cls, file, methods, levels):
     if meta.shape != (6,) or meta.dtype != np.uint64:
         raise ValueError("corrupt CoordinatedSketch file: bad meta record")
     version, seed, size, n_rows, n_features, dense = (int(v) for v in meta)
-    if version != FORMAT_VERSION:
+    if version not in (1, FORMAT_VERSION):
         raise ValueError(f"unsupported CoordinatedSketch format version {version}")
     if method.dtype.kind != "U" or level.dtype.kind != "U" or method.ndim or level.ndim:
         raise ValueError("corrupt CoordinatedSketch file: bad method or level")
@@ -94,4 +102,27 @@ def load(cls, file, methods, levels):
     return cls(method, level, seed, size, n_rows, n_features, key_id=key_id,
                indptr=indptr.astype(np.int64), indices=indices.astype(np.int64),
                data=data.astype(np.float64, copy=False), prob=prob.astype(np.float64, copy=False),
-               dense_rows=bool(dense))
+               dense_rows=bool(dense), **_merge_state(a, prob.shape[0]))
+
+
+def _merge_state(a, n_items):
+    """The validated merge state of a version-2 archive ({} when absent)."""
+    present = [k for k in _MERGE if k in a]
+    if not present:
+        return {}
+    if len(present) != len(_MERGE):
+        raise ValueError("corrupt CoordinatedSketch file: incomplete merge state")
+    w, u, tau, e = (a[k] for k in _MERGE)
+    for name, x in (("weight", w), ("u", u)):
+        if x.ndim != 1 or x.dtype != np.float64 or x.shape[0] != n_items:
+            raise ValueError(f"corrupt CoordinatedSketch file: {name} must be 1-D float64, "
+                             "one per item")
+    if not (np.isfinite(w).all() and np.all(w > 0)):
+        raise ValueError("corrupt CoordinatedSketch file: weights must be finite and positive")
+    if not (np.isfinite(u).all() and np.all(u >= 0) and np.all(u < 1)):
+        raise ValueError("corrupt CoordinatedSketch file: hashes must lie in [0, 1)")
+    if tau.shape != () or tau.dtype.kind != "f" or not (float(tau) > 0):
+        raise ValueError("corrupt CoordinatedSketch file: tau must be a positive float")
+    if e.shape != () or e.dtype.kind not in "iu" or not (-1100 <= int(e) <= 1100):
+        raise ValueError("corrupt CoordinatedSketch file: scale_exp out of range")
+    return dict(weight=w, u=u, tau=float(tau), scale_exp=int(e))

@@ -120,8 +120,8 @@ def test_equal_storage_beats_linear_sketches_on_sparse_data():
     errs = {"priority": [], "threshold": [], "gaussian": [], "countsketch": []}
     for seed in range(6):
         for method in ("priority", "threshold"):
-            sa = coordinated_sketch(A, 2000, method, seed=seed)
-            sb = coordinated_sketch(B, 2000, method, seed=seed)
+            sa = coordinated_sketch(A, 2000, method, seed=seed, mergeable=False)
+            sb = coordinated_sketch(B, 2000, method, seed=seed, mergeable=False)
             errs[method].append(np.linalg.norm(estimate_product(sa, sb) - exact))
             storage = max(sa.storage_size, sb.storage_size)
         for kind in ("gaussian", "countsketch"):
@@ -136,8 +136,8 @@ def test_equal_storage_dense_data_recorded(capsys):
     g = np.random.default_rng(4)
     A = g.standard_normal((4000, 20))
     B = g.standard_normal((4000, 20))
-    sa = coordinated_sketch(A, 400, seed=0)
-    sb = coordinated_sketch(B, 400, seed=0)
+    sa = coordinated_sketch(A, 400, seed=0, mergeable=False)
+    sb = coordinated_sketch(B, 400, seed=0, mergeable=False)
     e_coord = np.linalg.norm(estimate_product(sa, sb) - A.T @ B)
     m = sa.storage_size // 20
     S = sketchla.make_sketch("gaussian", m, 4000, rng=0)
@@ -182,11 +182,17 @@ def test_save_load_roundtrip_and_storage():
         sa2 = CoordinatedSketch.load(buf)
         np.testing.assert_array_equal(estimate_product(sa, sb), estimate_product(sa2, sb))
         assert sa2.storage_size == sa.storage_size
+        assert sa2.mergeable and sa2.tau == sa.tau and sa2.scale_exp == sa.scale_exp
+        np.testing.assert_array_equal(sa2.weight, sa.weight)
         nnz, r = len(sa.data), len(sa.key_id)
         probs = r if level == "row" else nnz
-        assert sa.storage_size == r + probs + 2 * nnz + r
+        # a weight and a hash per item, τ and the scale: the merge state
+        assert sa.storage_size == r + probs + 2 * nnz + r + 2 * probs + 2
+        lean = coordinated_sketch(A, 200, keys=ka, seed=3, level=level, mergeable=False)
+        assert lean.storage_size == r + probs + 2 * nnz + r and not lean.mergeable
+        np.testing.assert_array_equal(estimate_product(lean, sb), estimate_product(sa, sb))
     # dense tables: implicit column indices
-    sd = coordinated_sketch(np.ones((100, 7)), 10, seed=0)
+    sd = coordinated_sketch(np.ones((100, 7)), 10, seed=0, mergeable=False)
     assert sd.storage_size == 10 + 10 + 70
     bad = io.BytesIO()
     np.savez(bad, meta=np.array([99, 0, 1, 1, 1, 0], dtype=np.uint64))
