@@ -8,12 +8,14 @@ Targets:
   (stored numbers, indices included) over the coordinated sketch's, for
   s/d in {0.001, 0.01, 0.1, 1} (``EqualStorage.track_error_ratio``);
 - the attention-matrix example: Q Kᵀ from sketches of Qᵀ and Kᵀ
-  (``Attention.track_error_ratio``).
+  (``Attention.track_error_ratio``);
+- streaming ``update`` throughput on a CSR stream beside DataSketches'
+  ``var_opt`` (``CoordinatedUpdate``), reported.
 """
 
 import numpy as np
 
-from ._util import ratio
+from ._util import ratio, tracked
 
 
 class CoordinatedCSR:
@@ -99,3 +101,53 @@ class Attention:
         return errs[storage]["gaussian"] / errs[storage]["coordinated"]
 
     track_error_ratio.unit = "x (JL error / coordinated, equal storage)"
+
+
+class CoordinatedUpdate:
+    """Streaming: ``CoordinatedSketch.update`` over a CSR stream of 10^6 rows x
+    1000 features (10 nonzeros a row) in batches, k = 1000, beside
+    DataSketches' ``var_opt_sketch(k)`` fed the same rows one call each
+    (item = row number, weight = ‖a_i‖², what it samples by; the weights are
+    computed beforehand, outside its timing). Rows per second; ours also
+    computes the weights, holds the kept rows themselves and stays mergeable."""
+
+    timeout = 900
+    number = 1
+    repeat = 1
+    params = [[10_000, 1_000]]
+    param_names = ["batch"]
+
+    def setup_cache(self):
+        import time
+
+        from sketchla import coordinated_sketch
+        from sketchla.datasets import make_sparse
+
+        n, k = 10**6, 1000
+        A = make_sparse(n, 1000, density=0.01, rng=0)
+        out = {}
+        for batch in self.params[0]:
+            t0 = time.perf_counter()
+            s = coordinated_sketch(A[:batch], k, keys=np.arange(batch), seed=1)
+            for lo in range(batch, n, batch):
+                s.update(A[lo:lo + batch], np.arange(lo, min(lo + batch, n)))
+            out[batch] = {"ours": n / (time.perf_counter() - t0)}
+        try:
+            from datasketches import var_opt_sketch
+        except ImportError:
+            out["var_opt"] = None
+        else:
+            w = np.asarray(A.multiply(A).sum(axis=1)).ravel().tolist()
+            t0 = time.perf_counter()
+            vs = var_opt_sketch(k)
+            for i, wi in enumerate(w):
+                if wi > 0:
+                    vs.update(i, wi)
+            out["var_opt"] = n / (time.perf_counter() - t0)
+        for batch in self.params[0]:
+            out[batch]["var_opt"] = out["var_opt"]
+        return out
+
+    track_rows_per_second = tracked("ours", unit="rows/s")
+    track_rows_per_second_var_opt = tracked("var_opt", unit="rows/s (DataSketches var_opt)",
+                                            missing="datasketches is not installed")
