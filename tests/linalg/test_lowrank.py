@@ -185,3 +185,27 @@ def test_hypothesis_shapes(n, d, rank, seed, sparse, dtype, sketch):
     if k == r:  # the whole range is captured: the factorization reproduces A
         tol = 1e-3 if dtype == np.float32 else 1e-8
         assert np.linalg.norm(A - (U * s) @ Vt) <= tol * np.linalg.norm(A)
+
+
+@pytest.mark.parametrize("case", ["well", "ill", "deficient", "float32", "wide"])
+def test_orthonormalize_paths(case):
+    """Cholesky-QR2 where Y is well conditioned, Householder QR otherwise:
+    orthonormal Q with range(Q) ⊇ range(Y) either way."""
+    from sketchla import _kernels
+    from sketchla._backend import get_namespace
+
+    g = np.random.default_rng(13)
+    Y = g.standard_normal((5000, 12))
+    if case == "ill":
+        Y = Y * np.logspace(0, -9, 12)  # κ = 1e9: beyond Cholesky-QR
+    elif case == "deficient":
+        Y[:, 5] = Y[:, 0] + Y[:, 1]
+    elif case == "float32":
+        Y = Y.astype(np.float32)
+    elif case == "wide":
+        Y = Y[:30]  # not tall enough for Cholesky-QR
+    Q = _kernels.orthonormalize(Y.copy(), get_namespace(Y))
+    tol = 1e-5 if case == "float32" else 1e-13
+    np.testing.assert_allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=tol)
+    # Y is reproduced from its projection onto range(Q)
+    assert np.linalg.norm(Y - Q @ (Q.T @ Y)) <= 100 * tol * np.linalg.norm(Y)
