@@ -316,7 +316,8 @@ def qr_basis(A, xp):
 
 
 def _cholesky_qr2(Y):
-    """Q of Y by Cholesky-QR twice (BLAS-3: SYRK, Cholesky, TRSM), or None
+    """Q of Y by Cholesky-QR twice (BLAS-3: a blocked SYRK, a Cholesky of the
+    small Gram matrix and one GEMM with R⁻¹), or None
     when Y is too ill-conditioned for it (κ(Y) above ~1e6: the first
     Cholesky fails or its R is that ill-conditioned). Twice makes Q
     orthonormal to working precision (Yamamoto et al. 2015)."""

@@ -133,12 +133,16 @@ def _check_n_iter(n_iter):
     return check_int(n_iter, "n_iter", minimum=0, maximum=1000)
 
 
-def _start(op, size, sketch, rng):
-    from ..sketch import make_sketch
+def _test_sketch(sketch, size, n, rng):
+    """The sketch S (size, n) whose transpose is the test matrix Ω."""
+    from ..sketch import SKETCH_KINDS, make_sketch
 
-    sketch = check_option(sketch, "sketch", ("gaussian", "srht", "countsketch", "sparse_sign"))
-    S = make_sketch(sketch, size, op.shape[1], rng=check_rng(rng))
-    return _orth(op.sketch(S), op.xp)
+    return make_sketch(check_option(sketch, "sketch", SKETCH_KINDS), size, n,
+                       rng=check_rng(rng))
+
+
+def _start(op, size, sketch, rng):
+    return _orth(op.sketch(_test_sketch(sketch, size, op.shape[1], rng)), op.xp)
 
 
 def _iterate(op, Q, n_iter, rank, verbose=False):
@@ -380,10 +384,7 @@ def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):
     rank = check_int(rank, "rank", minimum=1, maximum=op.shape[0], maximum_label="n")
     n_oversamples = check_int(n_oversamples, "n_oversamples", minimum=0)
     size = min(rank + n_oversamples, op.shape[0])
-    from ..sketch import make_sketch
-
-    sketch = check_option(sketch, "sketch", ("gaussian", "srht", "countsketch", "sparse_sign"))
-    S = make_sketch(sketch, size, op.shape[0], rng=check_rng(rng))
+    S = _test_sketch(sketch, size, op.shape[0], rng)
     Omega = _orth(op.host(np.ascontiguousarray(S.toarray().T)), op.xp)
     xp = op.xp
     Y = op.matmat(Omega)

@@ -309,6 +309,14 @@ class CoordinatedSketch:
         return _coordinated_io.load(cls, file, _METHODS, _LEVELS)
 
 
+def _group_by_key(entry_keys):
+    """(the distinct keys, CSR indptr) of entries already sorted by key."""
+    kept_rows, counts = np.unique(entry_keys, return_counts=True)
+    indptr = np.zeros(len(kept_rows) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return kept_rows, indptr
+
+
 def _merged(a, b, keep, w, u, p, tau, e):
     """The sketch holding items ``keep`` of a's items followed by b's, in the
     order :func:`coordinated_sketch` stores them (rows by key; entries by key,
@@ -330,9 +338,7 @@ def _merged(a, b, keep, w, u, p, tau, e):
     entry_key = np.repeat(keys, np.diff(rows.indptr))[keep]
     cols = rows.indices[keep]
     order = np.lexsort((cols, entry_key))
-    kept_rows, counts = np.unique(entry_key[order], return_counts=True)
-    indptr = np.zeros(len(kept_rows) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    kept_rows, indptr = _group_by_key(entry_key[order])
     return CoordinatedSketch(a.method, a.level, a.seed, a.sketch_size, a.n_rows + b.n_rows,
                              a.n_features, kept_rows, indptr, cols[order].astype(np.int64),
                              rows.data[keep][order], p[order], a.dense_rows and b.dense_rows,
@@ -461,9 +467,7 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     r_items = row_of[items]
     order = np.lexsort((A.indices[items], key_id[r_items]))
     items, r_items = items[order], r_items[order]
-    kept_rows, counts = np.unique(key_id[r_items], return_counts=True)
-    indptr = np.zeros(len(kept_rows) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    kept_rows, indptr = _group_by_key(key_id[r_items])
     return CoordinatedSketch(method, level, seed, k, A.shape[0], d, kept_rows, indptr,
                              A.indices[items].astype(np.int64), A.data[items], p[items], dense,
                              **state(w_entries[items], u[r_items], tau))
