@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_rng
+from ._validation import check_int, check_rng, check_scalar
 
 __all__ = [
     "make_gaussian",
+    "make_gaussian_mixture",
     "make_ill_conditioned",
     "make_coherent",
     "make_sparse",
@@ -226,21 +227,51 @@ def make_symmetric_tensor(d, order, rank, noise=0.0, rng=None):
     weights : ndarray, shape (rank,)
     factors : ndarray, shape (d, rank), unit-norm columns
     """
-    import itertools
-
-    from .tensor._symmetric import cp_to_tensor
+    from .tensor._symmetric import cp_to_tensor, symmetric_indices
 
     d = check_int(d, "d", minimum=1)
     order = check_int(order, "order", minimum=1)
     rank = check_int(rank, "rank", minimum=1)
+    noise = check_scalar(noise, "noise", minimum=0)
     g = check_rng(rng)
     A = g.standard_normal((d, rank))
     A /= np.linalg.norm(A, axis=0)
     w = g.uniform(1.0, 2.0, rank)
     T = cp_to_tensor(w, A, order)
     if noise:
-        E = g.standard_normal(T.shape)
-        perms = list(itertools.permutations(range(order)))
-        E = sum(E.transpose(p) for p in perms) / len(perms)
+        # the symmetrization of an i.i.d. N(0, 1) tensor has independent
+        # entries N(0, 1/multiplicity) on the sorted multi-indices
+        _, mult, find = symmetric_indices(d, order)
+        E = (g.standard_normal(mult.size) / np.sqrt(mult))[find].reshape(T.shape)
         T = T + noise * np.linalg.norm(T) * E / np.linalg.norm(E)
     return T, w, A
+
+
+def make_gaussian_mixture(n_samples, n_features, n_components, noise=1.0, separation=4.0,
+                          rng=None):
+    """Samples of Σ_k w_k N(μ_k, noise²·I), a mixture with shared spherical covariance.
+
+    The means are ``separation`` × ``noise`` times independent uniform unit
+    vectors (so components are about √2·separation standard deviations
+    apart), the weights uniform in [1, 2], normalized.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, n_features)
+    labels : ndarray, shape (n_samples,)
+    means : ndarray, shape (n_components, n_features)
+    weights : ndarray, shape (n_components,)
+    """
+    n = check_int(n_samples, "n_samples", minimum=1)
+    d = check_int(n_features, "n_features", minimum=1)
+    K = check_int(n_components, "n_components", minimum=1)
+    noise = check_scalar(noise, "noise", minimum=0)
+    separation = check_scalar(separation, "separation", minimum=0)
+    g = check_rng(rng)
+    means = g.standard_normal((K, d))
+    means *= separation * noise / np.linalg.norm(means, axis=1, keepdims=True)
+    weights = g.uniform(1.0, 2.0, K)
+    weights /= weights.sum()
+    labels = g.choice(K, size=n, p=weights)
+    X = means[labels] + noise * g.standard_normal((n, d))
+    return X, labels, means, weights

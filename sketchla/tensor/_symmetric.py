@@ -142,4 +142,4 @@ def check_samples(X, name="X"):
     if X.shape[0] == 0:
         raise ValueError(f"{name} must have at least one row")
     xp = get_namespace(X)
-    return xp.astype(X, xp.float64)
+    return xp.astype(X, xp.float64, copy=False)

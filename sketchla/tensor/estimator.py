@@ -45,7 +45,7 @@ class SymmetricCP(BaseEstimator):
     """
 
     def __init__(self, rank=None, random_state=None, max_iter=5000, n_tries=3,
-                 grad_tol=1e-14, eig_tol=1e-4, restart_tol=1e-2, sym_tol=1e-8,
+                 grad_tol=1e-14, eig_tol=None, restart_tol=1e-2, sym_tol=1e-8,
                  verbose=False):
         self.rank = rank
         self.random_state = random_state

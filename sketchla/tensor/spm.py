@@ -47,7 +47,14 @@ class CPResult:
         R, estimated from the spectrum of the flattening when not given.
     spectrum : ndarray
         Singular values (absolute eigenvalues for even orders) of the
-        reduced flattening, the evidence for the rank.
+        reduced flattening, in decreasing order: the evidence for the rank.
+    gap : float
+        ``spectrum[rank - 1] / spectrum[rank]`` (inf at the flattening's
+        full rank); below :data:`GAP_FACTOR` the rank is poorly determined.
+    noise_level : float
+        The edge of the spectrum's noise bulk, ``spectrum[k]`` for the rank
+        ``k`` the gap rule chooses (0 when the flattening has full rank and no
+        bulk). Components with |weight| below it cannot be told from noise.
     """
 
     weights: np.ndarray
@@ -56,6 +63,8 @@ class CPResult:
     order: int
     rank: int
     spectrum: np.ndarray
+    gap: float = np.inf
+    noise_level: float = 0.0
 
     def reconstruct(self):
         """The dense tensor Σ_r weights[r] · factors[:, r]^{⊗order}."""
@@ -174,13 +183,23 @@ class _Subspace:
         return lam
 
 
+def _reads_as_noise(x, weight, n2, V_signal, level):
+    f_signal = np.sum((veronese(x[None], n2)[0] @ V_signal) ** 2)
+    return abs(weight) < level or f_signal < 0.5
+
+
 def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newton_tol,
-             bar):
+             bar, noise_test=None):
     """Find ``rank`` components: a pool of starts iterates together (one matrix
     product per iteration); each start runs the adaptively shifted power
     method, then Riemannian Newton steps once its step falls below
     ``newton_tol``; a converged start with F ≥ 1 − restart_tol is accepted,
-    weighted and deflated, and the pool is refilled with fresh starts."""
+    weighted and deflated, and the pool is refilled with fresh starts.
+
+    With ``noise_test = (V_signal, level)``, the extraction stops once two
+    components in a row read as noise, |weight| < level or x^{⊗⌈m/2⌉}
+    mostly outside span(V_signal) (F < 1/2 there); those two are dropped
+    (unless no component would be left)."""
     d, n2 = sub.d, sub.n2
     cn = np.sqrt((n2 - 1) / n2)
     pool = max(1, min(pool, rank))
@@ -191,6 +210,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
     best_spurious = (None, -np.inf)
     failures = 0
     total = 0
+    below = 0
     while len(factors) < rank:
         total += 1
         VX = sub.contract(X)
@@ -230,6 +250,11 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
         if accept is not None:
             weights.append(sub.deflate(accept))
             factors.append(accept)
+            below = below + 1 if noise_test is not None and _reads_as_noise(
+                accept, weights[-1], n2, *noise_test) else 0
+            if below == 2 and len(factors) > 2:
+                del factors[-2:], weights[-2:]
+                break
             failures, best_spurious = 0, (None, -np.inf)
             bar.update(len(factors), f=float(f_acc), weight=float(weights[-1]))
             if len(factors) == rank:
@@ -244,7 +269,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
             X[:, again] = sub.random_starts(int(again.sum()), g)
             iters[again] = 0
             last[again] = np.inf
-    return np.array(factors).T, np.array(weights), total
+    return np.array(factors).reshape(-1, d).T, np.array(weights), total
 
 
 def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
@@ -257,7 +282,62 @@ def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
     res = _spm_unit(M / scale, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol,
                     restart_tol, verbose, pool, newton_tol)
     return CPResult(res.weights * scale, res.factors, res.n_iter, res.order, res.rank,
-                    res.spectrum * scale)
+                    res.spectrum * scale, res.gap, res.noise_level * scale)
+
+
+#: a rank is reported as well determined when its spectral gap σ_R / σ_{R+1}
+#: is at least this factor
+GAP_FACTOR = 10.0
+#: a tail σ_{k+1}, …, σ_N is read as a noise bulk when its largest value is
+#: within this factor of its median (semicircle |λ|: ≈ 2.5; Marchenko–Pastur
+#: singular values of the odd-order flattening: ≈ 1.1–1.3)
+_BULK_RATIO = 5.0
+
+
+def _rounding_floor(spectrum, shape):
+    """Spectral values at or below 10·ε·max(shape)·σ₁ are zero."""
+    return 10.0 * np.finfo(np.float64).eps * max(shape) * spectrum[0]
+
+
+def _gap(spectrum, k, floor):
+    """σ_k / σ_{k+1}, with values under the rounding floor read as the floor."""
+    if k >= spectrum.size:
+        return np.inf
+    return spectrum[k - 1] / max(spectrum[k], floor)
+
+
+def _estimate_rank(spectrum, even, shape):
+    """(rank, noise_level) from the sorted spectrum of the reduced flattening.
+
+    Every k whose tail σ_{k+1:} reads as a noise bulk (σ_{k+1} at the
+    rounding floor, or within 5 × the tail's median) is a candidate; the
+    rank is the candidate with the largest gap σ_k / σ_{k+1}, and the noise
+    level the bulk's edge σ_{k+1}. For even orders the spectrum is
+    |eigenvalues| of a symmetric matrix, whose smallest values approach 0
+    inside a noise bulk; candidates there leave at least max(3, N/10)
+    values in the tail, unless it is at the floor. When no candidate has a
+    gap of at least :data:`GAP_FACTOR` and no value is at the floor, the
+    flattening is read as full rank N (noise level 0): for odd orders a
+    rank-N signal fills the smaller side of the flattening and leaves no
+    bulk to see.
+    """
+    N = spectrum.size
+    floor = _rounding_floor(spectrum, shape)
+    k0 = int(np.sum(spectrum > floor))
+    if k0 == 0:
+        raise ValueError("T is numerically zero: no component to recover")
+    keep = max(3, -(-N // 10)) if even else 1
+    best, best_gap = (N, 0.0), -np.inf
+    for k in range(1, min(k0, N - 1) + 1):
+        edge = max(spectrum[k], floor)
+        if edge > floor and (N - k < keep or edge > _BULK_RATIO * np.median(spectrum[k:])):
+            continue
+        gap = spectrum[k - 1] / edge
+        if gap > best_gap:
+            best, best_gap = (k, float(edge)), gap
+    if k0 == N and best_gap < GAP_FACTOR:
+        return N, 0.0
+    return best
 
 
 def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
@@ -275,7 +355,18 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
         Wr = Wrt.T
     spectrum = np.abs(D)
     limit = min(M.shape)
-    if rank is None:
+    floor = _rounding_floor(spectrum, M.shape)
+    gap_rank, noise = _estimate_rank(spectrum, even, M.shape)
+    estimated = rank is None
+    if rank is None and eig_tol is None:
+        rank = gap_rank
+        if _gap(spectrum, rank, floor) < GAP_FACTOR:
+            warnings.warn(
+                f"the spectrum of the flattening has no clear gap (largest sigma_k / "
+                f"sigma_k+1 = {_gap(spectrum, rank, floor):.3g} at k = {rank}, below "
+                f"{GAP_FACTOR:g}): the rank estimate is unreliable; pass rank=",
+                RuntimeWarning, stacklevel=4)
+    elif rank is None:
         typical = np.mean(spectrum**2) / max(np.mean(spectrum), np.finfo(float).tiny)
         rank = int(np.sum(spectrum > eig_tol * typical))
         if rank == 0:
@@ -284,11 +375,15 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
         rank = check_int(rank, "rank", minimum=1, maximum=limit,
                          maximum_label=f"the identifiable limit {limit} for order {m}, "
                                        f"d = {d}")
-        typical = np.mean(spectrum**2) / max(np.mean(spectrum), np.finfo(float).tiny)
-        if spectrum[rank - 1] <= eig_tol * typical:
-            warnings.warn(f"rank={rank} exceeds the numerical rank of the flattening "
-                          f"({int(np.sum(spectrum > eig_tol * typical))}); the trailing "
-                          "components are fitted to noise", RuntimeWarning, stacklevel=3)
+        if spectrum[rank - 1] <= max(noise, floor):
+            warnings.warn(f"rank={rank} exceeds the rank the spectrum of the flattening "
+                          f"supports ({gap_rank}, noise level {noise:.3g}); the trailing "
+                          "components are fitted to noise", RuntimeWarning, stacklevel=4)
+    if even and rank == limit:
+        warnings.warn(
+            f"rank {limit} is the full rank of the flattening: for an even order the "
+            "subspace is then everything and the components are not identifiable",
+            RuntimeWarning, stacklevel=4)
     _, mult_l, find_l = symmetric_indices(d, n2)
     V = (W[:, :rank] / np.sqrt(mult_l)[:, None])[find_l]  # (d^n2, R), orthonormal
     U = None
@@ -297,10 +392,26 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
         U = (Wr[:, :rank] / np.sqrt(mult_r)[:, None])[find_r]  # (d^n1, R)
     # pseudo-inverse of the flattening: rows V coordinates, columns U coordinates
     sub = _Subspace(V, U, np.diag(1.0 / D[:rank]), d, n2, n1)
+    noise_test = None
+    if estimated and noise > 0:
+        noise_test = ((W[:, :gap_rank] / np.sqrt(mult_l)[:, None])[find_l], noise)
     with Progress(rank, f"spm (order {m}, d={d}, rank {rank})", verbose) as bar:
         factors, weights, total_iter = _extract(sub, rank, g, pool, max_iter, n_tries,
-                                                grad_tol, restart_tol, newton_tol, bar)
-        bar.close(f"{rank} components, {total_iter} pooled power/Newton iterations")
+                                                grad_tol, restart_tol, newton_tol, bar,
+                                                noise_test)
+        bar.close(f"{weights.size} components, {total_iter} pooled power/Newton iterations")
+    if weights.size < rank:
+        warnings.warn(
+            f"stopped after {weights.size} of {rank} components: the next two read as "
+            f"noise (weights below the noise level {noise:.3g} of the flattening's "
+            f"spectrum, or outside the top-{gap_rank} subspace its gap selects)",
+            RuntimeWarning, stacklevel=4)
+        rank = weights.size
+    elif not estimated and noise > 0 and np.any(np.abs(weights) < noise):
+        warnings.warn(
+            f"{int(np.sum(np.abs(weights) < noise))} of the {rank} components have weights "
+            f"below the noise level {noise:.3g} of the flattening's spectrum",
+            RuntimeWarning, stacklevel=4)
     if not even:
         neg = weights < 0
         factors[:, neg] *= -1
@@ -309,7 +420,8 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
         flip = np.sign(factors[np.argmax(np.abs(factors), axis=0), np.arange(rank)])
         factors *= np.where(flip == 0, 1.0, flip)
     order = np.argsort(-np.abs(weights), kind="stable")
-    return CPResult(weights[order], factors[:, order], total_iter, m, rank, spectrum)
+    return CPResult(weights[order], factors[:, order], total_iter, m, rank, spectrum,
+                    _gap(spectrum, rank, floor), noise)
 
 
 def _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol):
@@ -317,11 +429,12 @@ def _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol):
     n_tries = check_int(n_tries, "n_tries", minimum=1)
     for name, val in (("grad_tol", grad_tol), ("eig_tol", eig_tol),
                       ("restart_tol", restart_tol)):
-        check_scalar(val, name, minimum=0, include_minimum=False)
+        check_scalar(val, name, minimum=0, include_minimum=False,
+                     allow_none=name == "eig_tol")
     return max_iter, n_tries
 
 
-def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig_tol=1e-4,
+def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig_tol=None,
         restart_tol=1e-2, sym_tol=1e-8, verbose=False):
     """Symmetric CP decomposition T ≈ Σ_r λ_r a_r^{⊗m} by the subspace power method.
 
@@ -400,35 +513,67 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
                      grad_tol, eig_tol, restart_tol, verbose)
 
 
-def spm_moments(X, order, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14,
-                eig_tol=1e-4, restart_tol=1e-2, verbose=False):
+def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5000,
+                n_tries=3, grad_tol=1e-14, eig_tol=None, restart_tol=1e-2, verbose=False):
     """SPM of the moment tensor (1/n) Σ_i x_i^{⊗order} without forming it.
 
     The reduced flattening of the moment tensor is Y_lᵀ Y_r / n, where the
     rows of Y are the samples' reduced tensor powers of orders ⌈m/2⌉ and
     ⌊m/2⌋; it is accumulated in blocks of rows, so memory is
-    O(N_l·N_r + block·d^⌈m/2⌉) instead of d^m. Options as in :func:`spm`.
+    O(N_l·N_r + block·d^⌈m/2⌉) instead of d^m.
 
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, d)
+        Data rows (dense; NumPy or any array-API namespace).
+    order : int
+        m ≥ 3.
+    rank : int, optional
+        As in :func:`spm`; ``None`` reads it from the spectral gap.
+    rng : None, int, Generator or SeedSequence
+    noise_variance : float, default 0.0
+        σ² of additive isotropic Gaussian noise x = s + σg, g ~ N(0, I)
+        independent of s. With σ² > 0 the decomposed tensor is the signal's
+        moment E[s^{⊗m}]: the data moment minus, entrywise,
+        Σ_{i≥1} σ^{2i} Σ_{|J|=2i} E[g^{⊗2i}]_{ι_J} E[s^{⊗(m−2i)}]_{ι∖J}, with
+        the lower signal moments debiased in turn (the binomial expansion
+        the SPM authors use for even moments, here for every order). The
+        correction is evaluated on the reduced flattening's entries only;
+        the lower moments of order ≤ m − 2 are formed densely (d^{m−2}).
+    max_iter, n_tries, grad_tol, eig_tol, restart_tol, verbose
+        As in :func:`spm`.
+
+    Returns
+    -------
+    CPResult
+
+    Notes
+    -----
     Useful when the moments are low-rank: for data x_i = s_i·a_{c_i} (each
     sample a scaled copy of one of R directions) the order-m moment is
-    exactly Σ_r (1/n Σ_{c_i = r} s_i^m) a_r^{⊗m}.
+    exactly Σ_r (1/n Σ_{c_i = r} s_i^m) a_r^{⊗m}; for a mixture of
+    Gaussians with shared spherical covariance σ²I and means μ_r, the
+    debiased moment is Σ_r w_r μ_r^{⊗m} (see
+    :class:`sketchla.MomentGaussianMixture`). Cost: O(n·N_l·N_r) for the
+    flattening, plus O(n·d^{m−2}) for the lower moments when σ² > 0.
+
+    References
+    ----------
+    .. [1] J. Kileel, J. M. Pereira, "Subspace power method for symmetric
+       tensor decomposition", Numerical Algorithms (2025), arXiv:1912.04007.
+    .. [2] D. Hsu, S. M. Kakade, "Learning mixtures of spherical Gaussians:
+       moment methods and spectral decompositions", ITCS (2013).
     """
+    from ._moments import corrected_flattening, data_flattening, signal_moments
+
     X = check_samples(X)
     order = check_int(order, "order", minimum=3)
+    noise_variance = check_scalar(noise_variance, "noise_variance", minimum=0)
     n, d = X.shape
     max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
-    n2 = -(-order // 2)
-    n1 = order // 2
-    lin_l, mult_l, _ = symmetric_indices(d, n2)
-    lin_r, mult_r, _ = symmetric_indices(d, n1)
-    sl, sr = np.sqrt(mult_l), np.sqrt(mult_r)
-    M = np.zeros((lin_l.size, lin_r.size))
-    xp = get_namespace(X)
-    for lo in range(0, n, 2048):
-        blk = X[lo:min(lo + 2048, n), :]
-        left = _kernels.take_cols(veronese(blk, n2), lin_l, xp)
-        right = _kernels.take_cols(veronese(blk, n1), lin_r, xp)
-        M += (to_numpy(xp.matrix_transpose(left) @ right) * sl[:, None]) * sr[None, :]
-    M /= n
+    M = data_flattening(X, order)
+    if noise_variance > 0:
+        lower = signal_moments(X, order - 2, noise_variance)
+        M = corrected_flattening(M, d, order, noise_variance, lower)
     return _spm_core(M, d, order, rank, check_rng(rng), max_iter, n_tries, grad_tol, eig_tol,
                      restart_tol, verbose)

@@ -74,7 +74,7 @@ def test_given_rank_and_limits():
     assert rank_limit(6, 4) == 21 and rank_limit(6, 3) == 6 and rank_limit(6, 5) == 21
     with pytest.raises(ValueError, match="identifiable limit"):
         spm(T, rank=22)
-    with pytest.warns(RuntimeWarning, match="numerical rank"):
+    with pytest.warns(RuntimeWarning, match="fitted to noise"):
         spm(T, rank=10, rng=0)
 
 
@@ -259,3 +259,102 @@ def test_symmetric_cp_estimator():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         SymmetricCP().reconstruct()
+
+
+# --- noisy tensors: the rank from the spectral gap, errors proportional to the noise
+
+def _angle(A, B):
+    """Largest angle (radians) between matched factor columns, up to sign."""
+    C = np.abs(A.T @ B)
+    r, c = linear_sum_assignment(-C)
+    return float(np.max(np.arccos(np.clip(C[r, c], 0.0, 1.0))))
+
+
+NOISY_CASES = [(10, 3, 8), (20, 3, 15), (12, 4, 15), (20, 4, 50), (6, 6, 30), (8, 6, 40)]
+
+
+@pytest.mark.parametrize("d,m,R", NOISY_CASES)
+def test_noisy_rank_from_the_gap_and_error_proportional_to_noise(d, m, R):
+    from sketchla.tensor.spm import GAP_FACTOR
+
+    ratios = []
+    for sigma in (1e-6, 1e-5, 1e-4, 1e-3, 1e-2):
+        T, w, A = make_symmetric_tensor(d, m, R, noise=sigma, rng=11)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = spm(T, rng=0)
+        s = res.spectrum
+        if s[R - 1] / s[R] < GAP_FACTOR:
+            continue  # no stated guarantee without a gap of GAP_FACTOR
+        assert res.rank == R, (sigma, res.gap)
+        assert res.gap == pytest.approx(s[R - 1] / s[R])
+        assert res.noise_level == pytest.approx(s[R])
+        # first-order perturbation: the angle error is a constant times sigma
+        ratios.append(_angle(A, res.factors) / sigma)
+    assert len(ratios) >= 3  # the gap holds at the lower noise levels
+    assert 0.01 < min(ratios) and max(ratios) < 100
+    assert max(ratios) / min(ratios) < 3
+
+
+def _symmetric_noise(d, m, rng):
+    """A symmetric Gaussian tensor with unit Frobenius norm."""
+    _, mult, find = symmetric_indices(d, m)
+    E = (np.random.default_rng(rng).standard_normal(mult.size) / np.sqrt(mult))[find]
+    return (E / np.linalg.norm(E)).reshape((d,) * m)
+
+
+def test_noisy_rank_with_a_dominant_component():
+    # the largest gap of the spectrum is after the first value; the tail
+    # behind it is signal, not a noise bulk, so the rank is R
+    g = np.random.default_rng(12)
+    A = g.standard_normal((12, 15))
+    A /= np.linalg.norm(A, axis=0)
+    w = np.r_[1000.0, g.uniform(1, 2, 14)]
+    T = cp_to_tensor(w, A, 4)
+    T = T + 2e-5 * np.linalg.norm(T) * _symmetric_noise(12, 4, 13)
+    res = spm(T, rng=0)
+    s = res.spectrum
+    assert s[0] / s[1] > s[14] / s[15] > 10  # the first gap is the larger one
+    assert res.rank == 15
+    assert _angle(A, res.factors) < 0.05
+
+
+def test_rank_is_scale_invariant_under_noise():
+    T, w, A = make_symmetric_tensor(10, 4, 12, noise=1e-3, rng=14)
+    base = spm(T, rng=0)
+    for scale in (1e-150, 1e150):
+        res = spm(T * scale, rng=0)
+        assert res.rank == base.rank == 12
+        assert res.gap == pytest.approx(base.gap, rel=1e-9)
+        assert res.noise_level == pytest.approx(base.noise_level * scale, rel=1e-9)
+        # under noise the deflation order may differ; the factors agree to
+        # well within the noise
+        assert _angle(base.factors, res.factors) < 1e-3
+
+
+def test_pure_noise_warns():
+    with pytest.warns(RuntimeWarning, match="no clear gap|not identifiable"):
+        spm(_symmetric_noise(8, 4, 15), rng=0)
+
+
+def test_overestimated_rank_stops_early_with_a_warning():
+    # a tiny explicit eig_tol counts noise eigenvalues as signal; the extraction
+    # stops once components read as noise, and says so
+    T, w, A = make_symmetric_tensor(20, 3, 15, noise=1e-2, rng=1)
+    with pytest.warns(RuntimeWarning, match="stopped after 15 of 20"):
+        res = spm(T, rng=0, eig_tol=1e-6)
+    assert res.rank == 15 and res.weights.size == 15
+    assert _angle(A, res.factors) < 0.05
+
+
+def test_given_rank_above_the_gap_warns():
+    T, w, A = make_symmetric_tensor(12, 4, 15, noise=1e-3, rng=1)
+    with pytest.warns(RuntimeWarning, match="fitted to noise"):
+        res = spm(T, rank=17, rng=0)
+    assert res.rank == 17  # a given rank is honoured
+
+
+def test_full_rank_even_order_warns():
+    T, w, A = make_symmetric_tensor(4, 4, 10, rng=16)  # rank_limit(4, 4) = 10
+    with pytest.warns(RuntimeWarning, match="not identifiable"):
+        spm(T, rank=10, rng=0)
