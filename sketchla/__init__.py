@@ -70,6 +70,8 @@ _LAZY = {
     "sshopm": "tensor",
     "CPResult": "tensor",
     "SymmetricCP": "tensor",
+    "MomentGaussianMixture": "tensor",
+    "CumulantICA": "tensor",
     "moment_tensor": "tensor",
     # data
     "datasets": None,

@@ -175,7 +175,7 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
                 if rank is None:
                     warnings.simplefilter("ignore", RuntimeWarning)
                 return _spm_core(M, d, 3, rank, g, 5000, 3, 1e-14, None, 1e-2,
-                                 self.verbose)
+                                 self.verbose, max_rank=d)
 
         res = decompose(sigma2_used, K)
         if estimate_sigma:

@@ -273,14 +273,14 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
 
 
 def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
-              verbose, pool=8, newton_tol=1e-3):
+              verbose, pool=8, newton_tol=1e-3, max_rank=None):
     # scale-aware: work on M / max|M| (no overflow of the spectrum's moments,
     # no underflow in deflation), weights and spectrum scaled back at the end
     scale = _kernels.abs_max(M)
     if scale == 0.0:
         raise ValueError("T is numerically zero: no component to recover")
     res = _spm_unit(M / scale, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol,
-                    restart_tol, verbose, pool, newton_tol)
+                    restart_tol, verbose, pool, newton_tol, max_rank)
     return CPResult(res.weights * scale, res.factors, res.n_iter, res.order, res.rank,
                     res.spectrum * scale, res.gap, res.noise_level * scale)
 
@@ -306,7 +306,7 @@ def _gap(spectrum, k, floor):
     return spectrum[k - 1] / max(spectrum[k], floor)
 
 
-def _estimate_rank(spectrum, even, shape):
+def _estimate_rank(spectrum, even, shape, max_rank=None):
     """(rank, noise_level) from the sorted spectrum of the reduced flattening.
 
     Every k whose tail σ_{k+1:} reads as a noise bulk (σ_{k+1} at the
@@ -319,7 +319,8 @@ def _estimate_rank(spectrum, even, shape):
     gap of at least :data:`GAP_FACTOR` and no value is at the floor, the
     flattening is read as full rank N (noise level 0): for odd orders a
     rank-N signal fills the smaller side of the flattening and leaves no
-    bulk to see.
+    bulk to see. ``max_rank`` bounds the candidates (a signal known to have
+    at most that rank) and replaces N in the full-rank reading.
     """
     N = spectrum.size
     floor = _rounding_floor(spectrum, shape)
@@ -327,21 +328,22 @@ def _estimate_rank(spectrum, even, shape):
     if k0 == 0:
         raise ValueError("T is numerically zero: no component to recover")
     keep = max(3, -(-N // 10)) if even else 1
-    best, best_gap = (N, 0.0), -np.inf
-    for k in range(1, min(k0, N - 1) + 1):
+    top = N if max_rank is None else min(max_rank, N)
+    best, best_gap = (top, 0.0), -np.inf
+    for k in range(1, min(k0, top, N - 1) + 1):
         edge = max(spectrum[k], floor)
         if edge > floor and (N - k < keep or edge > _BULK_RATIO * np.median(spectrum[k:])):
             continue
         gap = spectrum[k - 1] / edge
         if gap > best_gap:
             best, best_gap = (k, float(edge)), gap
-    if k0 == N and best_gap < GAP_FACTOR:
-        return N, 0.0
+    if k0 >= top and best_gap < GAP_FACTOR:
+        return top, (0.0 if top == N else float(max(spectrum[top], floor)))
     return best
 
 
 def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
-              verbose, pool, newton_tol):
+              verbose, pool, newton_tol, max_rank=None):
     n2 = -(-m // 2)
     n1 = m // 2
     even = n1 == n2
@@ -356,7 +358,7 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
     spectrum = np.abs(D)
     limit = min(M.shape)
     floor = _rounding_floor(spectrum, M.shape)
-    gap_rank, noise = _estimate_rank(spectrum, even, M.shape)
+    gap_rank, noise = _estimate_rank(spectrum, even, M.shape, max_rank)
     estimated = rank is None
     if rank is None and eig_tol is None:
         rank = gap_rank
