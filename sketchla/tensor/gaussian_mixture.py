@@ -17,7 +17,6 @@ from sklearn.base import BaseEstimator, DensityMixin
 from .._progress import Progress
 from .._validation import check_int, check_rng, check_scalar
 from ._moments import corrected_flattening, data_flattening
-from ._symmetric import check_samples
 from .spm import _spm_core
 
 __all__ = ["MomentGaussianMixture"]
@@ -30,7 +29,8 @@ def _moment_parameters(A, lam, S2):
     unit a_k) and the debiased second moment S2 = Σ_k w_k r_k² a_k a_kᵀ."""
     K = A.shape[1]
     design = np.einsum("ik,jk->ijk", A, A).reshape(-1, K)  # vec(a_k a_kᵀ)
-    c = sla.lstsq(design, S2.ravel())[0]
+    scale = max(float(np.max(np.abs(S2))), np.finfo(float).tiny)
+    c = sla.lstsq(design, S2.ravel() / scale)[0] * scale
     ok = (c > 0) & (lam > 0)
     r = np.where(ok, lam / np.where(ok, c, 1.0), 0.0)
     w = np.where(ok, c / np.where(ok, r, 1.0) ** 2, 0.0)
@@ -145,12 +145,11 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Estimate the mixture from the rows of X (n_samples, n_features)."""
-        X = np.asarray(check_samples(X), dtype=np.float64)
+        from sklearn.utils.validation import validate_data
+
+        X = validate_data(self, X, dtype=(np.float64, np.float32), ensure_min_samples=2)
+        X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
-        if n < 2:
-            raise ValueError(f"X must have at least 2 rows, got {n}")
-        if d < 1:
-            raise ValueError("X must have at least one column")
         K = None
         if self.n_components is not None:
             K = check_int(self.n_components, "n_components", minimum=1, maximum=d,
@@ -195,7 +194,7 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
             warnings.warn(
                 f"{int((~ok).sum())} of {ok.size} moment components have a non-positive "
                 "second-moment weight and were dropped", RuntimeWarning, stacklevel=2)
-            means, w = means[ok], w[ok]
+            means, w = means[:, ok], w[ok]
             if not ok.any():
                 raise ValueError("no mixture component could be identified from the "
                                  "moments of X")
@@ -249,20 +248,21 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         self.lower_bound_ = float(np.mean(self.score_samples(X)) if bound is None else bound)
 
     def _check_X(self, X):
-        from sklearn.utils.validation import check_is_fitted
+        from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
-        X = np.asarray(check_samples(X), dtype=np.float64)
-        if X.shape[1] != self.means_.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but the mixture was fitted "
-                             f"with {self.means_.shape[1]}")
-        return X
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return np.asarray(X, dtype=np.float64)
 
     def score_samples(self, X):
         """Log-density of each row of X under the fitted mixture."""
         X = self._check_X(X)
         log_w = np.log(np.maximum(self.weights_, np.finfo(float).tiny))
         return _log_resp(X, self.means_, log_w, self.noise_variance_)[1]
+
+    def score(self, X, y=None):
+        """Mean log-density of the rows of X under the fitted mixture."""
+        return float(np.mean(self.score_samples(X)))
 
     def predict_proba(self, X):
         """Posterior probability of each component for each row of X."""

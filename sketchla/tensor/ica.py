@@ -13,7 +13,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._validation import check_int, check_rng
 from ._moments import corrected_flattening, data_flattening
-from ._symmetric import check_samples
 from .spm import _spm_core
 
 __all__ = ["CumulantICA"]
@@ -102,10 +101,11 @@ class CumulantICA(TransformerMixin, BaseEstimator):
         return self._fit(X)
 
     def _fit(self, X):
-        X = np.asarray(check_samples(X), dtype=np.float64)
+        from sklearn.utils.validation import validate_data
+
+        X = validate_data(self, X, dtype=(np.float64, np.float32), ensure_min_samples=2)
+        X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
-        if n < 2:
-            raise ValueError(f"X must have at least 2 rows, got {n}")
         g = check_rng(self.random_state, "random_state")
         self.mean_ = X.mean(axis=0)
         Xc = X - self.mean_
@@ -147,26 +147,24 @@ class CumulantICA(TransformerMixin, BaseEstimator):
         self.mixing_ = np.linalg.pinv(self.components_)
         self.kurtosis_ = kurt
         self.n_components_ = Q.shape[1]
-        self.n_features_in_ = d
         return Z @ Q
 
     def transform(self, X):
         """Sources (n_samples, n_components_) of the rows of X."""
-        from sklearn.utils.validation import check_is_fitted
+        from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
-        X = np.asarray(check_samples(X), dtype=np.float64)
-        if X.shape[1] != self.mean_.size:
-            raise ValueError(f"X has {X.shape[1]} features, but CumulantICA was fitted "
-                             f"with {self.mean_.size}")
-        return (X - self.mean_) @ self.components_.T
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_.T
 
     def inverse_transform(self, S):
         """Data rows from sources: S @ mixing_.T + mean_."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        S = np.asarray(check_samples(S, "S"), dtype=np.float64)
+        from sklearn.utils.validation import check_array
+
+        S = check_array(S, dtype=(np.float64, np.float32), input_name="S").astype(np.float64)
         if S.shape[1] != self.n_components_:
             raise ValueError(f"S has {S.shape[1]} columns, expected {self.n_components_}")
         return S @ self.mixing_.T + self.mean_
