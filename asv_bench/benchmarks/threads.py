@@ -206,6 +206,14 @@ FIRST_CALLS = [
      "sketchla.SymmetricCP(random_state=0).fit(T)"),
     ("sshopm", "from sketchla.datasets import make_symmetric_tensor; "
      "T = make_symmetric_tensor(20, 4, 10, rng=0)[0]", "sketchla.sshopm(T, rng=0)"),
+    ("spm (d=25, R=80)", "from sketchla.datasets import make_symmetric_tensor; "
+     "T = make_symmetric_tensor(25, 4, 80, rng=0)[0]", "sketchla.spm(T, rng=0)"),
+    ("MomentGaussianMixture", "from sketchla.datasets import make_gaussian_mixture; "
+     "X = make_gaussian_mixture(20000, 10, 5, rng=0)[0]",
+     "sketchla.MomentGaussianMixture(random_state=0).fit(X)"),
+    ("CumulantICA", "g = np.random.default_rng(0); "
+     "X = np.c_[g.uniform(-1, 1, (20000, 3)), g.laplace(size=(20000, 3))] "
+     "@ g.standard_normal((6, 6))", "sketchla.CumulantICA(random_state=0).fit(X)"),
     ("spm_moments / moment_tensor", "X = np.random.default_rng(0).standard_normal((20000, 10))",
      "sketchla.spm_moments(X, 4, rank=5, rng=0); sketchla.moment_tensor(X, 3)"),
 ]

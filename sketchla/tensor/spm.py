@@ -292,6 +292,9 @@ GAP_FACTOR = 10.0
 #: within this factor of its median (semicircle |λ|: ≈ 2.5; Marchenko–Pastur
 #: singular values of the odd-order flattening: ≈ 1.1–1.3)
 _BULK_RATIO = 5.0
+#: a gap this large above a bulk of at least three values is taken over the
+#: full-rank reading, though reported as weak (below GAP_FACTOR)
+_WEAK_GAP = 3.0
 
 
 def _rounding_floor(spectrum, shape):
@@ -316,10 +319,11 @@ def _estimate_rank(spectrum, even, shape, max_rank=None):
     |eigenvalues| of a symmetric matrix, whose smallest values approach 0
     inside a noise bulk; candidates there leave at least max(3, N/10)
     values in the tail, unless it is at the floor. When no candidate has a
-    gap of at least :data:`GAP_FACTOR` and no value is at the floor, the
-    flattening is read as full rank N (noise level 0): for odd orders a
-    rank-N signal fills the smaller side of the flattening and leaves no
-    bulk to see. ``max_rank`` bounds the candidates (a signal known to have
+    gap of at least :data:`GAP_FACTOR`, no value is at the floor, and the
+    best candidate is not a gap of at least 3 above a bulk of at least 3
+    values, the flattening is read as full rank N (noise level 0): for odd
+    orders a rank-N signal fills the smaller side of the flattening and
+    leaves no bulk to see. ``max_rank`` bounds the candidates (a signal known to have
     at most that rank) and replaces N in the full-rank reading.
     """
     N = spectrum.size
@@ -337,7 +341,8 @@ def _estimate_rank(spectrum, even, shape, max_rank=None):
         gap = spectrum[k - 1] / edge
         if gap > best_gap:
             best, best_gap = (k, float(edge)), gap
-    if k0 >= top and best_gap < GAP_FACTOR:
+    bulk_seen = N - best[0] >= 3 and best_gap >= _WEAK_GAP
+    if k0 >= top and best_gap < GAP_FACTOR and not bulk_seen:
         return top, (0.0 if top == N else float(max(spectrum[top], floor)))
     return best
 
