@@ -75,8 +75,9 @@ def gaussian_terms(idx, sigma2, lower):
 
 
 def signal_moments(X, max_order, sigma2):
-    """Dense signal moments {j: S_j} for j = 0 … max_order of x = s + σg."""
-    X = to_numpy(X)
+    """Dense signal moments {j: S_j} for j = 0 … max_order of x = s + σg (each
+    data moment is formed in X's namespace; only the d^j result comes to the
+    host)."""
     d = X.shape[1]
     lower = {0: 1.0}
     for j in range(1, max_order + 1):

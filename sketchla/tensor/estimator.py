@@ -19,7 +19,8 @@ class SymmetricCP(BaseEstimator):
     Parameters
     ----------
     rank : int or None, default None
-        None estimates the rank from the spectrum of the flattening.
+        None reads the rank from the spectral gap of the flattening
+        (:func:`sketchla.spm`).
     random_state : None, int or Generator
     max_iter, n_tries, grad_tol, eig_tol, restart_tol, sym_tol :
         As in :func:`spm`.
@@ -33,6 +34,8 @@ class SymmetricCP(BaseEstimator):
     rank_ : int
     order_ : int
     spectrum_ : ndarray
+    gap_ : float
+    noise_level_ : float
 
     Examples
     --------
@@ -70,6 +73,8 @@ class SymmetricCP(BaseEstimator):
         self.rank_ = res.rank
         self.order_ = res.order
         self.spectrum_ = res.spectrum
+        self.gap_ = res.gap
+        self.noise_level_ = res.noise_level
         return self
 
     def reconstruct(self):
