@@ -49,6 +49,8 @@ _LAZY = {
     "RowSampler": "sampling",
     "lp_regression": "linalg",
     "LpRegression": "linalg",
+    "quantile_regression": "linalg",
+    "QuantileRegression": "linalg",
     # DPP and volume sampling, weighted least squares on a domain
     "sample_projection_dpp": "sampling",
     "sample_dpp": "sampling",

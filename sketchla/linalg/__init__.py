@@ -1,16 +1,18 @@
-"""Solvers built on sketches and samples: least squares, matrix products, weighted least squares on a domain."""
+"""Solvers built on sketches and samples: least squares, ℓp and quantile regression, matrix products, low-rank approximation, weighted least squares on a domain."""
 
 from .._lazy import lazy_attributes
 from .lowrank import nystrom, randomized_svd, range_finder
 from .lp_regression import lp_regression
 from .lstsq import LstsqResult, RankDeficiencyWarning, lstsq, sketch_and_solve
 from .matmul import approx_matmul
+from .quantile import quantile_regression
 from .weighted_ls import (PolynomialBasis, approximate, polynomial_basis,
                           sample_weighted_ls_points)
 
 __all__ = [
     "LpRegression",
     "LstsqResult",
+    "QuantileRegression",
     "RankDeficiencyWarning",
     "SketchedRegression",
     "approx_matmul",
@@ -19,6 +21,7 @@ __all__ = [
     "range_finder",
     "lp_regression",
     "lstsq",
+    "quantile_regression",
     "sketch_and_solve",
     "PolynomialBasis",
     "WeightedLeastSquares",
@@ -31,5 +34,6 @@ __all__ = [
 __getattr__, __dir__ = lazy_attributes(__name__, {
     "SketchedRegression": "regression",
     "LpRegression": "regression",
+    "QuantileRegression": "regression",
     "WeightedLeastSquares": "weighted_ls_estimator",
 })

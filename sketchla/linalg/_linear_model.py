@@ -39,7 +39,9 @@ def preprocess(X, y, sample_weight, fit_intercept, p=2.0):
     The intercept: for p = 2 and dense X, X and y are centered with the
     weights (the intercept is then recovered exactly); otherwise a column of
     ones is appended (sparse X is never densified, and for p ≠ 2 centering
-    does not give the intercept). Weights scale row i by w_i^{1/p}.
+    does not give the intercept). The appended column holds max|X| rather
+    than 1, so the design scales with the data. Weights scale row i by
+    w_i^{1/p}.
 
     Returns ``(A, b, offsets)``; ``offsets`` goes to :func:`split_coef`.
     """
@@ -53,7 +55,12 @@ def preprocess(X, y, sample_weight, fit_intercept, p=2.0):
         y_mean = (w @ y) / total if total > 0 else np.zeros(y.shape[1:], X.dtype)
         A, b = X - x_mean, y - y_mean
     elif fit_intercept:
-        A, b = _kernels.hstack([X, np.ones((n, 1), dtype=X.dtype)]), y
+        # the intercept column at X's scale (its largest |entry|), so that the
+        # design does not depend on the overall scale of the data
+        c = float(_kernels.abs_max(X)) if n and d else 1.0
+        c = c if np.isfinite(c) and c > 0 else 1.0
+        A, b = _kernels.hstack([X, np.full((n, 1), c, dtype=X.dtype)]), y
+        x_mean = c
     else:
         A, b = X, y
     if sample_weight is not None:
@@ -69,8 +76,8 @@ def split_coef(x, dtype, offsets):
     coef = np.asarray(x, dtype=dtype)
     if center:
         return coef, y_mean - x_mean @ coef
-    if fit_intercept:
-        return coef[:-1], coef[-1]
+    if fit_intercept:  # x_mean holds the intercept column's value
+        return coef[:-1], coef[-1] * x_mean
     return coef, (np.zeros(coef.shape[1:], dtype=dtype) if coef.ndim == 2 else 0.0)
 
 

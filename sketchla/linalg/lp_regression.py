@@ -20,27 +20,28 @@ __all__ = ["lp_regression", "solve_weighted_lp"]
 def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
     """min_x Σ_j v_j |a_jᵀx − b_j|^p, exactly for p = 1 and 2, else by IRLS.
 
-    p = 1: the dual of the LP  min Σ v_j t_j  s.t. −t ≤ A x − b ≤ t, i.e.
-    max bᵀy s.t. Aᵀy = 0, |y_j| ≤ v_j (scipy linprog, HiGHS), whose equality
-    multipliers are −x; far smaller than the primal (d rows, not 2n). p = 2: weighted least squares. Otherwise iteratively reweighted
+    p = 1: the dual linear program max bᵀy s.t. Aᵀy = 0, |y_j| ≤ v_j (HiGHS),
+    through :func:`sketchla.linalg.quantile.solve_weighted_check_loss` at
+    τ = 1/2. p = 2: weighted least squares. Otherwise iteratively reweighted
     least squares with weights v_j·max(|r_j|, δ)^{p−2} and a safeguard: a
     step is halved until the objective decreases, so the objective is
     monotone (δ = 1e-12·max|r| avoids division by zero for p < 2).
     """
     from .._backend import to_numpy
 
+    if p == 1:  # Σ v|r| = Σ 2v·ρ_{1/2}(r): the check-loss linear program
+        from .quantile import solve_weighted_check_loss
+
+        return solve_weighted_check_loss(A, b, 2.0 * np.asarray(v, dtype=np.float64), 0.5)
     n, d = A.shape
     dense = np.asarray(to_numpy(A), dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
     # scale-aware: A, b and the weights to unit max-norm, so the solver sees
-    # O(1) numbers at any scale (x = s_b · D⁻¹ y for the scaled y). The LP
-    # (p = 1) gets one scale per column; IRLS one scale for all of A, which
-    # leaves its iterates those of the unscaled problem
+    # O(1) numbers at any scale (x = s_b · y / s_A for the scaled y); one scale
+    # for all of A leaves the IRLS iterates those of the unscaled problem
     col = np.max(np.abs(dense), axis=0) if n else np.ones(d)
-    col = np.where(col > 0, col, 1.0)
-    if p != 1:
-        col = np.full(d, np.max(col))
+    col = np.full(d, np.max(col) if np.max(col) > 0 else 1.0)
     s_b = _kernels.abs_max(b) or 1.0
     s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
     y = _solve_unit_lp(dense / col, b / s_b, v / s_v, p, max_iter, tol)
@@ -49,7 +50,6 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
 
 def _solve_unit_lp(dense, b, v, p, max_iter, tol):
     """solve_weighted_lp on data already scaled to O(1)."""
-    d = dense.shape[1]
 
     def wls(c):
         sq = np.sqrt(c)
@@ -57,16 +57,6 @@ def _solve_unit_lp(dense, b, v, p, max_iter, tol):
 
     if p == 2:
         return wls(v)
-    if p == 1:
-        from scipy.optimize import linprog
-
-        # the dual LP: max bᵀy s.t. Aᵀy = 0, |y_j| ≤ v_j — d equality rows
-        # instead of 2n inequality rows; x is minus the equality multipliers
-        res = linprog(-b, A_eq=dense.T, b_eq=np.zeros(d), bounds=np.column_stack([-v, v]),
-                      method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"the ℓ1 linear program failed: {res.message}")
-        return -np.asarray(res.eqlin.marginals, dtype=np.float64)
 
     def obj(x):
         return float(np.sum(v * np.abs(dense @ x - b) ** p))
@@ -91,8 +81,9 @@ def _solve_unit_lp(dense, b, v, p, max_iter, tol):
     return x
 
 
-def _default_samples(n, d, p):
-    m = int(np.ceil(10 * d ** max(1.0, p / 2) * np.log2(d + 2)))
+def _default_samples(n, d, p, factor=1.0):
+    """⌈10·d^{max(1, p/2)}·log2(d + 2)·factor⌉ rows, at least 200, at most n."""
+    m = int(np.ceil(10 * d ** max(1.0, p / 2) * np.log2(d + 2) * factor))
     return min(n, max(m, 200))
 
 

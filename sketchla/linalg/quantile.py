@@ -1,0 +1,188 @@
+"""Quantile regression on an ℓ1 row sample: ``quantile_regression``, and the
+weighted check-loss linear program it and ℓ1 regression share.
+
+The check (pinball) loss ρ_τ(r) = τ·r⁺ + (1 − τ)·r⁻ lies between
+min(τ, 1 − τ)|r| and max(τ, 1 − τ)|r|, so a row sample whose reweighted ℓ1
+norm is a (1 ± ε) embedding of span([A b]) makes the sampled check-loss
+objective a (1 ± κε)-approximation of the full one, uniformly in x, with
+κ = max(τ, 1 − τ) / min(τ, 1 − τ); its minimizer is then within a factor
+(1 + κε)/(1 − κε) of the optimum. Sampling by ℓ1 Lewis weights (or
+sensitivities) with the sample size multiplied by κ keeps ε fixed
+(Yang, Meng & Mahoney 2013, who sample by an ℓ1-conditioned basis; the
+Lewis-weight embedding of Cohen & Peng 2015 gives the same guarantee with
+Õ(d/ε²) rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _kernels
+from .._validation import check_int, check_rng, check_scalar
+
+__all__ = ["quantile_regression", "solve_weighted_check_loss"]
+
+
+def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None):
+    """min_x Σ_j v_j ρ_τ(b_j − a_jᵀx) + penalty · Σ_{k penalized} |x_k|, exactly.
+
+    By ρ_τ(r) = max_{y ∈ [τ−1, τ]} y·r, the problem is the saddle point
+    min_x max_y yᵀ(b − Ax) − …, whose dual is the linear program
+
+        max bᵀy  s.t.  |(Aᵀy)_k| ≤ penalty (k penalized), (Aᵀy)_k = 0 otherwise,
+                       −(1 − τ)·v ≤ y ≤ τ·v,
+
+    with d constraint rows instead of the primal's n equality rows and 2n
+    slack variables (scipy.optimize.linprog, HiGHS); x is minus the
+    multipliers of the d constraint rows. A, b and the weights are scaled
+    to O(1) first (one scale per column of A), so the solver sees the same
+    problem at any scale.
+    """
+    from scipy.optimize import linprog
+
+    from .._backend import to_numpy
+
+    n, d = A.shape
+    dense = np.asarray(to_numpy(A), dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    col = np.max(np.abs(dense), axis=0) if n else np.ones(d)
+    col = np.where(col > 0, col, 1.0)
+    s_b = _kernels.abs_max(b) or 1.0
+    s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
+    unit = dense / col
+    tau = float(quantile)
+    bounds = np.column_stack([-(1.0 - tau) * v / s_v, tau * v / s_v])
+    pen = np.zeros(d)
+    if penalty > 0:
+        mask = np.ones(d, bool) if penalized is None else np.asarray(penalized, bool)
+        # with x_k = (s_b / col_k)·y_k the objective is s_b·s_v times the scaled
+        # one, whose penalty on |y_k| is penalty / (s_v·col_k)
+        pen[mask] = penalty / (s_v * col[mask])
+    if np.any(pen > 0):
+        ub = unit.T
+        res = linprog(-b / s_b, A_ub=np.vstack([ub, -ub]), b_ub=np.r_[pen, pen],
+                      bounds=bounds, method="highs")
+        ok_status = res.status == 0
+        if ok_status:
+            mult = np.asarray(res.ineqlin.marginals, dtype=np.float64)
+            y = -(mult[:d] - mult[d:])
+    else:
+        res = linprog(-b / s_b, A_eq=unit.T, b_eq=np.zeros(d), bounds=bounds,
+                      method="highs")
+        ok_status = res.status == 0
+        if ok_status:
+            y = -np.asarray(res.eqlin.marginals, dtype=np.float64)
+    if not ok_status:
+        raise RuntimeError(f"the check-loss linear program failed: {res.message}")
+    return y * (s_b / col)
+
+
+def _check_quantile(quantile):
+    return check_scalar(quantile, "quantile", minimum=0, maximum=1, include_minimum=False,
+                        include_maximum=False)
+
+
+def default_quantile_samples(n, d, quantile):
+    """The ℓ1 default of :func:`sketchla.lp_regression` times κ = max(τ, 1−τ)/min(τ, 1−τ)."""
+    from .lp_regression import _default_samples
+
+    return _default_samples(n, d, 1.0, max(quantile, 1 - quantile) / min(quantile, 1 - quantile))
+
+
+def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None, *,
+                        method="auto", scores="lewis", penalized=None):
+    """Linear quantile regression min_x Σ_i ρ_τ(b_i − a_iᵀx) + α·n·‖x‖₁ from a row sample.
+
+    Parameters
+    ----------
+    A : ndarray or scipy.sparse matrix, shape (n, d)
+        Sparse A is never densified: the scores are computed on it and only
+        the sampled rows reach the solver.
+    b : ndarray, shape (n,)
+    quantile : float in (0, 1), default 0.5
+        τ; 0.5 is least absolute deviations (half the ℓ1 objective).
+    alpha : float ≥ 0, default 0.0
+        ℓ1 penalty per sample, as in scikit-learn's ``QuantileRegressor``:
+        the objective is (1/n) Σ ρ_τ + α‖x‖₁ (times n here).
+    n_samples : int, optional
+        Rows sampled. Default ⌈10·(d+1)·log2(d+3)·κ⌉ (at least 200), with
+        κ = max(τ, 1−τ)/min(τ, 1−τ): the Õ(d) rows of an ℓ1 embedding,
+        multiplied by the distortion of the check loss against |·| (see
+        Notes). When ≥ n the full problem is solved.
+    rng : None, int, Generator or SeedSequence
+    method : {"auto", "sample", "exact"}, default "auto"
+        "exact" solves the full linear program (HiGHS); "sample" always
+        samples; "auto" samples unless the sample would be the whole data.
+    scores : str, default "lewis"
+        Scores of the rows of [A b] (``"lewis"`` or ``"sensitivity"`` with
+        p = 1); see :func:`sketchla.sample_rows`.
+    penalized : array of bool, shape (d,), optional
+        Which coefficients carry the penalty (default all; an intercept
+        column should not).
+
+    Returns
+    -------
+    x : ndarray, shape (d,)
+
+    Notes
+    -----
+    Guarantee: ρ_τ(r) ∈ [min(τ,1−τ)|r|, max(τ,1−τ)|r|], so the reweighted
+    sample of an ℓ1 subspace embedding of [A b] with distortion ε gives a
+    check-loss objective within (1 ± κε) of the full one for every x, and the
+    sampled minimizer is a (1 + κε)/(1 − κε)-approximate solution; the
+    default sample size scales with κ so that κε is the same at every τ.
+    Cost: the ℓ1 Lewis weights (a few O(n d²) passes) plus a linear program
+    on the sample with d constraint rows.
+
+    References
+    ----------
+    .. [1] J. Yang, X. Meng, M. W. Mahoney, "Quantile regression for
+       large-scale applications", ICML (2013); SIAM J. Sci. Comput. 36 (2014).
+    .. [2] M. B. Cohen, R. Peng, "ℓp row sampling by Lewis weights", STOC (2015).
+    .. [3] R. Koenker, G. Bassett, "Regression quantiles", Econometrica 46 (1978).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sketchla import quantile_regression
+    >>> g = np.random.default_rng(0)
+    >>> A = g.standard_normal((20000, 3)); b = A @ [1.0, 2.0, 3.0] + g.standard_normal(20000)
+    >>> x = quantile_regression(A, b, quantile=0.9, rng=0)
+    >>> bool(np.allclose(x, [1, 2, 3], atol=0.1))
+    True
+    """
+    from .._backend import array_kind, to_numpy
+    from .._validation import (check_array, check_consistent_length, check_data,
+                               check_option)
+    from ..sampling.rows import sample_rows
+
+    tau = _check_quantile(quantile)
+    alpha = check_scalar(alpha, "alpha", minimum=0)
+    method = check_option(method, "method", ("auto", "sample", "exact"))
+    A = check_data(A)
+    kind = array_kind(A)
+    if kind not in ("numpy", "sparse", "dask"):
+        raise TypeError(
+            "quantile_regression solves the sampled problem on the host (HiGHS) and "
+            f"supports numpy, scipy.sparse and dask input, got {kind}")
+    b = check_array(b, "b", ndim=1)
+    check_consistent_length(("A", A), ("b", b))
+    n, d = A.shape
+    if penalized is not None:
+        penalized = np.asarray(penalized, dtype=bool).reshape(-1)
+        if penalized.size != d:
+            raise ValueError(f"penalized must have one entry per column of A ({d}), got "
+                             f"{penalized.size}")
+    m = default_quantile_samples(n, d + 1, tau) if n_samples is None else \
+        check_int(n_samples, "n_samples", minimum=1)
+    if method == "exact" or (method == "auto" and m >= n):
+        return solve_weighted_check_loss(A, to_numpy(b), np.ones(n), tau, alpha * n,
+                                         penalized)
+    Ab = _kernels.hstack([A, b[:, None]])
+    rs = sample_rows(Ab, m, p=1, scores=scores, rng=check_rng(rng))
+    u, inv = np.unique(rs.indices, return_inverse=True)
+    w = np.bincount(inv, weights=rs.weights)
+    # the sample (at most m rows) comes to the host for the solver; the
+    # penalty keeps the full problem's weight α·n
+    return solve_weighted_check_loss(A[u], to_numpy(b[u]), w, tau, alpha * n, penalized)
