@@ -442,20 +442,31 @@ def _row_blocks(n, d, r, itemsize, block_bytes=_GRAM_BLOCK_BYTES):
     return [(n * i // count, n * (i + 1) // count) for i in range(count)]
 
 
-def _blocked_gram(A, M=None, block_bytes=_GRAM_BLOCK_BYTES):
-    """(A M)ᵀ(A M) (M=None: AᵀA) for NumPy A, summed over fixed row blocks."""
+def map_row_blocks(block, n, d, r, fn, block_bytes=_GRAM_BLOCK_BYTES, itemsize=8):
+    """``[fn(lo, hi, block(lo, hi)) ...]`` over the fixed row blocks of an (n, d)
+    dense operand whose reductions are (r, r), taken by the threads one at a
+    time (:func:`sketchla._threads.run_blocks`, BLAS held to one thread each).
+
+    ``block(lo, hi)`` returns the rows lo:hi as a NumPy array (a view, or a
+    block assembled on the fly: the operand itself need never exist whole).
+    The blocks depend only on the shape, so a sum of the results taken in
+    order is the same for every thread count."""
     from ._threads import run_blocks
 
+    blocks = _row_blocks(n, d, r, itemsize, block_bytes)
+    return run_blocks(lambda i: fn(*blocks[i], block(*blocks[i])), len(blocks))
+
+
+def _blocked_gram(A, M=None, block_bytes=_GRAM_BLOCK_BYTES):
+    """(A M)ᵀ(A M) (M=None: AᵀA) for NumPy A, summed over fixed row blocks."""
     n, d = A.shape
     r = d if M is None else M.shape[1]
-    blocks = _row_blocks(n, d, r, A.itemsize, block_bytes)
 
-    def part(i):
-        lo, hi = blocks[i]
-        Y = A[lo:hi] if M is None else A[lo:hi] @ M
+    def part(lo, hi, Y):
+        Y = Y if M is None else Y @ M
         return Y.T @ Y  # NumPy recognizes the SYRK
 
-    parts = run_blocks(part, len(blocks))
+    parts = map_row_blocks(lambda lo, hi: A[lo:hi], n, d, r, part, block_bytes, A.itemsize)
     G = parts[0].copy()
     for P in parts[1:]:
         G += P

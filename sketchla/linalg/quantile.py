@@ -179,8 +179,23 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     if method == "exact" or (method == "auto" and m >= n):
         return solve_weighted_check_loss(A, to_numpy(b), np.ones(n), tau, alpha * n,
                                          penalized)
-    Ab = _kernels.hstack([A, b[:, None]])
-    rs = sample_rows(Ab, m, p=1, scores=scores, rng=check_rng(rng))
+    g = check_rng(rng)
+    rs = None
+    if kind == "numpy" and scores == "lewis" and n >= 8 * (d + 1):
+        # tall dense A: the Lewis iterations stream over row blocks of [A b],
+        # assembled block by block (memory: a few n-vectors beyond A)
+        from ..sampling.lewis import lewis_weights_streamed
+        from ..sampling.rows import SAMPLING_TOL, sample_from_scores
+
+        b64 = np.asarray(to_numpy(b), dtype=np.float64)
+        w = lewis_weights_streamed(
+            lambda lo, hi: np.column_stack([A[lo:hi], b64[lo:hi]]).astype(np.float64,
+                                                                           copy=False),
+            n, d + 1, 1.0, SAMPLING_TOL)
+        if w is not None:
+            rs = sample_from_scores(w, m, 1.0, g)
+    if rs is None:
+        rs = sample_rows(_kernels.hstack([A, b[:, None]]), m, p=1, scores=scores, rng=g)
     u, inv = np.unique(rs.indices, return_inverse=True)
     w = np.bincount(inv, weights=rs.weights)
     # the sample (at most m rows) comes to the host for the solver; the

@@ -52,6 +52,68 @@ def _gram_leverage(U, scale, xp):
     return _kernels.row_sq_norms(Q, xp)
 
 
+def _sum_blocks(parts):
+    out = parts[0].copy()
+    for P in parts[1:]:
+        out += P
+    return out
+
+
+#: dense NumPy operands with at least this many entries (and n ≥ 8·d) stream
+#: their Lewis iterations over row blocks instead of forming a basis
+_STREAM_ENTRIES = 1 << 22
+
+
+def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
+    """ℓp Lewis weights (p < 4) of a dense (n, d) operand given by row blocks,
+    or None when its Gram matrix is too ill-conditioned (κ(A) > 1e6) or
+    singular for this path.
+
+    The basis is implicit: with AᵀA = LLᵀ (blocked SYRK), U = A L⁻ᵀ, and the
+    leverage scores of diag(s)·U are ‖s_i u_iᵀ K‖² with K = L⁻ᵀ L_s⁻ᵀ for
+    (diag(s)U)ᵀ(diag(s)U) = L_s L_sᵀ, one pass for the Gram matrix and one
+    for the scores per iteration. Memory: a few n-vectors and the blocks
+    (``block(lo, hi)`` may assemble them, e.g. [A b] without forming it).
+    Cost: O(n d²) per pass, two passes per fixed-point iteration.
+    """
+    map_blocks = _kernels.map_row_blocks
+
+    def gram(M, s):
+        def part(lo, hi, Y):
+            Z = Y @ M
+            if s is not None:
+                Z *= s[lo:hi, None]
+            return Z.T @ Z
+        return _sum_blocks(map_blocks(block, n, d, d, part))
+
+    def chol_inv_t(G):
+        L = np.linalg.cholesky(G)
+        sv = np.linalg.svd(L, compute_uv=False)
+        if not (sv[-1] > 0 and sv[0] / sv[-1] < 1e6):
+            raise np.linalg.LinAlgError("ill-conditioned")
+        return np.linalg.inv(L).T
+
+    try:
+        M0 = chol_inv_t(gram(np.eye(d), None))
+    except np.linalg.LinAlgError:
+        return None
+
+    def tau(s):
+        K = M0 @ chol_inv_t(gram(M0, s))
+
+        def part(lo, hi, Y):
+            Z = Y @ K
+            Z *= s[lo:hi, None]
+            return np.einsum("ij,ij->i", Z, Z)
+        return np.concatenate(map_blocks(block, n, d, d, part))
+
+    try:
+        w, it = _fixed_point(tau, tau(np.ones(n)), p, tol, max_iter, np)
+        return _wrap(w, _fixed_point_residual(tau, w, p, np), it)
+    except np.linalg.LinAlgError:
+        return None
+
+
 class LewisResult(np.ndarray):
     """The weights (an ndarray) with ``residual`` and ``n_iter`` attached."""
 
@@ -135,6 +197,15 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
         max_iter = 200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
         w, it = _fixed_point(tau, leverage_scores(A), p, tol, max_iter, np)
         return _wrap(w, _fixed_point_residual(tau, w, p, np), it)
+    n_, d_ = A.shape
+    if (array_kind(A) == "numpy" and p < 4 and n_ >= 8 * d_ and n_ * d_ >= _STREAM_ENTRIES):
+        A64 = A if A.dtype == np.float64 else None
+        w = lewis_weights_streamed(
+            (lambda lo, hi: A64[lo:hi]) if A64 is not None else
+            (lambda lo, hi: np.asarray(A[lo:hi], dtype=np.float64)), n_, d_, p, tol,
+            200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1))
+        if w is not None:
+            return w
     U, r = orthonormal_basis(A)
     xp = get_namespace(U)
     if r == 0:

@@ -24,6 +24,13 @@ __all__ = ["RowSample", "sample_rows", "row_scores", "SCORES"]
 SCORES = ("leverage", "root_leverage", "lewis", "sensitivity", "combined", "uniform")
 
 
+#: fixed-point tolerance of the Lewis weights that sampling draws from: the
+#: probabilities are then within a factor 1 ± 1e-4 of the exact weights, which
+#: changes the embedding guarantee by that factor (the reweighting uses the
+#: same probabilities, so the estimates stay unbiased)
+SAMPLING_TOL = 1e-4
+
+
 def row_scores(A, p=2, scores="lewis", rng=None):
     """Importance scores of the rows (unnormalized), by name.
 
@@ -39,7 +46,7 @@ def row_scores(A, p=2, scores="lewis", rng=None):
     if scores == "uniform":
         return np.ones(n)
     if scores == "lewis":
-        return _host(lewis_weights(A, p))
+        return _host(lewis_weights(A, p, tol=SAMPLING_TOL))
     if scores == "sensitivity":
         return _host(lp_sensitivities(A, p, method="bound"))
     lev = _host(leverage_scores(A, "exact", rng=rng))
@@ -122,7 +129,12 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     k = check_int(n_samples, "n_samples", minimum=1)
     A = check_data(A)
     g = check_rng(rng)
-    s = np.maximum(row_scores(A, p, scores, rng=g), 0)
+    return sample_from_scores(row_scores(A, p, scores, rng=g), k, p, g, mode)
+
+
+def sample_from_scores(scores, k, p, g, mode="iid"):
+    """The draws of :func:`sample_rows` from host scores (n,) already computed."""
+    s = np.maximum(np.asarray(scores, dtype=np.float64), 0)
     if not s.sum() > 0:
         s = np.ones_like(s)
     if mode == "iid":

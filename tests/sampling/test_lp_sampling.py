@@ -278,3 +278,37 @@ def test_rank_deficiency_warning_is_public():
     import sketchla
 
     assert issubclass(sketchla.RankDeficiencyWarning, UserWarning)
+
+
+@pytest.mark.parametrize("p", [1.0, 1.5, 3.0])
+def test_streamed_lewis_weights_equal_the_basis_path(p, monkeypatch):
+    # tall dense A streams its iterations over row blocks (implicit basis);
+    # the weights are those of the explicit-basis path and satisfy the
+    # defining equation w_i = (a_iᵀ(AᵀW^{1−2/p}A)⁻¹a_i)^{p/2}
+    import sketchla.sampling.lewis as lewis
+
+    g = np.random.default_rng(21)
+    A = g.standard_normal((40_000, 6)) * np.array([1, 10, 1e-2, 1, 1e2, 1])
+    assert lewis.lewis_weights_streamed(lambda lo, hi: A[lo:hi], *A.shape, p) is not None
+    monkeypatch.setattr(lewis, "_STREAM_ENTRIES", 1)
+    streamed = lewis_weights(A, p)
+    monkeypatch.setattr(lewis, "_STREAM_ENTRIES", 1 << 62)
+    basis = lewis_weights(A, p)
+    np.testing.assert_allclose(streamed, basis, rtol=1e-9, atol=1e-14)
+    W = streamed ** (1 - 2 / p)
+    G = A.T @ (A * W[:, None])
+    lhs = np.einsum("ij,ij->i", A @ np.linalg.inv(G), A) ** (p / 2)
+    np.testing.assert_allclose(lhs, streamed, rtol=1e-8)
+    assert streamed.sum() == pytest.approx(6, rel=1e-9)
+
+
+def test_streamed_lewis_falls_back_when_ill_conditioned(monkeypatch):
+    import sketchla.sampling.lewis as lewis
+
+    g = np.random.default_rng(22)
+    A = g.standard_normal((20_000, 4))
+    A[:, 3] = A[:, 2] + 1e-9 * A[:, 3]  # κ ≈ 1e9: the Gram path is refused
+    assert lewis.lewis_weights_streamed(lambda lo, hi: A[lo:hi], 20_000, 4, 1.0) is None
+    monkeypatch.setattr(lewis, "_STREAM_ENTRIES", 1)
+    w = lewis_weights(A, 1)
+    assert w.sum() == pytest.approx(4, rel=1e-6) and w.residual < 1e-8
