@@ -77,6 +77,8 @@ CASES = {
     "sample_rows": (lambda f: sketchla.sample_rows(_to(f, A), 30, rng=0).indices, "host"),
     "lp_regression": (lambda f: sketchla.lp_regression(
         _to(f, A), _to(f, B) if f != "scipy.sparse" else B, 1, n_samples=120, rng=0), "host"),
+    "quantile_regression": (lambda f: sketchla.quantile_regression(
+        _to(f, A), _to(f, B) if f != "scipy.sparse" else B, 0.3, n_samples=120, rng=0), "host"),
     "coordinated_sketch": (lambda f: sketchla.coordinated_sketch(_to(f, A), 30, seed=0).indices,
                            "host"),
     "range_finder": (lambda f: _projection(sketchla.range_finder(_to(f, A), 3, rng=0),
@@ -116,6 +118,7 @@ EXPECTED = {
     "lp_sensitivities": _ALL,
     "sample_rows": _ALL,
     "lp_regression": {**_HOST, "dask": S},
+    "quantile_regression": {**_HOST, "dask": S},
     "coordinated_sketch": _ALL,
     "range_finder": _ALL,
     "randomized_svd": _ALL,
@@ -135,6 +138,8 @@ EXPECTED = {
 NOTES = {
     "sample_rows": "indices and weights on the host; `apply` keeps the namespace",
     "lp_regression": "the sample is solved on the host (HiGHS); dask: only the sample is computed",
+    "quantile_regression": "as `lp_regression`; tall dense NumPy input streams its Lewis "
+                           "weights over row blocks of [A b]",
     "lp_sensitivities": "`method=\"exact\"` (one host LP per row): numpy and scipy.sparse only",
     "lewis_weights": "NumPy results carry `residual` and `n_iter`",
     "coordinated_sketch": "`level=\"entry\"` and `duplicates=\"sum\"`: numpy and scipy.sparse "
@@ -144,7 +149,8 @@ NOTES = {
                        "scipy.sparse",
     "spm": "T is read in its namespace; the reduced flattening is factored on the host",
     "sshopm": "one contraction of T a step in its namespace; the d × d shift on the host",
-    "spm_moments": "the reduced moment flattening is accumulated block by block on the host",
+    "spm_moments": "the reduced moment flattening is accumulated block by block on the host; "
+                   "with `noise_variance` the lower moments are formed in X's namespace",
     "sample_projection_dpp": "one pass for the row norms, then only the proposed rows are read",
     "range_finder": "also `scipy.sparse.linalg.LinearOperator`; Q in A's namespace",
     "randomized_svd": "U in A's namespace, s and Vt on the host; also `LinearOperator`",

@@ -7,7 +7,7 @@ norm is a (1 ± ε) embedding of span([A b]) makes the sampled check-loss
 objective a (1 ± κε)-approximation of the full one, uniformly in x, with
 κ = max(τ, 1 − τ) / min(τ, 1 − τ); its minimizer is then within a factor
 (1 + κε)/(1 − κε) of the optimum. Sampling by ℓ1 Lewis weights (or
-sensitivities) with the sample size multiplied by κ keeps ε fixed
+sensitivities) with the sample size multiplied by κ keeps κε fixed
 (Yang, Meng & Mahoney 2013, who sample by an ℓ1-conditioned basis; the
 Lewis-weight embedding of Cohen & Peng 2015 gives the same guarantee with
 Õ(d/ε²) rows).
@@ -84,10 +84,12 @@ def _check_quantile(quantile):
 
 
 def default_quantile_samples(n, d, quantile):
-    """The ℓ1 default of :func:`sketchla.lp_regression` times κ = max(τ, 1−τ)/min(τ, 1−τ)."""
+    """The ℓ1 default of :func:`sketchla.lp_regression` times √κ,
+    κ = max(τ, 1−τ)/min(τ, 1−τ) (see :func:`quantile_regression`)."""
     from .lp_regression import _default_samples
 
-    return _default_samples(n, d, 1.0, max(quantile, 1 - quantile) / min(quantile, 1 - quantile))
+    kappa = max(quantile, 1 - quantile) / min(quantile, 1 - quantile)
+    return _default_samples(n, d, 1.0, float(np.sqrt(kappa)))
 
 
 def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None, *,
@@ -106,10 +108,14 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
         ℓ1 penalty per sample, as in scikit-learn's ``QuantileRegressor``:
         the objective is (1/n) Σ ρ_τ + α‖x‖₁ (times n here).
     n_samples : int, optional
-        Rows sampled. Default ⌈10·(d+1)·log2(d+3)·κ⌉ (at least 200), with
-        κ = max(τ, 1−τ)/min(τ, 1−τ): the Õ(d) rows of an ℓ1 embedding,
-        multiplied by the distortion of the check loss against |·| (see
-        Notes). When ≥ n the full problem is solved.
+        Rows sampled. Default ⌈10·(d+1)·log2(d+3)·√κ⌉ (at least 200), with
+        κ = max(τ, 1−τ)/min(τ, 1−τ): the Õ(d) rows of an ℓ1 embedding times
+        √κ. The worst-case bound of the Notes asks for κ× the ℓ1 sample; the
+        objective's excess measured at 10^5 × 21 (Cauchy noise) grows like
+        √κ/m, so √κ× keeps it at the median's level (within 1.005× of the
+        optimum at τ = 0.1, 0.5, 0.9 in the asv benchmark). Pass
+        ``n_samples`` for the worst-case guarantee. When ≥ n the full problem
+        is solved.
     rng : None, int, Generator or SeedSequence
     method : {"auto", "sample", "exact"}, default "auto"
         "exact" solves the full linear program (HiGHS); "sample" always
@@ -130,8 +136,9 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     Guarantee: ρ_τ(r) ∈ [min(τ,1−τ)|r|, max(τ,1−τ)|r|], so the reweighted
     sample of an ℓ1 subspace embedding of [A b] with distortion ε gives a
     check-loss objective within (1 ± κε) of the full one for every x, and the
-    sampled minimizer is a (1 + κε)/(1 − κε)-approximate solution; the
-    default sample size scales with κ so that κε is the same at every τ.
+    sampled minimizer is a (1 + κε)/(1 − κε)-approximate solution, so a
+    sample κ times an ℓ1 embedding's keeps κε at the median's ε (the default
+    takes √κ times, see ``n_samples``).
     Cost: the ℓ1 Lewis weights (a few O(n d²) passes) plus a linear program
     on the sample with d constraint rows.
 

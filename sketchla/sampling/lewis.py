@@ -69,22 +69,19 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
     or None when its Gram matrix is too ill-conditioned (κ(A) > 1e6) or
     singular for this path.
 
-    The basis is implicit: with AᵀA = LLᵀ (blocked SYRK), U = A L⁻ᵀ, and the
-    leverage scores of diag(s)·U are ‖s_i u_iᵀ K‖² with K = L⁻ᵀ L_s⁻ᵀ for
-    (diag(s)U)ᵀ(diag(s)U) = L_s L_sᵀ, one pass for the Gram matrix and one
-    for the scores per iteration. Memory: a few n-vectors and the blocks
+    The basis is implicit: with AᵀA = LLᵀ (blocked SYRK), Z = A L⁻ᵀ is
+    orthonormal, and the leverage scores of diag(s)·Z are ‖s_i z_iᵀ L_s⁻ᵀ‖²
+    for (diag(s)Z)ᵀ(diag(s)Z) = L_s L_sᵀ. One pass over the blocks per
+    fixed-point iteration (the damped update of :func:`lewis_weights`): each
+    block's scores, its weights' update, and its share of the next
+    iteration's Gram matrix. Memory: a few n-vectors and the blocks
     (``block(lo, hi)`` may assemble them, e.g. [A b] without forming it).
-    Cost: O(n d²) per pass, two passes per fixed-point iteration.
+    Cost: O(n d²) per pass. ``residual`` is the fixed-point residual of the
+    last iterate the scores were computed for.
     """
     map_blocks = _kernels.map_row_blocks
-
-    def gram(M, s):
-        def part(lo, hi, Y):
-            Z = Y @ M
-            if s is not None:
-                Z *= s[lo:hi, None]
-            return Z.T @ Z
-        return _sum_blocks(map_blocks(block, n, d, d, part))
+    eta = _damping(p)
+    expo = 0.5 - 1.0 / p
 
     def chol_inv_t(G):
         L = np.linalg.cholesky(G)
@@ -93,25 +90,63 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
             raise np.linalg.LinAlgError("ill-conditioned")
         return np.linalg.inv(L).T
 
-    try:
-        M0 = chol_inv_t(gram(np.eye(d), None))
-    except np.linalg.LinAlgError:
-        return None
-
-    def tau(s):
-        K = M0 @ chol_inv_t(gram(M0, s))
-
-        def part(lo, hi, Y):
-            Z = Y @ K
-            Z *= s[lo:hi, None]
-            return np.einsum("ij,ij->i", Z, Z)
-        return np.concatenate(map_blocks(block, n, d, d, part))
+    def first(lo, hi, Y):
+        return Y.T @ Y
 
     try:
-        w, it = _fixed_point(tau, tau(np.ones(n)), p, tol, max_iter, np)
-        return _wrap(w, _fixed_point_residual(tau, w, p, np), it)
+        M0 = chol_inv_t(_sum_blocks(map_blocks(block, n, d, d, first)))
     except np.linalg.LinAlgError:
         return None
+    w = np.empty(n)
+    s = np.empty(n)
+    tiny = np.finfo(np.float64).eps ** 2
+
+    def lev(lo, hi, Y):  # leverage scores, the start, and the first Gram matrix
+        Z = Y @ M0
+        t = np.einsum("ij,ij->i", Z, Z)
+        w[lo:hi] = np.where(t > tiny, t, 0.0)
+        s[lo:hi] = np.where(t > tiny, np.maximum(t, tiny) ** expo, 0.0)
+        Z *= s[lo:hi, None]
+        return Z.T @ Z
+
+    G = _sum_blocks(map_blocks(block, n, d, d, lev))
+    res, it = np.inf, 0
+    for it in range(1, max_iter + 1):
+        try:
+            K = M0 @ chol_inv_t(G)
+        except np.linalg.LinAlgError:
+            return None
+
+        def step(lo, hi, Y):
+            T = Y @ K  # diag(s)·Z·L_s⁻ᵀ once scaled by s
+            sb, wb = s[lo:hi], w[lo:hi]
+            T *= sb[:, None]
+            t = np.einsum("ij,ij->i", T, T)
+            pos = wb > 0
+            if pos.all():
+                r = float(np.max(np.abs(t - wb) / wb))
+                # log-damped update: w ← w^(1−η)·t^η, then s = w^(1/2 − 1/p)
+                np.maximum(t, tiny, out=t)
+                np.power(t, eta, out=t)
+                wb **= 1 - eta
+                wb *= t
+                np.power(wb, expo, out=sb)
+            else:
+                r = float(np.max(np.abs(t[pos] - wb[pos]) / wb[pos])) if pos.any() else 0.0
+                wn = np.where(pos, np.exp((1 - eta) * np.log(np.where(pos, wb, 1.0))
+                                          + eta * np.log(np.maximum(t, tiny))), 0.0)
+                wb[:] = wn
+                sb[:] = np.where(pos, np.where(pos, wn, 1.0) ** expo, 0.0)
+            Z = Y @ M0
+            Z *= sb[:, None]
+            return Z.T @ Z, r
+
+        parts = map_blocks(block, n, d, d, step)
+        G = _sum_blocks([P for P, _ in parts])
+        res = max(r for _, r in parts)
+        if res <= tol:
+            break
+    return _wrap(w, res, it)
 
 
 class LewisResult(np.ndarray):
