@@ -332,7 +332,7 @@ def _completion_section(quick, verbose):
     marks = (1, 2, 4, 8, 12, 16, 20)
     rows = []
     for solver in ("exact", "sketched"):
-        altmin_complete(X, k, solver=solver, max_iter=1, rng=0)  # first-call imports
+        altmin_complete(X, k, solver=solver, max_iter=1, tol=0, rng=0)  # first-call imports
         errs = {}
 
         def record(it, Uc, Vc):
@@ -361,7 +361,7 @@ def _completion_section(quick, verbose):
         per = {}
         for solver in ("exact", "sketched"):
             stamps = []
-            altmin_complete(Xk, kk, solver=solver, max_iter=1, rng=0)
+            altmin_complete(Xk, kk, solver=solver, max_iter=1, tol=0, rng=0)
             altmin_complete(Xk, kk, solver=solver, max_iter=3, tol=0, rng=0,
                             callback=lambda *a: stamps.append(time.perf_counter()))
             per[solver] = np.min(np.diff(stamps))

@@ -106,12 +106,12 @@ class QuantileVsScikitLearn:
     param_names = ["quantile", "n"]
     timeout = 3 * 3600
 
-    def setup_cache(self):
+    def setup_cache(self, sizes=None):
         from sklearn.linear_model import QuantileRegressor
 
         out = {}
         with _held():
-            for n in self.params[1]:
+            for n in sizes or self.params[1]:
                 X, y = _problem(int(float(n)))
                 for t in TAUS:
                     tau = float(t)
@@ -169,12 +169,13 @@ class QuantileScale:
     track_peak_memory_over_data = tracked("peak_over_data", unit="x data")
 
 
-if __name__ == "__main__":  # python -m benchmarks.quantile [statsmodels|sklearn|scale]
+if __name__ == "__main__":  # python -m benchmarks.quantile [statsmodels|sklearn|sklearn-2e4|scale]
     what = sys.argv[1] if len(sys.argv) > 1 else "statsmodels"
     if what == "statsmodels":
         print(json.dumps(QuantileVsStatsmodels().setup_cache(), indent=1))
-    elif what == "sklearn":
-        print(json.dumps({f"{k[0]} n={k[1]}": v
-                          for k, v in QuantileVsScikitLearn().setup_cache().items()}, indent=1))
+    elif what in ("sklearn", "sklearn-2e4"):
+        sizes = ["2e4"] if what == "sklearn-2e4" else None
+        print(json.dumps({f"{k[0]} n={k[1]}": v for k, v in
+                          QuantileVsScikitLearn().setup_cache(sizes).items()}, indent=1))
     elif what == "scale":
         print(json.dumps(scale_run(), indent=1))

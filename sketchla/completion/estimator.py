@@ -29,7 +29,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     rank : int, default 2
         Target rank (the contract's first positional argument).
-    solver : {"sketched", "exact"}, default "sketched"
+    solver : {"auto", "sketched", "exact"}, default "auto"
     max_iter : int, default 100
     tol : float, default 1e-6
     reg : float, default 0.0
@@ -84,7 +84,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, rank=2, solver="sketched", max_iter=100, tol=1e-6, reg=0.0,
+    def __init__(self, rank=2, solver="auto", max_iter=100, tol=1e-6, reg=0.0,
                  sample_splitting=False, clip=2.0, n_inner=3, sketch_rows=None,
                  random_state=None, verbose=False):
         self.rank = rank

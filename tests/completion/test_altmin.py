@@ -180,7 +180,7 @@ def test_verbose_progress(capsys):
     X, _, _ = make_low_rank_completion(100, 80, 2, fraction=0.4, rng=15)
     altmin_complete(X, 2, verbose=2, rng=0)
     err = capsys.readouterr().err
-    assert "altmin (sketched): 1/100  residual" in err and "converged" in err
+    assert "altmin (exact): 1/100  residual" in err and "converged" in err  # auto: exact at rank 2
     altmin_complete(X, 2, verbose=True, rng=0)
     assert "[" in capsys.readouterr().err
 
