@@ -352,11 +352,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     scale = _unit_scale(csr.data)
     counts_r, counts_c = np.diff(csr.indptr), np.bincount(csr.indices, minlength=n)
     empty_rows, empty_cols = np.flatnonzero(counts_r == 0), np.flatnonzero(counts_c == 0)
-    if empty_rows.size or empty_cols.size:
-        warnings.warn(
-            f"{empty_rows.size} row(s) and {empty_cols.size} column(s) of X have "
-            "no observed entry; their completed values are set to 0", RuntimeWarning,
-            stacklevel=2)
+    _warn_empty(empty_rows, empty_cols, 3)
     d_rows = d_cols = None
     if equilibrate == "auto":
         equilibrate = _spread(csr, counts_r, counts_c) > _SPREAD
@@ -397,12 +393,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     with Progress(max_iter, f"altmin ({solver})", verbose) as bar, serial_blas():
         U, V = prob.initialize(rank, clip, g)
         for it in range(1, max_iter + 1):
-            V, U = _orthonormalize(prob.solve_cols(U, V, it, draw_seed(g)), U)
-            U, rss, x_norm = prob.solve_rows(V, U, it, draw_seed(g))
-            r = float(np.sqrt(rss) / x_norm) if x_norm > 0 else 0.0
-            bar.update(it, residual=r)
-            if callback is not None:
-                callback(it, U, V)
+            U, V, r = _sweep(prob, U, V, it, g, bar, callback)
             action = guard(r, U, V, sweep.sketched and not sample_splitting)
             if action == "exact":
                 # a rising or non-finite residual under sketched solves: go on
@@ -427,11 +418,8 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
                 break
         bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
                   f"{'converged' if stop.converged else 'max_iter reached'}")
-        if not stop.converged and tol > 0 and not sample_splitting:
-            warnings.warn(
-                f"altmin did not converge in {max_iter} sweeps (relative observed residual "
-                f"{stop.residuals[-1]:.3g}); pass a larger max_iter, or check the result",
-                RuntimeWarning, stacklevel=2)
+        if not sample_splitting:
+            _warn_not_converged(stop, max_iter, tol, 3)
         Uf = np.zeros((m, rank))
         Vf = np.zeros((n, rank))
         Uf[core_r], Vf[core_c] = U, V
@@ -452,36 +440,50 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
                             solver)
 
 
+def _sweep(prob, U, V, it, g, bar, callback):
+    """One sweep (a V-update, orthonormalized, then a U-update): (U, V, relative
+    observed residual)."""
+    V, U = _orthonormalize(prob.solve_cols(U, V, it, draw_seed(g)), U)
+    U, rss, x_norm = prob.solve_rows(V, U, it, draw_seed(g))
+    r = float(np.sqrt(rss) / x_norm) if x_norm > 0 else 0.0
+    bar.update(it, residual=r)
+    if callback is not None:
+        callback(it, U, V)
+    return U, V, r
+
+
+def _warn_empty(rows, cols, stacklevel):
+    if rows.size or cols.size:
+        warnings.warn(f"{rows.size} row(s) and {cols.size} column(s) of X have no observed "
+                      "entry; their completed values are set to 0", RuntimeWarning,
+                      stacklevel=stacklevel)
+
+
+def _warn_not_converged(stop, max_iter, tol, stacklevel):
+    if not stop.converged and tol > 0:
+        warnings.warn(
+            f"altmin did not converge in {max_iter} sweeps (relative observed residual "
+            f"{stop.residuals[-1]:.3g}); pass a larger max_iter, or check the result",
+            RuntimeWarning, stacklevel=stacklevel)
+
+
 def _altmin_masked(prob, X, rank, solver, max_iter, tol, reg, clip, g, verbose, callback,
                    dtype):
     """altmin_complete for dense X with NaN in other namespaces (exact batched solves)."""
     scale = prob.scale
     prob.reg = reg / scale
-    if prob.empty_rows.size or prob.empty_cols.size:
-        warnings.warn(
-            f"{prob.empty_rows.size} row(s) and {prob.empty_cols.size} column(s) of X have "
-            "no observed entry; their completed values are set to 0", RuntimeWarning,
-            stacklevel=3)
+    _warn_empty(prob.empty_rows, prob.empty_cols, 4)
     stop = _StoppingRule(tol, False)
     it = 0
     with Progress(max_iter, "altmin (exact, batched)", verbose) as bar, serial_blas():
         U, V = prob.initialize(rank, clip, g)
         for it in range(1, max_iter + 1):
-            V, U = _orthonormalize(prob.solve_cols(U, V, it, draw_seed(g)), U)
-            U, rss, x_norm = prob.solve_rows(V, U, it, draw_seed(g))
-            r = float(np.sqrt(rss) / x_norm) if x_norm > 0 else 0.0
-            bar.update(it, residual=r)
-            if callback is not None:
-                callback(it, U, V)
+            U, V, r = _sweep(prob, U, V, it, g, bar, callback)
             if stop(r):
                 break
         bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
                   f"{'converged' if stop.converged else 'max_iter reached'}")
-        if not stop.converged and tol > 0:
-            warnings.warn(
-                f"altmin did not converge in {max_iter} sweeps (relative observed residual "
-                f"{stop.residuals[-1]:.3g}); pass a larger max_iter, or check the result",
-                RuntimeWarning, stacklevel=3)
+        _warn_not_converged(stop, max_iter, tol, 4)
         U, V = prob.zero_empty(U, V)
         U, V = _balance(U, V)
         root = float(np.sqrt(scale))

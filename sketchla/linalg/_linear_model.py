@@ -83,7 +83,12 @@ def split_coef(x, dtype, offsets):
 
 class LinearPredictMixin:
     """``predict`` for a fitted ``coef_`` (n_features,) or (n_targets, n_features)
-    and ``intercept_``."""
+    and ``intercept_``; the linear models take scipy.sparse X (tag)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def predict(self, X):
         """Predict with the fitted linear model.

@@ -159,10 +159,9 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     >>> bool(np.allclose(x, [1, 2, 3], atol=0.1))
     True
     """
-    from .._backend import array_kind, to_numpy
+    from .._backend import array_kind
     from .._validation import (check_array, check_consistent_length, check_data,
                                check_option)
-    from ..sampling.rows import sample_rows
 
     tau = _check_quantile(quantile)
     alpha = check_scalar(alpha, "alpha", minimum=0)
@@ -183,28 +182,60 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
                              f"{penalized.size}")
     m = default_quantile_samples(n, d + 1, tau) if n_samples is None else \
         check_int(n_samples, "n_samples", minimum=1)
+    return _solve(A, b, tau, alpha * n, m, rng, method, scores, penalized)
+
+
+def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
+           row_weight=None):
+    """The check-loss problem of the design D = diag(row_weight)·[A, const·1] and
+    target diag(row_weight)·b (const and row_weight optional), exactly or on an
+    ℓ1 Lewis-weight sample of the rows of [D y]. For dense NumPy A the design is
+    never formed whole: the Lewis iterations stream over its row blocks and
+    only the sampled rows are assembled."""
+    from .._backend import array_kind, from_numpy, to_numpy
+    from ..sampling.rows import sample_rows
+
+    kind = array_kind(A)
+    n, d = A.shape
+    width = d + (const is not None)
+    b = np.asarray(to_numpy(b), dtype=np.float64)
+    rw = None if row_weight is None else np.asarray(row_weight, dtype=np.float64)
+    yw = b if rw is None else b * rw
+
+    def rows(sel):
+        """Design rows ``sel`` (a slice or indices), dense float64 or sparse."""
+        part = A[sel]
+        if kind == "numpy":
+            part = np.asarray(part, dtype=np.float64)
+            if const is not None:
+                part = np.column_stack([part, np.full(part.shape[0], const)])
+            return part if rw is None else part * rw[sel][:, None]
+        if const is not None:
+            part = _kernels.hstack([part, np.full((part.shape[0], 1), const)])
+        return part if rw is None else _kernels.scale_rows(part, rw[sel], None)
+
     if method == "exact" or (method == "auto" and m >= n):
-        return solve_weighted_check_loss(A, to_numpy(b), np.ones(n), tau, alpha * n,
+        return solve_weighted_check_loss(rows(slice(0, n)), yw, np.ones(n), tau, penalty,
                                          penalized)
     g = check_rng(rng)
     rs = None
-    if kind == "numpy" and scores == "lewis" and n >= 8 * (d + 1):
-        # tall dense A: the Lewis iterations stream over row blocks of [A b],
+    if kind == "numpy" and scores == "lewis" and n >= 8 * (width + 1):
+        # tall dense A: the Lewis iterations stream over row blocks of [D y],
         # assembled block by block (memory: a few n-vectors beyond A)
         from ..sampling.lewis import lewis_weights_streamed
         from ..sampling.rows import SAMPLING_TOL, sample_from_scores
 
-        b64 = np.asarray(to_numpy(b), dtype=np.float64)
         w = lewis_weights_streamed(
-            lambda lo, hi: np.column_stack([A[lo:hi], b64[lo:hi]]).astype(np.float64,
-                                                                           copy=False),
-            n, d + 1, 1.0, SAMPLING_TOL)
+            lambda lo, hi: np.column_stack([rows(slice(lo, hi)), yw[lo:hi]]),
+            n, width + 1, 1.0, SAMPLING_TOL)
         if w is not None:
             rs = sample_from_scores(w, m, 1.0, g)
     if rs is None:
-        rs = sample_rows(_kernels.hstack([A, b[:, None]]), m, p=1, scores=scores, rng=g)
+        full = rows(slice(0, n))
+        ycol = yw[:, None] if kind in ("numpy", "sparse") else from_numpy(yw[:, None], full)
+        rs = sample_rows(_kernels.hstack([full, ycol]), m, p=1, scores=scores, rng=g)
     u, inv = np.unique(rs.indices, return_inverse=True)
     w = np.bincount(inv, weights=rs.weights)
     # the sample (at most m rows) comes to the host for the solver; the
-    # penalty keeps the full problem's weight α·n
-    return solve_weighted_check_loss(A[u], to_numpy(b[u]), w, tau, alpha * n, penalized)
+    # penalty keeps the full problem's weight
+    return solve_weighted_check_loss(rows(u), yw[u], w, tau, penalty, penalized)

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .. import _kernels
 from .._validation import check_p, check_rng, check_scalar
 from ._linear_model import LinearPredictMixin, preprocess, split_coef, validate_fit
 from .lp_regression import lp_regression
@@ -63,7 +64,6 @@ class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
 
@@ -135,11 +135,6 @@ class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.scores = scores
         self.fit_intercept = fit_intercept
         self.random_state = random_state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
     def fit(self, X, y, sample_weight=None):
         """Fit the ℓp regression model.
@@ -224,11 +219,6 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.method = method
         self.scores = scores
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def fit(self, X, y, sample_weight=None):
         """Fit the quantile regression model.
 
@@ -245,21 +235,32 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        from .quantile import quantile_regression
+        from .._backend import is_sparse
+        from .._validation import check_int, check_option
+        from .quantile import _check_quantile, _solve, default_quantile_samples
 
         X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight)
-        A, b, offsets = preprocess(X, y, sw, fit_intercept, p=1.0)
-        n = X.shape[0]
+        tau = _check_quantile(self.quantile)
         alpha = check_scalar(self.alpha, "alpha", minimum=0)
+        method = check_option(self.method, "method", ("auto", "sample", "exact"))
+        n, d = X.shape
+        m = default_quantile_samples(n, d + 1 + fit_intercept, tau) \
+            if self.n_samples is None else check_int(self.n_samples, "n_samples", minimum=1)
         total = float(n if sw is None else np.sum(sw, dtype=np.float64))
-        penalized = np.ones(A.shape[1], bool)
-        if fit_intercept:
-            penalized[-1] = False
-        x = quantile_regression(A, b, quantile=self.quantile,
-                                alpha=alpha * total / n if n else 0.0,
-                                n_samples=self.n_samples,
-                                rng=check_rng(self.random_state, "random_state"),
-                                method=self.method, scores=self.scores, penalized=penalized)
+        penalized = np.ones(d + fit_intercept, bool)
+        penalized[d:] = False
+        rng = check_rng(self.random_state, "random_state")
+        if is_sparse(X):
+            A, b, offsets = preprocess(X, y, sw, fit_intercept, p=1.0)
+            x = _solve(A, b, tau, alpha * total, m, rng, method, self.scores, penalized)
+        else:
+            # dense X: the intercept column (at X's scale, see preprocess) and the
+            # weights are applied block by block; [X 1] is never formed
+            c = _kernels.abs_max(X)
+            c = c if np.isfinite(c) and c > 0 else 1.0
+            x = _solve(X, y, tau, alpha * total, m, rng, method, self.scores, penalized,
+                       const=c if fit_intercept else None, row_weight=sw)
+            offsets = (fit_intercept, False, c, None)
         self.coef_, intercept = split_coef(x, X.dtype, offsets)
         self.intercept_ = float(intercept)
         return self
