@@ -79,7 +79,10 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
     Cost: O(n d²) per pass. ``residual`` is the fixed-point residual of the
     last iterate the scores were computed for.
     """
-    map_blocks = _kernels.map_row_blocks
+    def map_blocks(block, n, d, r, fn):
+        # 1 MB blocks: enough of them to balance two to four threads at n = 10^5
+        return _kernels.map_row_blocks(block, n, d, r, fn, block_bytes=1 << 20)
+
     eta = _damping(p)
     expo = 0.5 - 1.0 / p
 
