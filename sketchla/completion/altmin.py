@@ -392,9 +392,11 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     # no BLAS pool spins on the cores of the native row solves.
     with Progress(max_iter, f"altmin ({solver})", verbose) as bar, serial_blas():
         U, V = prob.initialize(rank, clip, g)
+        if reg > 0:  # the ridge weighs both factors: start them balanced
+            U, V = _balance(U, V)
         for it in range(1, max_iter + 1):
-            U, V, r = _sweep(prob, U, V, it, g, bar, callback)
-            action = guard(r, U, V, sweep.sketched and not sample_splitting)
+            U, V, r, f = _sweep(prob, U, V, it, g, bar, callback, reg / scale)
+            action = guard(f, U, V, sweep.sketched and not sample_splitting)
             if action == "exact":
                 # a rising or non-finite residual under sketched solves: go on
                 # from the best factors with exact solves
@@ -405,16 +407,14 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
                     f"altmin: the observed residual rose at sweep {it} with sketched row "
                     "solves; continuing from the best factors with exact solves",
                     RuntimeWarning, stacklevel=2)
-                stop.residuals.append(guard.best)
                 continue
             if action == "stop":
                 U, V = guard.best_factors()
-                stop.residuals.append(guard.best)
                 warnings.warn(f"altmin: the observed residual diverged at sweep {it}; "
                               "returning the best factors found", RuntimeWarning,
                               stacklevel=2)
                 break
-            if stop(r):
+            if stop(r, f):
                 break
         bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
                   f"{'converged' if stop.converged else 'max_iter reached'}")
@@ -440,16 +440,31 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
                             solver)
 
 
-def _sweep(prob, U, V, it, g, bar, callback):
-    """One sweep (a V-update, orthonormalized, then a U-update): (U, V, relative
-    observed residual)."""
-    V, U = _orthonormalize(prob.solve_cols(U, V, it, draw_seed(g)), U)
+def _sweep(prob, U, V, it, g, bar, callback, reg=0.0):
+    """One sweep (a V-update, then a U-update): (U, V, relative observed
+    residual, relative objective). Without a ridge V is orthonormalized
+    (the product is unchanged); with one (``reg`` in the scaled units) every
+    half-step minimizes the same objective ‖P_Ω(X − UVᵀ)‖² + reg·(‖U‖² + ‖V‖²)
+    and the sweep ends by balancing the factors; the relative objective is
+    its square root over ‖P_Ω(X)‖."""
+    V = prob.solve_cols(U, V, it, draw_seed(g))
+    if reg == 0:
+        V, U = _orthonormalize(V, U)
     U, rss, x_norm = prob.solve_rows(V, U, it, draw_seed(g))
     r = float(np.sqrt(rss) / x_norm) if x_norm > 0 else 0.0
+    f = r
+    if reg > 0 and x_norm > 0:
+        # the balanced factors of the same product have the least penalty
+        # (‖U‖² + ‖V‖² = 2·Σσ_i): the objective only drops, and the slow
+        # drift of the scale between the factors is gone
+        U, V = _balance(U, V)
+        xp = get_namespace(U)
+        pen = float(xp.sum(U * U)) + float(xp.sum(V * V))
+        f = float(np.sqrt(rss + reg * pen) / x_norm)
     bar.update(it, residual=r)
     if callback is not None:
         callback(it, U, V)
-    return U, V, r
+    return U, V, r, f
 
 
 def _warn_empty(rows, cols, stacklevel):
@@ -477,9 +492,11 @@ def _altmin_masked(prob, X, rank, solver, max_iter, tol, reg, clip, g, verbose, 
     it = 0
     with Progress(max_iter, "altmin (exact, batched)", verbose) as bar, serial_blas():
         U, V = prob.initialize(rank, clip, g)
+        if reg > 0:  # the ridge weighs both factors: start them balanced
+            U, V = _balance(U, V)
         for it in range(1, max_iter + 1):
-            U, V, r = _sweep(prob, U, V, it, g, bar, callback)
-            if stop(r):
+            U, V, r, f = _sweep(prob, U, V, it, g, bar, callback, prob.reg)
+            if stop(r, f):
                 break
         bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
                   f"{'converged' if stop.converged else 'max_iter reached'}")
@@ -750,18 +767,23 @@ class _HalfSweep:
 
 class _StoppingRule:
     """Stop at rounding level (relative observed residual ≤ 1e-14) or, without
-    sample splitting, when the residual's relative decrease falls to ``tol``."""
+    sample splitting, when the relative decrease of the objective (the
+    residual; with a ridge, the regularized objective, which exact
+    alternating solves never increase) falls to ``tol``."""
 
     def __init__(self, tol, sample_splitting):
         self.tol, self.sample_splitting = tol, sample_splitting
         self.residuals = []
+        self.objectives = []
         self.converged = False
 
-    def __call__(self, r):
-        prev = self.residuals[-1] if self.residuals else np.inf
+    def __call__(self, r, f=None):
+        f = r if f is None else f
+        prev = self.objectives[-1] if self.objectives else np.inf
         self.residuals.append(r)
+        self.objectives.append(f)
         if r <= 1e-14 or (not self.sample_splitting and np.isfinite(prev)
-                          and prev - r <= self.tol * prev):
+                          and prev - f <= self.tol * prev):
             self.converged = True
         return self.converged
 

@@ -112,3 +112,30 @@ def test_bad_equilibrate():
     X, _, _ = make_low_rank_completion(50, 40, 2, fraction=0.5, rng=0)
     with pytest.raises(TypeError, match="equilibrate"):
         altmin_complete(X, 2, equilibrate="yes")
+
+
+def test_ridge_converges_on_its_objective():
+    # with reg > 0 the stopping rule follows the regularized objective, which
+    # exact alternating solves (and the balancing) never increase
+    X, U, V = make_low_rank_completion(1000, 800, 5, fraction=0.1, noise=0.1, rng=0)
+    M = U @ V.T
+    errs, norms = [], []
+    for reg in (0.0, 0.1, 10.0):
+        res = altmin_complete(X, 5, reg=reg, solver="exact", rng=0)
+        assert res.converged and res.n_iter > 2
+        P = res.toarray()
+        errs.append(np.linalg.norm(P - M) / np.linalg.norm(M))
+        norms.append(np.linalg.norm(P))
+    assert errs[1] < 1.05 * errs[0]          # a small ridge costs nothing here
+    assert norms[2] < norms[1] < norms[0]    # a large one shrinks
+    # the objective the callback sees (X at unit max, so the sweeps' units are X's)
+    Xs = X / np.abs(X.data).max()
+    r, c = Xs.nonzero()
+    seen = []
+    altmin_complete(Xs, 5, reg=1.0, solver="exact", rng=0, tol=0, max_iter=15,
+                    equilibrate=False,
+                    callback=lambda it, Uc, Vc: seen.append(
+                        np.sum((np.asarray(Xs[r, c]).ravel()
+                                - np.einsum("ij,ij->i", Uc[r], Vc[c])) ** 2)
+                        + 1.0 * (np.sum(Uc * Uc) + np.sum(Vc * Vc))))
+    assert len(seen) >= 5 and np.all(np.diff(seen) <= 1e-9 * seen[0])
