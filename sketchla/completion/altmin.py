@@ -220,7 +220,12 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
         With ``sample_splitting`` each sweep sees other entries, so only the
         second rule applies.
     reg : float, default 0.0
-        Ridge penalty λ on each row solve: min Σ (x − uᵀv)² + λ‖u‖².
+        Ridge penalty λ: the sweeps minimize ‖P_Ω(X − UVᵀ)‖² +
+        λ(‖U‖²_F + ‖V‖²_F) alternately (each row solve min Σ (x − uᵀv)² +
+        λ‖u‖²), balance the factors after each sweep (the least penalty for
+        the same product), and stop when that objective's relative decrease
+        falls to ``tol``. λ is in the units of X² (the problem is the same at
+        every scale of X and λ together).
     sample_splitting : bool, default False
         The analysed algorithm: Ω is split at random into 2·max_iter + 1
         parts, the first for the initialization and a fresh part for every
