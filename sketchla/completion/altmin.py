@@ -224,7 +224,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
         λ(‖U‖²_F + ‖V‖²_F) alternately (each row solve min Σ (x − uᵀv)² +
         λ‖u‖²), balance the factors after each sweep (the least penalty for
         the same product), and stop when that objective's relative decrease
-        falls to ``tol``. λ is in the units of X² (the problem is the same at
+        falls to ``tol``. λ is in the units of X (the problem is the same at
         every scale of X and λ together).
     sample_splitting : bool, default False
         The analysed algorithm: Ω is split at random into 2·max_iter + 1
