@@ -33,6 +33,14 @@ def validate_fit(est, X, y, sample_weight, multi_output=False):
     return X, y, sw, fit_intercept
 
 
+def intercept_scale(X):
+    """The value of an appended intercept column: X's largest |entry| (1 when
+    X is empty or zero), so that the design does not depend on the overall
+    scale of the data. ``split_coef`` multiplies the last coefficient back."""
+    c = _kernels.abs_max(X) if all(X.shape) else 1.0
+    return c if np.isfinite(c) and c > 0 else 1.0
+
+
 def preprocess(X, y, sample_weight, fit_intercept, p=2.0):
     """The design (A, b) of the weighted ℓp problem min Σ w_i |a_iᵀx − b_i|^p.
 
@@ -55,10 +63,7 @@ def preprocess(X, y, sample_weight, fit_intercept, p=2.0):
         y_mean = (w @ y) / total if total > 0 else np.zeros(y.shape[1:], X.dtype)
         A, b = X - x_mean, y - y_mean
     elif fit_intercept:
-        # the intercept column at X's scale (its largest |entry|), so that the
-        # design does not depend on the overall scale of the data
-        c = float(_kernels.abs_max(X)) if n and d else 1.0
-        c = c if np.isfinite(c) and c > 0 else 1.0
+        c = intercept_scale(X)
         A, b = _kernels.hstack([X, np.full((n, 1), c, dtype=X.dtype)]), y
         x_mean = c
     else:

@@ -160,12 +160,8 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     True
     """
     from .._backend import array_kind
-    from .._validation import (check_array, check_consistent_length, check_data,
-                               check_option)
+    from .._validation import check_array, check_consistent_length, check_data
 
-    tau = _check_quantile(quantile)
-    alpha = check_scalar(alpha, "alpha", minimum=0)
-    method = check_option(method, "method", ("auto", "sample", "exact"))
     A = check_data(A)
     kind = array_kind(A)
     if kind not in ("numpy", "sparse", "dask"):
@@ -180,9 +176,21 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
         if penalized.size != d:
             raise ValueError(f"penalized must have one entry per column of A ({d}), got "
                              f"{penalized.size}")
-    m = default_quantile_samples(n, d + 1, tau) if n_samples is None else \
-        check_int(n_samples, "n_samples", minimum=1)
+    tau, alpha, method, m = check_options(quantile, alpha, method, n_samples, n, d)
     return _solve(A, b, tau, alpha * n, m, rng, method, scores, penalized)
+
+
+def check_options(quantile, alpha, method, n_samples, n, width):
+    """(τ, α, method, sample size) validated, for a design of ``width`` columns
+    and n rows (the default sample from :func:`default_quantile_samples`)."""
+    from .._validation import check_option
+
+    tau = _check_quantile(quantile)
+    alpha = check_scalar(alpha, "alpha", minimum=0)
+    method = check_option(method, "method", ("auto", "sample", "exact"))
+    m = default_quantile_samples(n, width + 1, tau) if n_samples is None else \
+        check_int(n_samples, "n_samples", minimum=1)
+    return tau, alpha, method, m
 
 
 def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,

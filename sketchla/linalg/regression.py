@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .. import _kernels
-from .._validation import check_p, check_rng, check_scalar
-from ._linear_model import LinearPredictMixin, preprocess, split_coef, validate_fit
+from .._validation import check_p, check_rng
+from ._linear_model import (LinearPredictMixin, intercept_scale, preprocess, split_coef,
+                            validate_fit)
 from .lp_regression import lp_regression
 from .lstsq import RankDeficiencyWarning, lstsq
 
@@ -236,16 +236,12 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self
         """
         from .._backend import is_sparse
-        from .._validation import check_int, check_option
-        from .quantile import _check_quantile, _solve, default_quantile_samples
+        from .quantile import _solve, check_options
 
         X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight)
-        tau = _check_quantile(self.quantile)
-        alpha = check_scalar(self.alpha, "alpha", minimum=0)
-        method = check_option(self.method, "method", ("auto", "sample", "exact"))
         n, d = X.shape
-        m = default_quantile_samples(n, d + 1 + fit_intercept, tau) \
-            if self.n_samples is None else check_int(self.n_samples, "n_samples", minimum=1)
+        tau, alpha, method, m = check_options(self.quantile, self.alpha, self.method,
+                                              self.n_samples, n, d + fit_intercept)
         total = float(n if sw is None else np.sum(sw, dtype=np.float64))
         penalized = np.ones(d + fit_intercept, bool)
         penalized[d:] = False
@@ -254,10 +250,9 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
             A, b, offsets = preprocess(X, y, sw, fit_intercept, p=1.0)
             x = _solve(A, b, tau, alpha * total, m, rng, method, self.scores, penalized)
         else:
-            # dense X: the intercept column (at X's scale, see preprocess) and the
-            # weights are applied block by block; [X 1] is never formed
-            c = _kernels.abs_max(X)
-            c = c if np.isfinite(c) and c > 0 else 1.0
+            # dense X: the intercept column (as preprocess would append it) and
+            # the weights are applied block by block; [X 1] is never formed
+            c = intercept_scale(X)
             x = _solve(X, y, tau, alpha * total, m, rng, method, self.scores, penalized,
                        const=c if fit_intercept else None, row_weight=sw)
             offsets = (fit_intercept, False, c, None)

@@ -17,7 +17,7 @@ The table of elementary symmetric polynomials is kept in log space, one
 ``logaddexp`` cumulative sum per level (e_l(n) = Σ_{j ≤ n} λ_j e_{l−1}(j−1)):
 it neither overflows nor underflows, whatever the spread of the
 eigenvalues, where the direct recursion does for large N (DPPy's exact
-k-DPP sampler, its issue #80).
+k-DPP sampler; DPPy's GitHub tracker, #80).
 
 References
 ----------

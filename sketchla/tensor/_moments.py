@@ -18,11 +18,12 @@ are dense (d^j entries).
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 import numpy as np
 
 from .._backend import get_namespace, to_numpy
-from ._symmetric import moment_tensor, symmetric_indices
+from ._symmetric import moment_tensor, sorted_multi_indices, symmetric_indices
 
 __all__ = ["corrected_flattening", "data_flattening", "flattening_indices", "gaussian_terms",
            "signal_moments"]
@@ -33,7 +34,7 @@ def flattening_indices(d, m):
     the √multiplicity scaling (N_l, N_r) that makes the reduction isometric."""
     n2 = -(-m // 2)
     n1 = m // 2
-    left, right = _combos(d, n2), _combos(d, n1)
+    left, right = sorted_multi_indices(d, n2), sorted_multi_indices(d, n1)
     idx = np.concatenate([np.repeat(left, len(right), axis=0),
                           np.tile(right, (len(left), 1))], axis=1)
     _, mult_l, _ = symmetric_indices(d, n2)
@@ -89,9 +90,13 @@ def signal_moments(X, max_order, sigma2):
     return lower
 
 
-def _combos(d, q):
-    return np.array(list(itertools.combinations_with_replacement(range(d), q)),
-                    np.int64).reshape(-1, q)
+@lru_cache(maxsize=32)
+def _run_starts(d, q):
+    """Where the multi-indices of order q starting at ≥ i begin, for i < d."""
+    if q == 0:
+        return tuple([0] * d)
+    return tuple(int(v) for v in np.searchsorted(sorted_multi_indices(d, q)[:, 0],
+                                                 np.arange(d)))
 
 
 def _reduced_power_t(Xt, q, xp):
@@ -103,10 +108,8 @@ def _reduced_power_t(Xt, q, xp):
     d = Xt.shape[0]
     out = xp.ones((1, Xt.shape[1]), dtype=Xt.dtype)
     for r in range(1, q + 1):
-        starts = (np.searchsorted(_combos(d, r - 1)[:, 0], np.arange(d)) if r > 1
-                  else np.zeros(d, np.int64))
-        out = xp.concat([Xt[i:i + 1, :] * out[int(starts[i]):, :] for i in range(d)],
-                        axis=0)
+        starts = _run_starts(d, r - 1)
+        out = xp.concat([Xt[i:i + 1, :] * out[starts[i]:, :] for i in range(d)], axis=0)
     return out
 
 

@@ -23,6 +23,7 @@ from .._validation import check_array, check_scalar
 
 __all__ = [
     "check_symmetric_tensor",
+    "sorted_multi_indices",
     "symmetric_indices",
     "cp_to_tensor",
     "moment_tensor",
@@ -64,6 +65,16 @@ def check_symmetric_tensor(T, name="T", sym_tol=1e-8, min_order=3):
 
 
 @lru_cache(maxsize=32)
+def sorted_multi_indices(d, n):
+    """The sorted multi-indices i₁ ≤ … ≤ iₙ over range(d), one per row, in
+    itertools order: shape (C(d + n − 1, n), n). Read-only (cached)."""
+    out = np.array(list(itertools.combinations_with_replacement(range(d), n)),
+                   np.int64).reshape(-1, n)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=32)
 def symmetric_indices(d, n):
     """Sorted multi-indices of order n over range(d).
 
@@ -74,7 +85,7 @@ def symmetric_indices(d, n):
     """
     if n == 0:
         return np.zeros(1, np.int64), np.ones(1), np.zeros(1, np.int64)
-    combos = np.array(list(itertools.combinations_with_replacement(range(d), n)), np.int64)
+    combos = sorted_multi_indices(d, n)
     powers = d ** np.arange(n - 1, -1, -1, dtype=np.int64)
     lin = combos @ powers
     fact = np.array([math.factorial(k) for k in range(n + 1)], dtype=np.float64)

@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import scipy.linalg as sla
-from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin
 
 from .._progress import Progress

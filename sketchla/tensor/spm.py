@@ -309,8 +309,9 @@ def _gap(spectrum, k, floor):
     return spectrum[k - 1] / max(spectrum[k], floor)
 
 
-def _estimate_rank(spectrum, even, shape, max_rank=None):
-    """(rank, noise_level) from the sorted spectrum of the reduced flattening.
+def _estimate_rank(spectrum, even, floor, max_rank=None):
+    """(rank, noise_level) from the sorted spectrum of the reduced flattening
+    and its rounding floor (:func:`_rounding_floor`).
 
     Every k whose tail σ_{k+1:} reads as a noise bulk (σ_{k+1} at the
     rounding floor, or within 5 × the tail's median) is a candidate; the
@@ -327,7 +328,6 @@ def _estimate_rank(spectrum, even, shape, max_rank=None):
     at most that rank) and replaces N in the full-rank reading.
     """
     N = spectrum.size
-    floor = _rounding_floor(spectrum, shape)
     k0 = int(np.sum(spectrum > floor))
     if k0 == 0:
         raise ValueError("T is numerically zero: no component to recover")
@@ -363,14 +363,15 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
     spectrum = np.abs(D)
     limit = min(M.shape)
     floor = _rounding_floor(spectrum, M.shape)
-    gap_rank, noise = _estimate_rank(spectrum, even, M.shape, max_rank)
+    gap_rank, noise = _estimate_rank(spectrum, even, floor, max_rank)
     estimated = rank is None
     if rank is None and eig_tol is None:
         rank = gap_rank
-        if _gap(spectrum, rank, floor) < GAP_FACTOR:
+        gap = _gap(spectrum, rank, floor)
+        if gap < GAP_FACTOR:
             warnings.warn(
                 f"the spectrum of the flattening has no clear gap (largest sigma_k / "
-                f"sigma_k+1 = {_gap(spectrum, rank, floor):.3g} at k = {rank}, below "
+                f"sigma_k+1 = {gap:.3g} at k = {rank}, below "
                 f"{GAP_FACTOR:g}): the rank estimate is unreliable; pass rank=",
                 RuntimeWarning, stacklevel=4)
     elif rank is None:
@@ -541,7 +542,7 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
     The reduced flattening of the moment tensor is Y_lᵀ Y_r / n, where the
     rows of Y are the samples' reduced tensor powers of orders ⌈m/2⌉ and
     ⌊m/2⌋; it is accumulated in blocks of rows, so memory is
-    O(N_l·N_r + block·d^⌈m/2⌉) instead of d^m.
+    O(N_l·N_r + block·N_l) instead of d^m.
 
     Parameters
     ----------
