@@ -466,11 +466,17 @@ def _blocked_gram(A, M=None, block_bytes=_GRAM_BLOCK_BYTES):
         Y = Y if M is None else Y @ M
         return Y.T @ Y  # NumPy recognizes the SYRK
 
-    parts = map_row_blocks(lambda lo, hi: A[lo:hi], n, d, r, part, block_bytes, A.itemsize)
-    G = parts[0].copy()
+    return sum_in_order(map_row_blocks(lambda lo, hi: A[lo:hi], n, d, r, part, block_bytes,
+                                       A.itemsize))
+
+
+def sum_in_order(parts):
+    """parts[0] + parts[1] + … in that order (a fresh array): the reduction of
+    :func:`map_row_blocks`' partial sums that every thread count shares."""
+    out = parts[0].copy()
     for P in parts[1:]:
-        G += P
-    return G
+        out += P
+    return out
 
 
 def gram(A):

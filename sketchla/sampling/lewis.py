@@ -52,13 +52,6 @@ def _gram_leverage(U, scale, xp):
     return _kernels.row_sq_norms(Q, xp)
 
 
-def _sum_blocks(parts):
-    out = parts[0].copy()
-    for P in parts[1:]:
-        out += P
-    return out
-
-
 #: dense NumPy operands with at least this many entries (and n ≥ 8·d) stream
 #: their Lewis iterations over row blocks instead of forming a basis
 _STREAM_ENTRIES = 1 << 22
@@ -97,7 +90,7 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
         return Y.T @ Y
 
     try:
-        M0 = chol_inv_t(_sum_blocks(map_blocks(block, n, d, d, first)))
+        M0 = chol_inv_t(_kernels.sum_in_order(map_blocks(block, n, d, d, first)))
     except np.linalg.LinAlgError:
         return None
     w = np.empty(n)
@@ -112,7 +105,7 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
         Z *= s[lo:hi, None]
         return Z.T @ Z
 
-    G = _sum_blocks(map_blocks(block, n, d, d, lev))
+    G = _kernels.sum_in_order(map_blocks(block, n, d, d, lev))
     res, it = np.inf, 0
     for it in range(1, max_iter + 1):
         try:
@@ -125,27 +118,23 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
             sb, wb = s[lo:hi], w[lo:hi]
             T *= sb[:, None]
             t = np.einsum("ij,ij->i", T, T)
-            pos = wb > 0
-            if pos.all():
-                r = float(np.max(np.abs(t - wb) / wb))
-                # log-damped update: w ← w^(1−η)·t^η, then s = w^(1/2 − 1/p)
-                np.maximum(t, tiny, out=t)
-                np.power(t, eta, out=t)
-                wb **= 1 - eta
-                wb *= t
-                np.power(wb, expo, out=sb)
-            else:
-                r = float(np.max(np.abs(t[pos] - wb[pos]) / wb[pos])) if pos.any() else 0.0
-                wn = np.where(pos, np.exp((1 - eta) * np.log(np.where(pos, wb, 1.0))
-                                          + eta * np.log(np.maximum(t, tiny))), 0.0)
-                wb[:] = wn
-                sb[:] = np.where(pos, np.where(pos, wn, 1.0) ** expo, 0.0)
+            pos = wb > 0  # rows at 0 (the null space) stay there
+            rel = np.zeros_like(t)
+            np.divide(np.abs(t - wb), wb, out=rel, where=pos)
+            r = float(rel.max()) if rel.size else 0.0
+            # log-damped update: w ← w^(1−η)·t^η, then s = w^(1/2 − 1/p)
+            np.maximum(t, tiny, out=t)
+            np.power(t, eta, out=t)
+            wb **= 1 - eta
+            wb *= t
+            sb[:] = 0.0
+            np.power(wb, expo, out=sb, where=pos)
             Z = Y @ M0
             Z *= sb[:, None]
             return Z.T @ Z, r
 
         parts = map_blocks(block, n, d, d, step)
-        G = _sum_blocks([P for P, _ in parts])
+        G = _kernels.sum_in_order([P for P, _ in parts])
         res = max(r for _, r in parts)
         if res <= tol:
             break
@@ -235,12 +224,11 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
         max_iter = 200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
         w, it = _fixed_point(tau, leverage_scores(A), p, tol, max_iter, np)
         return _wrap(w, _fixed_point_residual(tau, w, p, np), it)
-    n_, d_ = A.shape
-    if (array_kind(A) == "numpy" and p < 4 and n_ >= 8 * d_ and n_ * d_ >= _STREAM_ENTRIES):
-        A64 = A if A.dtype == np.float64 else None
+    d = A.shape[1]
+    if array_kind(A) == "numpy" and p < 4 and n >= 8 * d and n * d >= _STREAM_ENTRIES:
+        # row blocks as float64 (a view when A already is)
         w = lewis_weights_streamed(
-            (lambda lo, hi: A64[lo:hi]) if A64 is not None else
-            (lambda lo, hi: np.asarray(A[lo:hi], dtype=np.float64)), n_, d_, p, tol,
+            lambda lo, hi: np.asarray(A[lo:hi], dtype=np.float64), n, d, p, tol,
             200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1))
         if w is not None:
             return w
