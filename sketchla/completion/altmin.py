@@ -356,17 +356,18 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     # are multiplied by √s at the end
     scale = _unit_scale(csr.data)
     counts_r, counts_c = np.diff(csr.indptr), np.bincount(csr.indices, minlength=n)
+    rows = np.repeat(np.arange(m), counts_r)  # the row of every stored entry
     empty_rows, empty_cols = np.flatnonzero(counts_r == 0), np.flatnonzero(counts_c == 0)
     _warn_empty(empty_rows, empty_cols, 3)
     d_rows = d_cols = None
     if equilibrate == "auto":
-        equilibrate = _spread(csr, counts_r, counts_c) > _SPREAD
+        equilibrate = _spread(csr, rows, counts_r, counts_c) > _SPREAD
     if equilibrate and reg == 0:
-        d_rows, d_cols = _equilibrate(csr)
+        d_rows, d_cols = _equilibrate(csr, rows, counts_r, counts_c)
     # the well-observed core; if it cannot carry the rank (tiny or extreme
     # inputs), a laxer one, then every observed row and column
     for need in (_CORE_FACTOR * rank, rank, 1):
-        core_r, core_c = _core(csr, need)
+        core_r, core_c = _core(csr, rows, need)
         ms, ns = int(core_r.sum()), int(core_c.sum())
         if min(ms, ns) >= rank and csr[core_r][:, core_c].nnz >= rank * (ms + ns - rank):
             break
@@ -525,10 +526,10 @@ _CORE_FACTOR = 2
 _SPREAD = 4.0
 
 
-def _spread(csr, counts_r, counts_c):
-    """max / median of the row and of the column RMS over the observed entries."""
+def _spread(csr, rows, counts_r, counts_c):
+    """max / median of the row and of the column RMS over the observed entries
+    (``rows``: the row of each stored entry; the counts per row and column)."""
     m, n = csr.shape
-    rows = np.repeat(np.arange(m), counts_r)
     sq = csr.data * csr.data
     out = 1.0
     for idx, cnt, size in ((rows, counts_r, m), (csr.indices, counts_c, n)):
@@ -539,18 +540,16 @@ def _spread(csr, counts_r, counts_c):
     return out
 
 
-def _equilibrate(csr, sweeps=5):
+def _equilibrate(csr, rows, counts_r, counts_c, sweeps=5):
     """Scale the rows and columns of ``csr`` in place to unit RMS over their
     observed entries (alternating, ``sweeps`` times); return the row and
     column factors (Y = D_r X D_c). A diagonal scaling keeps the rank, so the
     completion of Y gives X's; it removes the coherence that a few rows or
-    columns of much larger magnitude create."""
+    columns of much larger magnitude create. Arguments as for :func:`_spread`."""
     m, n = csr.shape
-    rows = np.repeat(np.arange(m), np.diff(csr.indptr))
     d_r, d_c = np.ones(m), np.ones(n)
     data0 = csr.data.copy()
-    cnt_r = np.maximum(np.diff(csr.indptr), 1)
-    cnt_c = np.maximum(np.bincount(csr.indices, minlength=n), 1)
+    cnt_r, cnt_c = np.maximum(counts_r, 1), np.maximum(counts_c, 1)
     for _ in range(sweeps):
         y = data0 * d_r[rows] * d_c[csr.indices]
         rms = np.sqrt(np.bincount(rows, weights=y * y, minlength=m) / cnt_r)
@@ -564,12 +563,12 @@ def _equilibrate(csr, sweeps=5):
     return d_r / top, d_c
 
 
-def _core(csr, rank):
+def _core(csr, rows, rank):
     """Boolean masks of the rows and columns that keep at least ``rank``
     observed entries among each other (peeled until stable): the part whose
-    factors the alternating solves determine."""
+    factors the alternating solves determine (``rows``: the row of each
+    stored entry)."""
     m, n = csr.shape
-    rows = np.repeat(np.arange(m), np.diff(csr.indptr))
     cols = csr.indices
     keep_r, keep_c = np.ones(m, bool), np.ones(n, bool)
     while True:
@@ -623,14 +622,12 @@ class _CSRProblem:
     row kernels; with sample splitting, each half-sweep uses its own part."""
 
     def __init__(self, csr, split_rng, max_iter, sweep):
-        m, n = csr.shape
+        m = csr.shape[0]
         self.sweep = sweep
         self.labels = (split_rng.integers(0, 2 * max_iter + 1, size=csr.nnz)
                        if split_rng is not None else None)
         self.csr = csr
         self.coo = csr.tocoo() if split_rng is not None else None
-        self.empty_rows = np.flatnonzero(np.diff(csr.indptr) == 0)
-        self.empty_cols = np.flatnonzero(np.bincount(csr.indices, minlength=n) == 0)
         self.A0 = _part(csr, self.coo, self.labels, 0)
         self.rows0, self.cols0 = _arrays(self.A0), _arrays(self.A0.T.tocsr())
         self.resid = np.empty(m)
@@ -651,11 +648,6 @@ class _CSRProblem:
         if self.x_norm is None or self.labels is not None:
             self.x_norm = np.sqrt(np.dot(rows[2], rows[2]))
         return U, self.resid.sum(), self.x_norm
-
-    def zero_empty(self, U, V):
-        U[self.empty_rows] = 0.0
-        V[self.empty_cols] = 0.0
-        return U, V
 
 
 class _MaskedProblem:
