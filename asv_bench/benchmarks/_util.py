@@ -33,6 +33,30 @@ def once(fn):
     return out, time.perf_counter() - t0
 
 
+def best_of(fn, repeat):
+    """(result of the last call, best seconds) over ``repeat`` calls of fn."""
+    best, out = np.inf, None
+    for _ in range(repeat):
+        out, t = once(fn)
+        best = min(best, t)
+    return out, best
+
+
+def held_threads(n=2):
+    """A context holding the BLAS pools (threadpoolctl) and sketchla's pool at
+    n threads, for both sides of a comparison."""
+    import contextlib
+
+    from threadpoolctl import threadpool_limits
+
+    import sketchla
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(threadpool_limits(n))
+    stack.enter_context(sketchla.threads(n))
+    return stack
+
+
 def tracked(*path, unit, missing=None, param_key=None):
     """A ``track_*`` method returning ``r[path[0]][path[1]]...`` from setup_cache's
     result ``r``. For a parametrized benchmark, ``r`` is first indexed by the

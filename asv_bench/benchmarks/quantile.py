@@ -26,7 +26,7 @@ import textwrap
 
 import numpy as np
 
-from ._util import once, tracked
+from ._util import best_of, held_threads, once, tracked
 
 TAUS = ["0.1", "0.5", "0.9"]
 
@@ -43,28 +43,11 @@ def _loss(X, y, coef, intercept, tau):
     return float(np.sum(np.where(r > 0, tau * r, (tau - 1) * r)))
 
 
-def _held():
-    import contextlib
-
-    from threadpoolctl import threadpool_limits
-
-    import sketchla
-
-    stack = contextlib.ExitStack()
-    stack.enter_context(threadpool_limits(2))
-    stack.enter_context(sketchla.threads(2))
-    return stack
-
-
 def _ours(X, y, tau, repeat=3):
     import sketchla
 
-    best, est = np.inf, None
-    for _ in range(repeat):
-        est, t = once(lambda: sketchla.QuantileRegression(quantile=tau, random_state=0)
-                      .fit(X, y))
-        best = min(best, t)
-    return est, best
+    return best_of(lambda: sketchla.QuantileRegression(quantile=tau, random_state=0)
+                   .fit(X, y), repeat)
 
 
 def _optimum(X, y, tau):
@@ -85,7 +68,7 @@ class QuantileVsStatsmodels:
         X, y = _problem(100_000)
         Xc = sm.add_constant(X)
         out = {}
-        with _held():
+        with held_threads():
             for t in TAUS:
                 tau = float(t)
                 est, t_ours = _ours(X, y, tau)
@@ -110,7 +93,7 @@ class QuantileVsScikitLearn:
         from sklearn.linear_model import QuantileRegressor
 
         out = {}
-        with _held():
+        with held_threads():
             for n in sizes or self.params[1]:
                 X, y = _problem(int(float(n)))
                 for t in TAUS:

@@ -28,8 +28,8 @@ own pool) for every side of every comparison.
 
 import numpy as np
 
+from ._util import best_of, held_threads, tracked
 from ._util import once as _once
-from ._util import tracked
 
 
 def _rel(T, That):
@@ -42,10 +42,7 @@ def _spm_run(d, m, R, repeat=3):
 
     T, w, A = make_symmetric_tensor(d, m, R, rng=0)
     spm(T, rng=0)  # warm caches (symmetric index tables)
-    best, res = np.inf, None
-    for _ in range(repeat):
-        res, t = _once(lambda: spm(T, rng=0))
-        best = min(best, t)
+    res, best = best_of(lambda: spm(T, rng=0), repeat)
     return T, res, best
 
 
@@ -111,28 +108,6 @@ class PowerIterationRankAboveDim:
     track_error_spm = tracked("spm", unit="relative error")
 
 
-def _held_threads(n=2):
-    """A context holding the BLAS pools and sketchla's pool at n threads."""
-    import contextlib
-
-    from threadpoolctl import threadpool_limits
-
-    import sketchla
-
-    stack = contextlib.ExitStack()
-    stack.enter_context(threadpool_limits(n))
-    stack.enter_context(sketchla.threads(n))
-    return stack
-
-
-def _best(fn, repeat):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        out, t = _once(fn)
-        best = min(best, t)
-    return out, best
-
-
 def _max_angle_deg(A, B):
     from scipy.optimize import linear_sum_assignment
 
@@ -155,14 +130,14 @@ class SPMNoisy:
         from sketchla.datasets import make_symmetric_tensor
 
         out = {}
-        with _held_threads():
+        with held_threads():
             for noise in self.params[0]:
                 T, w, A = make_symmetric_tensor(30, 4, 60, noise=float(noise), rng=0)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
                     spm(T, rank=60, rng=0)  # warm the index tables
-                    est, t_est = _best(lambda: spm(T, rng=0), 3)
-                    giv, t_giv = _best(lambda: spm(T, rank=60, rng=0), 3)
+                    est, t_est = best_of(lambda: spm(T, rng=0), 3)
+                    giv, t_giv = best_of(lambda: spm(T, rank=60, rng=0), 3)
                 a_est, a_giv = _max_angle_deg(A, est.factors), _max_angle_deg(A, giv.factors)
                 out[noise] = {"rank": est.rank, "gap": float(est.gap),
                               "time_ratio": t_est / t_giv, "t_estimated": t_est,
@@ -198,8 +173,8 @@ class MixtureFromData:
         from sketchla.datasets import make_gaussian_mixture
 
         X, labels, means, weights = make_gaussian_mixture(400_000, 10, 5, rng=0)
-        with _held_threads():
-            gm, t = _best(lambda: MomentGaussianMixture(random_state=0).fit(X), 3)
+        with held_threads():
+            gm, t = best_of(lambda: MomentGaussianMixture(random_state=0).fit(X), 3)
         dist, ang = _mean_error(gm.moment_means_, means)
         dist_em, ang_em = _mean_error(gm.means_, means)
         return {"components": gm.n_components_, "gap": float(gm.moment_result_.gap),
@@ -221,12 +196,12 @@ class MixtureVsGaussianMixture:
         from sketchla.datasets import make_gaussian_mixture
 
         out = {}
-        with _held_threads():
+        with held_threads():
             for n in self.params[0]:
                 X, labels, means, weights = make_gaussian_mixture(int(float(n)), 20, 10, rng=0)
-                ours, t_ours = _best(lambda: MomentGaussianMixture(random_state=0).fit(X), 3)
-                full, t_full = _best(lambda: GaussianMixture(10, random_state=0).fit(X), 2)
-                sph, t_sph = _best(lambda: GaussianMixture(
+                ours, t_ours = best_of(lambda: MomentGaussianMixture(random_state=0).fit(X), 3)
+                full, t_full = best_of(lambda: GaussianMixture(10, random_state=0).fit(X), 2)
+                sph, t_sph = best_of(lambda: GaussianMixture(
                     10, covariance_type="spherical", random_state=0).fit(X), 2)
                 e_ours = _mean_error(ours.means_, means)[0]
                 e_mom = _mean_error(ours.moment_means_, means)[0]
