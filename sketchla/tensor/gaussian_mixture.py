@@ -36,9 +36,12 @@ def _moment_parameters(A, lam, S2):
     return A * r, w, ok
 
 
-def _log_resp(X, means, log_w, sigma2):
-    """Responsibilities (n, K) of w_k N(x; μ_k, σ²I) and the (n,) log-densities."""
+def _log_resp(X, means, log_w, sigma2, sq=None):
+    """Responsibilities (n, K) of w_k N(x; μ_k, σ²I) and the (n,) log-densities
+    (``sq``: the rows' squared norms, when the caller has them)."""
     d = X.shape[1]
+    if sq is None:
+        sq = np.einsum("ij,ij->i", X, X)
     logp = X @ (means.T / sigma2)
     logp += (log_w - 0.5 * np.einsum("kj,kj->k", means, means) / sigma2)[None, :]
     top = logp.max(axis=1, keepdims=True)
@@ -46,7 +49,7 @@ def _log_resp(X, means, log_w, sigma2):
     np.exp(logp, out=logp)
     total = logp.sum(axis=1, keepdims=True)
     logp /= total
-    ll = (top + np.log(total))[:, 0] - 0.5 * np.einsum("ij,ij->i", X, X) / sigma2 \
+    ll = (top + np.log(total))[:, 0] - 0.5 * sq / sigma2 \
         - 0.5 * d * np.log(2.0 * np.pi * sigma2)
     return logp, ll
 
@@ -211,7 +214,8 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         n, d = X.shape
         self.n_iter_, self.converged_ = 0, max_iter == 0
         prev, bound = -np.inf, None
-        sq_total = float(np.einsum("ij,ij->", X, X))
+        sq = np.einsum("ij,ij->i", X, X)  # once for every E-step
+        sq_total = float(sq.sum())
         with Progress(max_iter, "EM from the moment estimate", self.verbose) as bar:
             for it in range(max_iter):
                 log_w = np.log(np.maximum(self.weights_, np.finfo(float).tiny))
@@ -220,7 +224,8 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
                 ll_sum = 0.0
                 for lo in range(0, n, _BLOCK):
                     blk = X[lo:lo + _BLOCK]
-                    resp, ll = _log_resp(blk, self.means_, log_w, self.noise_variance_)
+                    resp, ll = _log_resp(blk, self.means_, log_w, self.noise_variance_,
+                                         sq[lo:lo + _BLOCK])
                     Nk += resp.sum(axis=0)
                     Sx += resp.T @ blk
                     ll_sum += ll.sum()
