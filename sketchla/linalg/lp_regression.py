@@ -27,25 +27,35 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
     step is halved until the objective decreases, so the objective is
     monotone (δ = 1e-12·max|r| avoids division by zero for p < 2).
     """
-    from .._backend import to_numpy
-
     if p == 1:  # Σ v|r| = Σ 2v·ρ_{1/2}(r): the check-loss linear program
         from .quantile import solve_weighted_check_loss
 
         return solve_weighted_check_loss(A, b, 2.0 * np.asarray(v, dtype=np.float64), 0.5)
+    # one scale for all of A leaves the IRLS iterates those of the unscaled problem
+    unit, b1, v1, col, s_b, _ = unit_scaled(A, b, v, per_column=False)
+    y = _solve_unit_lp(unit, b1, v1, p, max_iter, tol)
+    return y * (s_b / col)
+
+
+def unit_scaled(A, b, v, per_column):
+    """The weighted problem at O(1) scale: (A / col, b / s_b, v / s_v, col, s_b, s_v)
+    as host float64, with col the columns' max |entry| (``per_column``) or
+    the overall one, s_b = max|b|, s_v = max v (zeros read as 1). A solution
+    y of the scaled problem gives x = s_b·y / col, at any scale of the data."""
+    from .._backend import to_numpy
+
     n, d = A.shape
     dense = np.asarray(to_numpy(A), dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    # scale-aware: A, b and the weights to unit max-norm, so the solver sees
-    # O(1) numbers at any scale (x = s_b · y / s_A for the scaled y); one scale
-    # for all of A leaves the IRLS iterates those of the unscaled problem
     col = np.max(np.abs(dense), axis=0) if n else np.ones(d)
-    col = np.full(d, np.max(col) if np.max(col) > 0 else 1.0)
+    if per_column:
+        col = np.where(col > 0, col, 1.0)
+    else:
+        col = np.full(d, np.max(col) if np.max(col) > 0 else 1.0)
     s_b = _kernels.abs_max(b) or 1.0
     s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
-    y = _solve_unit_lp(dense / col, b / s_b, v / s_v, p, max_iter, tol)
-    return y * (s_b / col)
+    return dense / col, b / s_b, v / s_v, col, s_b, s_v
 
 
 def _solve_unit_lp(dense, b, v, p, max_iter, tol):

@@ -40,41 +40,32 @@ def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None):
     """
     from scipy.optimize import linprog
 
-    from .._backend import to_numpy
 
-    n, d = A.shape
-    dense = np.asarray(to_numpy(A), dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
-    col = np.max(np.abs(dense), axis=0) if n else np.ones(d)
-    col = np.where(col > 0, col, 1.0)
-    s_b = _kernels.abs_max(b) or 1.0
-    s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
-    unit = dense / col
+    from .lp_regression import unit_scaled
+
+    d = A.shape[1]
+    unit, b1, v1, col, s_b, s_v = unit_scaled(A, b, v, per_column=True)
     tau = float(quantile)
-    bounds = np.column_stack([-(1.0 - tau) * v / s_v, tau * v / s_v])
+    bounds = np.column_stack([-(1.0 - tau) * v1, tau * v1])
     pen = np.zeros(d)
     if penalty > 0:
         mask = np.ones(d, bool) if penalized is None else np.asarray(penalized, bool)
         # with x_k = (s_b / col_k)·y_k the objective is s_b·s_v times the scaled
         # one, whose penalty on |y_k| is penalty / (s_v·col_k)
         pen[mask] = penalty / (s_v * col[mask])
-    if np.any(pen > 0):
-        ub = unit.T
-        res = linprog(-b / s_b, A_ub=np.vstack([ub, -ub]), b_ub=np.r_[pen, pen],
+    penalized_lp = bool(np.any(pen > 0))
+    if penalized_lp:  # −pen ≤ Aᵀy ≤ pen as two blocks of inequality rows
+        res = linprog(-b1, A_ub=np.vstack([unit.T, -unit.T]), b_ub=np.r_[pen, pen],
                       bounds=bounds, method="highs")
-        ok_status = res.status == 0
-        if ok_status:
-            mult = np.asarray(res.ineqlin.marginals, dtype=np.float64)
-            y = -(mult[:d] - mult[d:])
     else:
-        res = linprog(-b / s_b, A_eq=unit.T, b_eq=np.zeros(d), bounds=bounds,
-                      method="highs")
-        ok_status = res.status == 0
-        if ok_status:
-            y = -np.asarray(res.eqlin.marginals, dtype=np.float64)
-    if not ok_status:
+        res = linprog(-b1, A_eq=unit.T, b_eq=np.zeros(d), bounds=bounds, method="highs")
+    if res.status != 0:
         raise RuntimeError(f"the check-loss linear program failed: {res.message}")
+    if penalized_lp:
+        mult = np.asarray(res.ineqlin.marginals, dtype=np.float64)
+        y = -(mult[:d] - mult[d:])
+    else:
+        y = -np.asarray(res.eqlin.marginals, dtype=np.float64)
     return y * (s_b / col)
 
 
