@@ -39,44 +39,61 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
 
 def unit_scaled(A, b, v, per_column):
     """The weighted problem at O(1) scale: (A / col, b / s_b, v / s_v, col, s_b, s_v)
-    as host float64, with col the columns' max |entry| (``per_column``) or
-    the overall one, s_b = max|b|, s_v = max v (zeros read as 1). A solution
-    y of the scaled problem gives x = s_b·y / col, at any scale of the data."""
-    from .._backend import to_numpy
+    on the host in float64 (scipy.sparse A stays sparse, CSR), with col the
+    columns' max |entry| (``per_column``) or the overall one, s_b = max|b|,
+    s_v = max v (zeros read as 1). A solution y of the scaled problem gives
+    x = s_b·y / col, at any scale of the data."""
+    from .._backend import array_kind, to_numpy
 
     n, d = A.shape
-    dense = np.asarray(to_numpy(A), dtype=np.float64)
+    sparse = array_kind(A) == "sparse"
+    if sparse:
+        import scipy.sparse as sp
+
+        A = sp.csr_matrix(A, dtype=np.float64)
+        col = np.asarray(abs(A).max(axis=0).toarray()).ravel() if n else np.ones(d)
+    else:
+        A = np.asarray(to_numpy(A), dtype=np.float64)
+        col = np.max(np.abs(A), axis=0) if n else np.ones(d)
     b = np.asarray(b, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    col = np.max(np.abs(dense), axis=0) if n else np.ones(d)
     if per_column:
         col = np.where(col > 0, col, 1.0)
     else:
         col = np.full(d, np.max(col) if np.max(col) > 0 else 1.0)
     s_b = _kernels.abs_max(b) or 1.0
     s_v = float(np.max(v)) if n and np.max(v) > 0 else 1.0
-    return dense / col, b / s_b, v / s_v, col, s_b, s_v
+    unit = (A @ sp.diags(1.0 / col)).tocsr() if sparse else A / col
+    return unit, b / s_b, v / s_v, col, s_b, s_v
 
 
-def _solve_unit_lp(dense, b, v, p, max_iter, tol):
+def _wls(A, b, c):
+    """min Σ c_j (a_jᵀx − b_j)² on O(1)-scaled data: LAPACK for dense A,
+    sketch-and-precondition (LAPACK accuracy, A never densified) for sparse A."""
+    sq = np.sqrt(c)
+    from .._backend import array_kind
+
+    if array_kind(A) == "sparse":
+        from .lstsq import lstsq
+
+        return lstsq(_kernels.scale_rows(A, sq, None), b * sq, rng=0).x
+    return np.linalg.lstsq(A * sq[:, None], b * sq, rcond=None)[0]
+
+
+def _solve_unit_lp(A, b, v, p, max_iter, tol):
     """solve_weighted_lp on data already scaled to O(1)."""
-
-    def wls(c):
-        sq = np.sqrt(c)
-        return np.linalg.lstsq(dense * sq[:, None], b * sq, rcond=None)[0]
-
     if p == 2:
-        return wls(v)
+        return _wls(A, b, v)
 
     def obj(x):
-        return float(np.sum(v * np.abs(dense @ x - b) ** p))
+        return float(np.sum(v * np.abs(A @ x - b) ** p))
 
-    x = wls(v)
+    x = _wls(A, b, v)
     f = obj(x)
     for _ in range(max_iter):
-        r = np.abs(dense @ x - b)
+        r = np.abs(A @ x - b)
         delta = 1e-12 * max(r.max(), 1e-300)
-        x_new = wls(v * np.maximum(r, delta) ** (p - 2))
+        x_new = _wls(A, b, v * np.maximum(r, delta) ** (p - 2))
         step, f_new = 1.0, obj(x_new)
         while f_new > f and step > 1e-6:
             step /= 2

@@ -55,7 +55,10 @@ def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None):
         pen[mask] = penalty / (s_v * col[mask])
     penalized_lp = bool(np.any(pen > 0))
     if penalized_lp:  # −pen ≤ Aᵀy ≤ pen as two blocks of inequality rows
-        res = linprog(-b1, A_ub=np.vstack([unit.T, -unit.T]), b_ub=np.r_[pen, pen],
+        import scipy.sparse as sp
+
+        stack = sp.vstack if sp.issparse(unit) else np.vstack
+        res = linprog(-b1, A_ub=stack([unit.T, -unit.T]), b_ub=np.r_[pen, pen],
                       bounds=bounds, method="highs")
     else:
         res = linprog(-b1, A_eq=unit.T, b_eq=np.zeros(d), bounds=bounds, method="highs")
