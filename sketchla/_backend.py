@@ -44,7 +44,7 @@ _current: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 def _check_name(name):
     if not isinstance(name, str) or name not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")
+        raise ValueError(f"name must be one of the backends {BACKENDS}, got {name!r}")
     if name != "numpy":
         try:
             importlib.import_module(name)

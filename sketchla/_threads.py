@@ -67,7 +67,7 @@ def _check_n(n):
 
     if n is None:
         return None
-    return check_int(n, "n_threads", minimum=1, maximum=_MAX_THREADS)
+    return check_int(n, "n", minimum=1, maximum=_MAX_THREADS)
 
 
 def _controller():

@@ -51,6 +51,7 @@ __all__ = [
     "as_finite_float",
     "check_host",
     "raise_if_not_finite",
+    "validate_estimator_data",
 ]
 
 
@@ -106,8 +107,14 @@ def substream(seed, stream, block=0, integer=False):
 
 
 # ------------------------------------------------------------------ scalars
+#: the largest integer parameter (a size, a count, an order) accepted anywhere:
+#: beyond it, sizes are not allocatable and counts are not exact in float64
+MAX_INT = 2**53
+
+
 def check_int(value, name, minimum=None, maximum=None, maximum_label=None):
-    """An integer in [minimum, maximum], else a clear error (integral floats accepted)."""
+    """An integer in [minimum, maximum], else a clear error (integral floats
+    accepted). With no ``maximum``, at most :data:`MAX_INT`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)
@@ -116,7 +123,9 @@ def check_int(value, name, minimum=None, maximum=None, maximum_label=None):
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
+    if maximum is None:
+        maximum, maximum_label = MAX_INT, maximum_label or "2**53"
+    if value > maximum:
         label = maximum_label or str(maximum)
         raise ValueError(f"{name} must be <= {label}, got {value}")
     return value
@@ -145,13 +154,18 @@ def check_scalar(value, name, minimum=None, maximum=None, include_minimum=True,
     return value
 
 
+#: the largest ℓp exponent: |r|^p leaves float64's range beyond it for
+#: residuals of a few units, and ‖r‖_100 is within n^(1/100) of ‖r‖_∞
+MAX_P = 100.0
+
+
 def check_p(p, name="p"):
-    """The exponent of an ℓp problem: a finite real number >= 1."""
+    """The exponent of an ℓp problem: a real number in [1, MAX_P]."""
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
         raise TypeError(f"{name} must be a number >= 1, got {p!r}")
     p = float(p)
-    if not np.isfinite(p) or p < 1:
-        raise ValueError(f"{name} must be a finite number >= 1, got {p}")
+    if not np.isfinite(p) or p < 1 or p > MAX_P:
+        raise ValueError(f"{name} must be a number in [1, {MAX_P:g}], got {p}")
     return p
 
 
@@ -267,6 +281,8 @@ def check_array(A, name="A", *, accept_sparse=False, ndim=2, ensure_finite=True,
     if A is None:
         raise TypeError(f"{name} must be an array, got None")
     A = to_backend(A)
+    if isinstance(A, np.matrix):  # np.matrix's operators and indexing are not ndarray's
+        A = np.asarray(A)
     kind = array_kind(A)
     if kind == "other":
         raise TypeError(f"{name} must be an array, got {type(A).__name__}")
@@ -533,7 +549,7 @@ def raise_if_not_finite(result, A, name="A"):
         return
     if not np.isfinite(A).all():
         raise ValueError(f"{name} must not contain NaN or inf")
-    raise FloatingPointError(
+    raise ValueError(
         f"overflow: the result is not finite although {name} is; rescale {name}"
     )
 
@@ -585,3 +601,36 @@ def check_matrix(A, name="A", allow_empty=False, namespaces=("numpy", "sparse"))
             f"got {type(A).__module__}.{type(A).__name__}"
         )
     return A
+
+
+def _names(message, names):
+    import re
+
+    return any(re.search(rf"(?<![A-Za-z_]){n}(?![A-Za-z_])", message) for n in names)
+
+
+def validate_estimator_data(est, X, y="no_validation", *, reset=True, accept_sparse=False,
+                            **kw):
+    """scikit-learn's ``validate_data`` for an estimator's ``fit``/``predict``.
+
+    Sparse X has its structure verified by :func:`check_sparse` before
+    scikit-learn converts it, float32 is kept (float64 otherwise), and an
+    error whose message names neither X nor y is re-raised, with the same
+    type and text, prefixed by the argument's name."""
+    from sklearn.utils.validation import validate_data
+
+    if accept_sparse and array_kind(X) == "sparse":
+        X = check_sparse(X, "X", tuple(accept_sparse))
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame's columns, else the array's dtype
+    dtypes = list(dtypes) if dtypes is not None and not isinstance(dtypes, np.dtype) \
+        else [getattr(X, "dtype", None)]
+    if any(getattr(dt, "kind", "") in "mM" for dt in dtypes if dt is not None):
+        raise TypeError("X must be numeric; datetime and timedelta values are not supported")
+    kw.setdefault("dtype", (np.float64, np.float32))
+    names = ("X",) if isinstance(y, str) and y == "no_validation" else ("X", "y")
+    try:
+        return validate_data(est, X, y, reset=reset, accept_sparse=accept_sparse, **kw)
+    except (ValueError, TypeError) as e:
+        if _names(str(e), names):
+            raise
+        raise type(e)(f"{' and '.join(names)}: {e}") from e

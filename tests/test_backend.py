@@ -81,7 +81,7 @@ def test_backend_switching():
     assert sketchla.get_backend() == "numpy"
     with sketchla.use_backend("numpy"):
         assert sketchla.get_backend() == "numpy"
-    with pytest.raises(ValueError, match="backend must be one of"):
+    with pytest.raises(ValueError, match="name must be one of the backends"):
         with sketchla.use_backend("jax"):
             pass
     pytest.importorskip("array_api_strict")

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from .._backend import is_sparse
-from .._validation import check_rng, check_sparse
+from .._validation import check_rng
 from .altmin import _fold_in, _observed, altmin_complete
 
 __all__ = ["AltMinCompletion"]
@@ -106,12 +106,10 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
     def _validate(self, X, reset):
-        from sklearn.utils.validation import validate_data
+        from .._validation import validate_estimator_data
 
-        if is_sparse(X):  # verify the structure before scikit-learn converts it
-            X = check_sparse(X, "X", ("csr", "csc"))
-        return validate_data(self, X, accept_sparse=("csr", "csc", "coo"), reset=reset,
-                             ensure_all_finite="allow-nan", dtype=(np.float64, np.float32))
+        return validate_estimator_data(self, X, accept_sparse=("csr", "csc", "coo"),
+                                       reset=reset, ensure_all_finite="allow-nan")
 
     def fit(self, X, y=None):
         """Fit the low-rank model to the observed entries of X."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import is_sparse
-from .._validation import check_bool, check_sparse
+from .._validation import check_bool, validate_estimator_data
 
 
 def validate_fit(est, X, y, sample_weight, multi_output=False):
@@ -17,13 +17,11 @@ def validate_fit(est, X, y, sample_weight, multi_output=False):
 
     Sparse X has its structure verified before scikit-learn converts it;
     float32 is kept; weights must be non-negative."""
-    from sklearn.utils.validation import _check_sample_weight, validate_data
+    from sklearn.utils.validation import _check_sample_weight
 
     fit_intercept = check_bool(est.fit_intercept, "fit_intercept")
-    if is_sparse(X):
-        X = check_sparse(X, "X", ("csr", "csc"))
-    X, y = validate_data(est, X, y, accept_sparse=("csr", "csc"), multi_output=multi_output,
-                         y_numeric=True, dtype=(np.float64, np.float32))
+    X, y = validate_estimator_data(est, X, y, accept_sparse=("csr", "csc"),
+                                   multi_output=multi_output, y_numeric=True)
     y = np.asarray(y, dtype=X.dtype)
     sw = None
     if sample_weight is not None:
@@ -106,11 +104,8 @@ class LinearPredictMixin:
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
-        from sklearn.utils.validation import check_is_fitted, validate_data
+        from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        if is_sparse(X):
-            X = check_sparse(X, "X", ("csr", "csc"))
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False,
-                          dtype=(np.float64, np.float32))
+        X = validate_estimator_data(self, X, accept_sparse=("csr", "csc"), reset=False)
         return np.asarray(X @ self.coef_.T) + self.intercept_

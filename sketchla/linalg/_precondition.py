@@ -30,7 +30,7 @@ def _sketch_qr(S, A, b):
     SA = to_numpy(S @ A)
     if not np.isfinite(SA).all():
         if array_kind(A) != "numpy":
-            raise FloatingPointError("overflow in S @ A, or NaN/inf in A; check and rescale A")
+            raise ValueError("overflow in S @ A, or NaN/inf in A; check and rescale A")
         raise_if_not_finite(SA, A, "A")
     Sb = to_numpy(S @ b)
     Q, R, piv = sla.qr(SA, mode="economic", pivoting=True, check_finite=False)

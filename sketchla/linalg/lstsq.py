@@ -119,6 +119,15 @@ def _sketch(kind, m, n, rng):
 
 
 # --------------------------------------------------------------------- API
+def _result(A, b, x, n_iter, converged, m, method, rank):
+    """The LstsqResult of solution x; a solution that overflows float64 (A
+    numerically singular at its scale, with finite data) is a ValueError."""
+    if array_kind(x) == "numpy" and not np.isfinite(x).all():
+        raise ValueError("the least-squares solution overflows float64 although A and b "
+                         "are finite: A is numerically singular at this scale; rescale A")
+    return LstsqResult(x, _residual_norm(A, x, b), n_iter, converged, m, method, rank)
+
+
 def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
           tol=None, max_iter=None, rng=None, refine=True):
     """Solve min ‖A x − b‖₂ for tall A with a sketch.
@@ -223,7 +232,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     if method == "exact" or (sketch_size is None and m >= n):
         x, n_iter, conv, rank = _exact(A, b)
         rank = min(n, d) if rank is None else rank
-        return LstsqResult(x, _residual_norm(A, x, b), n_iter, conv, 0, "exact", rank)
+        return _result(A, b, x, n_iter, conv, 0, "exact", rank)
 
     S = _sketch(sketch, m, n, g)
     Q, R, piv, Sb, rank = _sketch_qr(S, A, b)
@@ -241,7 +250,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
         x0 = np.empty_like(x)
         x0[piv] = x
         x0 = from_numpy(x0, b)
-        return LstsqResult(x0, _residual_norm(A, x0, b), 0, True, m, "sketch", rank)
+        return _result(A, b, x0, 0, True, m, "sketch", rank)
     if rank < d:
         warnings.warn(
             f"A is numerically rank deficient (rank {rank} < {d} columns); "
@@ -249,11 +258,11 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
             RankDeficiencyWarning, stacklevel=2,
         )
         x, n_iter, conv, _ = _exact(A, b)
-        return LstsqResult(x, _residual_norm(A, x, b), n_iter, conv, m, "exact", rank)
+        return _result(A, b, x, n_iter, conv, m, "exact", rank)
     pre = _Preconditioned(R, piv)
     x0 = from_numpy(pre.solve(Q.T @ Sb), b)
     if method == "sketch":
-        return LstsqResult(x0, _residual_norm(A, x0, b), 0, True, m, "sketch", rank)
+        return _result(A, b, x0, 0, True, m, "sketch", rank)
 
     refined = False
     if refine:
@@ -262,7 +271,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
             pre, refined = better, True
     with serial_blas():  # memory-bound products, one after another (see _threads)
         x, n_iter, conv = _iterate(A, b, pre, x0, tol, max_iter, refined)
-    return LstsqResult(x, _residual_norm(A, x, b), n_iter, conv, m, "precondition", rank)
+    return _result(A, b, x, n_iter, conv, m, "precondition", rank)
 
 
 def sketch_and_solve(A, b, sketch="srht", sketch_size=None, rng=None):

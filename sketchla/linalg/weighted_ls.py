@@ -235,9 +235,9 @@ def polynomial_basis(family="legendre", dim=1, degree=5, index_set="total_degree
     degree = check_int(degree, "degree", minimum=0)
     if family == "hermite" and degree > _HERMITE_MAX_DEGREE:
         raise ValueError(f"degree must be <= {_HERMITE_MAX_DEGREE} for the hermite family")
-    if (degree + 1) ** dim > 5_000_000:
-        raise ValueError(f"(degree + 1)**dim = {(degree + 1) ** dim} multi-indices to "
-                         "enumerate is too many")
+    if dim * math.log(degree + 1) > math.log(5_000_000):
+        raise ValueError(f"dim and degree: (degree + 1)**dim = ({degree} + 1)**{dim} "
+                         "multi-indices to enumerate is more than 5·10^6")
     return PolynomialBasis(family, dim, degree, index_set)
 
 

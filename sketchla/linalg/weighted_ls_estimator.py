@@ -59,6 +59,9 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
 
         basis = self._basis()
         X = basis.check_points(X)
+        if X.shape[0] == 0:
+            raise ValueError("X must have at least one row, got shape (0, "
+                             f"{X.shape[1]})")
         y = as_finite_float(y, "y", 1)
         check_consistent_length(("X", X), ("y", y))
         w = np.ones(X.shape[0]) if sample_weight is None else as_finite_float(

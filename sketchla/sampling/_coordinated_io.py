@@ -41,6 +41,7 @@ def save(sketch, file):
 
 def _read(file):
     """(meta, method, level, arrays) from the archive; any failure to read is a ValueError."""
+    import struct
     import zipfile
     import zlib
 
@@ -58,7 +59,7 @@ def _read(file):
     except ValueError:
         raise
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, IndexError,
-            OverflowError, TypeError) as exc:
+            OverflowError, TypeError, NotImplementedError, struct.error) as exc:
         raise ValueError(f"not a readable CoordinatedSketch file: {exc}") from None
     return meta, method, level, arrays
 
@@ -70,7 +71,7 @@ def load(cls, file, methods, levels):
         raise ValueError("corrupt CoordinatedSketch file: bad meta record")
     version, seed, size, n_rows, n_features, dense = (int(v) for v in meta)
     if version not in (1, FORMAT_VERSION):
-        raise ValueError(f"unsupported CoordinatedSketch format version {version}")
+        raise ValueError(f"unsupported CoordinatedSketch file format version {version}")
     if method.dtype.kind != "U" or level.dtype.kind != "U" or method.ndim or level.ndim:
         raise ValueError("corrupt CoordinatedSketch file: bad method or level")
     method, level = str(method), str(level)

@@ -646,13 +646,18 @@ def estimate_correlation(sketch_a, sketch_b):
     Returns
     -------
     float
-        NaN when the join looks empty or a column constant on it.
+        NaN, with a ``RuntimeWarning``, when the join looks empty or a column
+        constant on it (as ``scipy.stats.pearsonr`` for constant input).
     """
     M = _column_moments(sketch_a, sketch_b)
     n, sa, sb, sab = M[0, 0], M[1, 0], M[0, 1], M[1, 1]
     saa, sbb = M[2, 0], M[0, 2]
     va, vb = n * saa - sa * sa, n * sbb - sb * sb
     if not (n > 0 and va > 0 and vb > 0):
+        import warnings
+
+        warnings.warn("the correlation is undefined: the join looks empty, or a column is "
+                      "constant on it; returning NaN", RuntimeWarning, stacklevel=2)
         return float("nan")
     return float(np.clip((n * sab - sa * sb) / np.sqrt(va * vb), -1.0, 1.0))
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
-from .._validation import check_data, check_int, check_rng
+from .._validation import check_data, check_int, check_rng, check_scalar
 from .leverage import orthonormal_basis
 
 __all__ = [
@@ -193,6 +193,8 @@ def sample_volume_rescaled(A, k, rng=None, return_weights=False):
     U, r = _basis_of(A)
     n = U.shape[0]
     k = check_int(k, "k", minimum=1)
+    if r == 0:
+        raise ValueError("A is numerically zero (rank 0): there is no row to sample")
     if k < r:
         raise ValueError(f"k = {k} is less than rank(A) = {r}: volume-rescaled sampling "
                          "needs k >= rank")
@@ -220,6 +222,7 @@ def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     U = _check_basis(U)
     g = check_rng(rng)
     N, k = U.shape
+    delta = check_scalar(delta, "delta", minimum=0, include_minimum=False)
     min_repeats = check_int(min_repeats, "min_repeats", minimum=1)
     max_repeats = check_int(max_repeats, "max_repeats", minimum=min_repeats)
     lev, rows = _kernels.row_access(U)

@@ -50,14 +50,9 @@ class RowSampler(BaseEstimator):
 
     def fit(self, X, y=None):
         """Draw the sample from the rows of X."""
-        from sklearn.utils.validation import validate_data
+        from .._validation import validate_estimator_data
 
-        from .._backend import is_sparse
-        from .._validation import check_sparse
-
-        if is_sparse(X):  # verify the structure before scikit-learn converts it
-            X = check_sparse(X, "X", ("csr", "csc"))
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32))
+        X = validate_estimator_data(self, X, accept_sparse=("csr", "csc"))
         rs = sample_rows(X, self.n_samples, p=self.p, scores=self.scores,
                          rng=check_rng(self.random_state, "random_state"))
         self.indices_ = rs.indices

@@ -60,7 +60,7 @@ class SRHT(SketchOperator):
                 self._apply(A[:, c0 : c0 + width].toarray(), xp, "numpy")
                 for c0 in range(0, k, width)
             ]
-            return np.concatenate(parts, axis=1)
+            return np.concatenate(parts, axis=1) if parts else np.zeros((self.m, 0), A.dtype)
         Y = _kernels.signed_pad(A, self.signs, self.n_padded, xp)
         Y = _kernels.fwht(Y, xp, overwrite=True)
         return _kernels.take_rows(Y, self.rows, xp) * float(1.0 / np.sqrt(self.m))

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from functools import lru_cache
 
 import numpy as np
 
 from .. import _kernels
-from .._backend import array_kind, get_namespace
-from .._validation import check_array, check_scalar
+from .._backend import array_kind, get_namespace, to_numpy
+from .._validation import check_array, check_int, check_scalar
 
 __all__ = [
     "check_symmetric_tensor",
@@ -133,10 +132,12 @@ def moment_tensor(X, order):
     decompose the moments without forming it.
     """
     X = check_samples(X)
-    if not isinstance(order, numbers.Integral) or order < 1:
-        raise ValueError(f"order must be a positive integer, got {order!r}")
+    order = check_order(order, X.shape[1], minimum=1, dense=True)
     n, d = X.shape
     xp = get_namespace(X)
+    # on X / max|X|: the sums cannot overflow, and the scale comes back at the end
+    s = _kernels.abs_max(X) or 1.0
+    X = X / s
     n1 = order // 2
     n2 = order - n1
     out = None
@@ -144,13 +145,45 @@ def moment_tensor(X, order):
         blk = X[lo:min(lo + 4096, n), :]
         part = xp.matrix_transpose(veronese(blk, n2)) @ veronese(blk, n1)
         out = part if out is None else out + part
-    return xp.reshape(out / n, (d,) * order)
+    with np.errstate(over="ignore"):
+        return check_moments(xp.reshape(out / n, (d,) * order) * np.float64(s)**order, order)
+
+
+#: the most entries a moment tensor or flattening built from data may have
+MAX_MOMENT_ENTRIES = 2**31
+
+
+def check_order(order, d, minimum, dense):
+    """The order of a moment of d-dimensional data: an integer >= minimum whose
+    dense tensor (``dense``) or reduced flattening has at most
+    MAX_MOMENT_ENTRIES entries."""
+    order = check_int(order, "order", minimum=minimum, maximum=256)
+    if dense:
+        size = d**order
+        what = f"d**order = {d}**{order}"
+    else:
+        n1 = order // 2
+        size = math.comb(d + n1 - 1, n1) * math.comb(d + order - n1 - 1, order - n1)
+        what = f"the reduced flattening's {size} entries"
+    if size > MAX_MOMENT_ENTRIES:
+        raise ValueError(f"order = {order} is too large for {d} features: {what} "
+                         f"exceeds 2**31 entries")
+    return order
+
+
+def check_moments(M, order, name="X"):
+    """M, or a ValueError if the order-``order`` moments of ``name`` overflow float64."""
+    if not bool(np.all(np.isfinite(np.asarray(to_numpy(M))))):
+        raise ValueError(f"the order-{order} moments of {name} overflow float64; "
+                         f"rescale {name}")
+    return M
 
 
 def check_samples(X, name="X"):
     """Data rows (n, d), n >= 1, finite, dense, in any namespace (float64)."""
     X = check_array(X, name, ndim=2, allow_empty=True)
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} must have at least one row")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one row and one column, got shape "
+                         f"{tuple(X.shape)}")
     xp = get_namespace(X)
     return xp.astype(X, xp.float64, copy=False)

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.linalg as sla
 from sklearn.base import BaseEstimator, DensityMixin
 
+from .. import _kernels
 from .._progress import Progress
 from .._validation import check_int, check_rng, check_scalar
 from ._moments import corrected_flattening, data_flattening
@@ -147,9 +148,9 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Estimate the mixture from the rows of X (n_samples, n_features)."""
-        from sklearn.utils.validation import validate_data
+        from .._validation import validate_estimator_data
 
-        X = validate_data(self, X, dtype=(np.float64, np.float32), ensure_min_samples=2)
+        X = validate_estimator_data(self, X, ensure_min_samples=2)
         X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
         K = None
@@ -162,6 +163,12 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         max_iter = check_int(self.max_iter, "max_iter", minimum=0)
         tol = check_scalar(self.tol, "tol", minimum=0)
         g = check_rng(self.random_state, "random_state")
+        # scale-aware: the moments of X / max|X| cannot overflow; the fitted
+        # parameters are scaled back at the end
+        s = np.float64(_kernels.abs_max(X) or 1.0)
+        X = X / s
+        if sigma2 is not None:
+            sigma2 = sigma2 / s**2
 
         mean = X.mean(axis=0)
         S2raw = X.T @ X / n
@@ -176,7 +183,8 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
                 if rank is None:
                     warnings.simplefilter("ignore", RuntimeWarning)
                 return _spm_core(M, d, 3, rank, g, 5000, 3, 1e-14, None, 1e-2,
-                                 self.verbose, max_rank=d)
+                                 self.verbose, max_rank=d,
+                                 name="the debiased third moment of X")
 
         res = decompose(sigma2_used, K)
         if estimate_sigma:
@@ -208,7 +216,23 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         self.noise_variance_ = sigma2_used if sigma2_used > 0 else float(np.finfo(float).tiny)
         self.n_components_ = self.means_.shape[0]
         self._em(X, max_iter, tol, fit_sigma=estimate_sigma)
+        self._rescale(s, d)
         return self
+
+    def _rescale(self, s, d):
+        """Parameters of the data from those of the data divided by s."""
+        if s == 1.0:
+            return
+        r = self.moment_result_
+        with np.errstate(over="ignore"):  # beyond float64 as the data's own moments are
+            s3 = s**3
+            self.moment_result_ = type(r)(r.weights * s3, r.factors, r.n_iter, r.order,
+                                          r.rank, r.spectrum * s3, r.gap, r.noise_level * s3)
+            self.noise_variance_ = max(float(self.noise_variance_ * s**2),
+                                       float(np.finfo(float).tiny))
+        self.means_ = self.means_ * s
+        self.moment_means_ = self.moment_means_ * s
+        self.lower_bound_ = self.lower_bound_ - d * float(np.log(s))
 
     def _em(self, X, max_iter, tol, fit_sigma):
         n, d = X.shape
@@ -252,10 +276,12 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         self.lower_bound_ = float(np.mean(self.score_samples(X)) if bound is None else bound)
 
     def _check_X(self, X):
-        from sklearn.utils.validation import check_is_fitted, validate_data
+        from sklearn.utils.validation import check_is_fitted
+
+        from .._validation import validate_estimator_data
 
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_estimator_data(self, X, reset=False)
         return np.asarray(X, dtype=np.float64)
 
     def score_samples(self, X):

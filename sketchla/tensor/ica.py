@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .. import _kernels
 from .._validation import check_int, check_rng
 from ._moments import corrected_flattening, data_flattening
 from .spm import _spm_core
@@ -101,14 +102,19 @@ class CumulantICA(TransformerMixin, BaseEstimator):
         return self._fit(X)
 
     def _fit(self, X):
-        from sklearn.utils.validation import validate_data
+        from .._validation import validate_estimator_data
 
-        X = validate_data(self, X, dtype=(np.float64, np.float32), ensure_min_samples=2)
+        X = validate_estimator_data(self, X, ensure_min_samples=2)
         X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
         g = check_rng(self.random_state, "random_state")
-        self.mean_ = X.mean(axis=0)
-        Xc = X - self.mean_
+        # scale-aware: the covariance of X / max|X| cannot overflow or underflow;
+        # the whitening takes the scale back
+        s = _kernels.abs_max(X) or 1.0
+        Xc = X / s
+        mean = Xc.mean(axis=0)
+        self.mean_ = mean * s
+        Xc = Xc - mean
         evals, evecs = np.linalg.eigh(Xc.T @ Xc / n)
         keep = evals > 10 * np.finfo(float).eps * d * max(evals[-1], np.finfo(float).tiny)
         if not keep.any():
@@ -120,8 +126,9 @@ class CumulantICA(TransformerMixin, BaseEstimator):
             K = check_int(self.n_components, "n_components", minimum=1, maximum=r,
                           maximum_label=f"the rank of X's covariance ({r})")
             evals, evecs = evals[:K], evecs[:, :K]
-        self.whitening_ = (evecs / np.sqrt(evals)).T
-        Z = Xc @ self.whitening_.T
+        unit_whitening = (evecs / np.sqrt(evals)).T
+        self.whitening_ = unit_whitening / s
+        Z = Xc @ unit_whitening.T
         w = Z.shape[1]
         if w == 1:
             Q = np.ones((1, 1))
@@ -135,7 +142,7 @@ class CumulantICA(TransformerMixin, BaseEstimator):
                 if K is None:
                     warnings.simplefilter("ignore", RuntimeWarning)
                 res = _spm_core(M, w, 4, K, g, 5000, 3, 1e-14, None, 1e-2, self.verbose,
-                                max_rank=w)
+                                max_rank=w, name="the fourth cumulant of X")
             Q, kurt = res.factors, res.weights
             self.cumulant_result_ = res
             if res.rank < w and K is None:
@@ -151,10 +158,12 @@ class CumulantICA(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         """Sources (n_samples, n_components_) of the rows of X."""
-        from sklearn.utils.validation import check_is_fitted, validate_data
+        from sklearn.utils.validation import check_is_fitted
+
+        from .._validation import validate_estimator_data
 
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_estimator_data(self, X, reset=False)
         return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_.T
 
     def inverse_transform(self, S):

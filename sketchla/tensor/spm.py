@@ -18,6 +18,8 @@ from .. import _kernels
 from .._backend import array_kind, get_namespace, to_numpy
 from .._validation import check_int, check_rng, check_scalar
 from ._symmetric import (
+    check_moments,
+    check_order,
     check_samples,
     check_symmetric_tensor,
     cp_to_tensor,
@@ -272,15 +274,22 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
     return np.array(factors).reshape(-1, d).T, np.array(weights), total
 
 
+class _NumericallyZero(ValueError):
+    """Raised inside the extraction; :func:`_spm_core` names the argument."""
+
+
 def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
-              verbose, pool=8, newton_tol=1e-3, max_rank=None):
+              verbose, pool=8, newton_tol=1e-3, max_rank=None, name="T"):
     # scale-aware: work on M / max|M| (no overflow of the spectrum's moments,
     # no underflow in deflation), weights and spectrum scaled back at the end
     scale = _kernels.abs_max(M)
-    if scale == 0.0:
-        raise ValueError("T is numerically zero: no component to recover")
-    res = _spm_unit(M / scale, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol,
-                    restart_tol, verbose, pool, newton_tol, max_rank)
+    try:
+        if scale == 0.0:
+            raise _NumericallyZero
+        res = _spm_unit(M / scale, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol,
+                        restart_tol, verbose, pool, newton_tol, max_rank)
+    except _NumericallyZero:
+        raise ValueError(f"{name} is numerically zero: no component to recover") from None
     return CPResult(res.weights * scale, res.factors, res.n_iter, res.order, res.rank,
                     res.spectrum * scale, res.gap, res.noise_level * scale)
 
@@ -330,7 +339,7 @@ def _estimate_rank(spectrum, even, floor, max_rank=None):
     N = spectrum.size
     k0 = int(np.sum(spectrum > floor))
     if k0 == 0:
-        raise ValueError("T is numerically zero: no component to recover")
+        raise _NumericallyZero
     keep = max(3, -(-N // 10)) if even else 1
     top = N if max_rank is None else min(max_rank, N)
     best, best_gap = (top, 0.0), -np.inf
@@ -378,7 +387,7 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
         typical = np.mean(spectrum**2) / max(np.mean(spectrum), np.finfo(float).tiny)
         rank = int(np.sum(spectrum > eig_tol * typical))
         if rank == 0:
-            raise ValueError("T is numerically zero: no component to recover")
+            raise _NumericallyZero
     else:
         rank = check_int(rank, "rank", minimum=1, maximum=limit,
                          maximum_label=f"the identifiable limit {limit} for order {m}, "
@@ -589,13 +598,13 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
     from ._moments import corrected_flattening, data_flattening, signal_moments
 
     X = check_samples(X)
-    order = check_int(order, "order", minimum=3)
+    order = check_order(order, X.shape[1], minimum=3, dense=False)
     noise_variance = check_scalar(noise_variance, "noise_variance", minimum=0)
     n, d = X.shape
     max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
-    M = data_flattening(X, order)
+    M = check_moments(data_flattening(X, order), order)
     if noise_variance > 0:
         lower = signal_moments(X, order - 2, noise_variance)
         M = corrected_flattening(M, d, order, noise_variance, lower)
     return _spm_core(M, d, order, rank, check_rng(rng), max_iter, n_tries, grad_tol, eig_tol,
-                     restart_tol, verbose)
+                     restart_tol, verbose, name=f"the order-{order} moment of X")
