@@ -512,7 +512,6 @@ def estimate_product(sketch_a, sketch_b, return_std=False):
         The sketches were made with different seeds, methods or levels
         (their samples are not coordinated and the estimate would be biased).
     """
-    import scipy.sparse as sp
 
     for name, s in (("sketch_a", sketch_a), ("sketch_b", sketch_b)):
         if not isinstance(s, CoordinatedSketch):
@@ -521,14 +520,29 @@ def estimate_product(sketch_a, sketch_b, return_std=False):
         va, vb = getattr(sketch_a, attr), getattr(sketch_b, attr)
         if va != vb:
             raise ValueError(
-                f"the sketches were made with different {attr}s ({va!r} and {vb!r}); "
+                f"sketch_a and sketch_b were made with different {attr}s ({va!r} and {vb!r}); "
                 "coordinated sketches must share seed, method and level"
             )
-    d, p = sketch_a.n_features, sketch_b.n_features
     _, ia, ib = np.intersect1d(sketch_a.key_id, sketch_b.key_id, assume_unique=True,
                                return_indices=True)
     return_std = check_bool(return_std, "return_std")
+    with np.errstate(over="ignore"):
+        est, std = _product(sketch_a, sketch_b, ia, ib, return_std)
+    if not np.isfinite(est).all():
+        raise ValueError("sketch_a and sketch_b: the estimate of A^T B overflows float64; "
+                         "rescale A or B")
+    return (est, std) if return_std else est
+
+
+def _product(sketch_a, sketch_b, ia, ib, return_std):
+    """(estimate, std or None) over the matched items ia, ib. The variance is
+    summed on rows divided by their largest entry, so that the squares do not
+    overflow where the standard deviation itself is representable."""
+    import scipy.sparse as sp
+
+    d, p = sketch_a.n_features, sketch_b.n_features
     Ra, Rb = sketch_a.rows()[ia], sketch_b.rows()[ib]
+    sa, sb = (_kernels.abs_max(R) or 1.0 for R in (Ra, Rb))
 
     def dense(M):
         return np.asarray(M.toarray(), dtype=np.float64)
@@ -537,9 +551,10 @@ def estimate_product(sketch_a, sketch_b, return_std=False):
         pi = np.minimum(sketch_a.prob[ia], sketch_b.prob[ib])
         est = dense(Ra.T @ (sp.diags(1.0 / pi) @ Rb))
         if not return_std:
-            return est
-        var = dense(Ra.multiply(Ra).T @ (sp.diags((1.0 - pi) / pi**2) @ Rb.multiply(Rb)))
-        return est, np.sqrt(np.maximum(var, 0.0))
+            return est, None
+        Ua, Ub = Ra / sa, Rb / sb
+        var = dense(Ua.multiply(Ua).T @ (sp.diags((1.0 - pi) / pi**2) @ Ub.multiply(Ub)))
+        return est, np.sqrt(np.maximum(var, 0.0)) * sa * sb
     # entry level: every pair of kept entries in a matching row
     pa_rows = _entry_rows_prob(sketch_a, ia)
     pb_rows = _entry_rows_prob(sketch_b, ib)
@@ -547,7 +562,7 @@ def estimate_product(sketch_a, sketch_b, return_std=False):
     npair = la * lb
     total = int(npair.sum())
     if total == 0:
-        return (np.zeros((d, p)), np.zeros((d, p))) if return_std else np.zeros((d, p))
+        return np.zeros((d, p)), np.zeros((d, p))
     row = np.repeat(np.arange(len(ia)), npair)
     start = np.concatenate([[0], np.cumsum(npair)[:-1]])
     t = np.arange(total) - start[row]
@@ -558,9 +573,10 @@ def estimate_product(sketch_a, sketch_b, return_std=False):
     where = (Ra.indices[ai], Rb.indices[bi])
     est = dense(sp.coo_matrix((x / pi, where), shape=(d, p)))
     if not return_std:
-        return est
-    var = dense(sp.coo_matrix((x * x * (1.0 - pi) / pi**2, where), shape=(d, p)))
-    return est, np.sqrt(np.maximum(var, 0.0))
+        return est, None
+    u = (Ra.data[ai] / sa) * (Rb.data[bi] / sb)
+    var = dense(sp.coo_matrix((u * u * (1.0 - pi) / pi**2, where), shape=(d, p)))
+    return est, np.sqrt(np.maximum(var, 0.0)) * sa * sb
 
 
 def column_sketch(values, sketch_size, keys=None, seed=0, method="priority"):
