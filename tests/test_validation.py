@@ -188,3 +188,44 @@ def test_substreams_are_distinct_and_reproducible():
     assert not np.array_equal(a, substream(7, "gaussian", 1).standard_normal(4))
     assert not np.array_equal(a, substream(7, "srht_signs", 0).standard_normal(4))
     assert substream(7, "gaussian", 0, integer=True) != substream(7, "gaussian", 1, integer=True)
+
+
+def test_fuzz_found_classes_are_refused_with_the_argument_named():
+    A = np.random.default_rng(0).standard_normal((40, 3))
+    with pytest.raises(ValueError, match="p must be a number in"):
+        sketchla.lewis_weights(A, 2.0**70)
+    with pytest.raises(ValueError, match=r"k must be <= 2\*\*53"):
+        sketchla.sample_volume_rescaled(A, 2**70)
+    with pytest.raises(ValueError, match="order = .* too large"):
+        sketchla.moment_tensor(A, 40)
+    with pytest.raises(ValueError, match="moments of X overflow"):
+        sketchla.moment_tensor(A * 1e150, 3)
+    with pytest.raises(ValueError, match="dim and degree"):
+        sketchla.polynomial_basis(dim=2**40, degree=2)
+    with pytest.raises(ValueError, match="solution overflows"):
+        sketchla.lstsq(np.array([[1e-320]]), np.array([1.0]), method="exact")
+    with pytest.raises(TypeError, match="n must be an integer"):
+        sketchla.set_num_threads("a")
+    with pytest.raises(ValueError, match="^X and y: Found array with 0 sample"):
+        sketchla.LpRegression().fit(np.zeros((0, 2)), np.zeros(0))
+    with pytest.raises(TypeError, match="X must be numeric"):
+        sketchla.SketchedRegression().fit(np.arange(12).reshape(6, 2).astype("datetime64[s]"),
+                                          np.ones(6))
+    big = sketchla.coordinated_sketch(A * 1e200, 10, seed=0)
+    with pytest.raises(ValueError, match="sketch_a and sketch_b: the estimate"):
+        sketchla.estimate_product(big, big)
+
+
+def test_moment_estimators_are_scale_equivariant():
+    from sketchla.datasets import make_gaussian_mixture
+
+    X = make_gaussian_mixture(3000, 4, 2, rng=0)[0]
+    for c in (1e-150, 1e150):
+        m1 = sketchla.MomentGaussianMixture(n_components=2, random_state=0).fit(X)
+        mc = sketchla.MomentGaussianMixture(n_components=2, random_state=0).fit(X * c)
+        np.testing.assert_allclose(mc.means_ / c, m1.means_, rtol=1e-8)
+        np.testing.assert_allclose(mc.weights_, m1.weights_, rtol=1e-8)
+        np.testing.assert_allclose(mc.noise_variance_ / c**2, m1.noise_variance_, rtol=1e-8)
+        i1 = sketchla.CumulantICA(n_components=1, random_state=0).fit(X)
+        ic = sketchla.CumulantICA(n_components=1, random_state=0).fit(X * c)
+        np.testing.assert_allclose(ic.mixing_ / c, i1.mixing_, rtol=1e-7, atol=1e-12)

@@ -18,13 +18,19 @@ def _exact(A, b):
     if kind == "sparse":
         from scipy.sparse.linalg import lsmr
 
-        cols = b[:, None] if b.ndim == 1 else b
+        from .. import _kernels
+
+        # LSMR's stopping tests (its condition estimate against conlim) are not
+        # scale-invariant: it runs on A / max|A| and b / max|b|
+        s_a, s_b = _kernels.abs_max(A) or 1.0, _kernels.abs_max(b) or 1.0
+        A = A * (1.0 / s_a)
+        cols = (b[:, None] if b.ndim == 1 else b) * (1.0 / s_b)
         X = np.empty((A.shape[1], cols.shape[1]), dtype=A.dtype)
         n_iter, conv = 0, True
         tol = 10 * np.finfo(A.dtype).eps
         for j in range(cols.shape[1]):
             out = lsmr(A, cols[:, j], atol=tol, btol=tol, maxiter=10 * A.shape[1])
-            X[:, j] = out[0]
+            X[:, j] = out[0] * (s_b / s_a)
             n_iter = max(n_iter, int(out[2]))
             conv &= out[1] in (1, 2, 4, 5)
         x = X[:, 0] if b.ndim == 1 else X

@@ -103,11 +103,12 @@ def load(cls, file, methods, levels):
     return cls(method, level, seed, size, n_rows, n_features, key_id=key_id,
                indptr=indptr.astype(np.int64), indices=indices.astype(np.int64),
                data=data.astype(np.float64, copy=False), prob=prob.astype(np.float64, copy=False),
-               dense_rows=bool(dense), **_merge_state(a, prob.shape[0]))
+               dense_rows=bool(dense), **_merge_state(a, prob))
 
 
-def _merge_state(a, n_items):
+def _merge_state(a, prob):
     """The validated merge state of a version-2 archive ({} when absent)."""
+    n_items = prob.shape[0]
     present = [k for k in _MERGE if k in a]
     if not present:
         return {}
@@ -124,6 +125,10 @@ def _merge_state(a, n_items):
         raise ValueError("corrupt CoordinatedSketch file: hashes must lie in [0, 1)")
     if tau.shape != () or tau.dtype.kind != "f" or not (float(tau) > 0):
         raise ValueError("corrupt CoordinatedSketch file: tau must be a positive float")
+    if np.isinf(tau) and not np.all(prob == 1.0):
+        # tau = inf means that every item was kept, each with probability 1
+        raise ValueError("corrupt CoordinatedSketch file: tau = inf with items kept with "
+                         "probability < 1")
     if e.shape != () or e.dtype.kind not in "iu" or not (-1100 <= int(e) <= 1100):
         raise ValueError("corrupt CoordinatedSketch file: scale_exp out of range")
     return dict(weight=w, u=u, tau=float(tau), scale_exp=int(e))

@@ -213,6 +213,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
     failures = 0
     total = 0
     below = 0
+    stopped = None
     while len(factors) < rank:
         total += 1
         VX = sub.contract(X)
@@ -248,6 +249,10 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
                 if f[i] > best_spurious[1]:
                     best_spurious = (X[:, i].copy(), f[i])
             if failures >= n_tries * pool:
+                if best_spurious[0] is None:
+                    # no start gave a finite value: the subspace left has no component
+                    stopped = "exhausted"
+                    break
                 accept, f_acc = best_spurious
         if accept is not None:
             weights.append(sub.deflate(accept))
@@ -256,6 +261,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
                 accept, weights[-1], n2, *noise_test) else 0
             if below == 2 and len(factors) > 2:
                 del factors[-2:], weights[-2:]
+                stopped = "noise"
                 break
             failures, best_spurious = 0, (None, -np.inf)
             bar.update(len(factors), f=float(f_acc), weight=float(weights[-1]))
@@ -266,12 +272,12 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
             again[j] = True
         else:
             again = np.zeros(pool, bool)
-            again[cand] = 1 - f[cand] >= restart_tol
+            again[cand] = ~(1 - f[cand] < restart_tol)  # NaN included
         if again.any():
             X[:, again] = sub.random_starts(int(again.sum()), g)
             iters[again] = 0
             last[again] = np.inf
-    return np.array(factors).reshape(-1, d).T, np.array(weights), total
+    return np.array(factors).reshape(-1, d).T, np.array(weights), total, stopped
 
 
 class _NumericallyZero(ValueError):
@@ -392,6 +398,10 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
         rank = check_int(rank, "rank", minimum=1, maximum=limit,
                          maximum_label=f"the identifiable limit {limit} for order {m}, "
                                        f"d = {d}")
+        if not spectrum[rank - 1] * np.finfo(float).max > 1.0:  # zero: no inverse
+            raise ValueError(
+                f"rank={rank} exceeds the rank {int(np.sum(spectrum > 0))} of T's "
+                "flattening (exactly zero beyond it): those components are not defined")
         if spectrum[rank - 1] <= max(noise, floor):
             warnings.warn(f"rank={rank} exceeds the rank the spectrum of the flattening "
                           f"supports ({gap_rank}, noise level {noise:.3g}); the trailing "
@@ -413,16 +423,18 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
     if estimated and noise > 0:
         noise_test = ((W[:, :gap_rank] / np.sqrt(mult_l)[:, None])[find_l], noise)
     with Progress(rank, f"spm (order {m}, d={d}, rank {rank})", verbose) as bar:
-        factors, weights, total_iter = _extract(sub, rank, g, pool, max_iter, n_tries,
-                                                grad_tol, restart_tol, newton_tol, bar,
-                                                noise_test)
+        factors, weights, total_iter, stopped = _extract(
+            sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newton_tol, bar,
+            noise_test)
         bar.close(f"{weights.size} components, {total_iter} pooled power/Newton iterations")
     if weights.size < rank:
-        warnings.warn(
-            f"stopped after {weights.size} of {rank} components: the next two read as "
-            f"noise (weights below the noise level {noise:.3g} of the flattening's "
-            f"spectrum, or outside the top-{gap_rank} subspace its gap selects)",
-            RuntimeWarning, stacklevel=4)
+        why = (f"the next two read as noise (weights below the noise level {noise:.3g} of "
+               f"the flattening's spectrum, or outside the top-{gap_rank} subspace its gap "
+               "selects)") if stopped == "noise" else (
+               "no start converged to a finite component in the subspace left (the "
+               f"flattening's spectrum supports rank {gap_rank})")
+        warnings.warn(f"stopped after {weights.size} of {rank} components: {why}",
+                      RuntimeWarning, stacklevel=4)
         rank = weights.size
     elif not estimated and noise > 0 and np.any(np.abs(weights) < noise):
         warnings.warn(
