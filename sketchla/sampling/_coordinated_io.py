@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_compressed
+from .._validation import _is_canonical, check_compressed
 
 FORMAT_VERSION = 2
 _ARRAYS = ("key_id", "indptr", "indices", "data", "prob")
@@ -94,6 +94,10 @@ def load(cls, file, methods, levels):
         raise ValueError(f"corrupt CoordinatedSketch file: {exc}") from None
     if nnz != data.shape[0] or indices.shape[0] != nnz:
         raise ValueError("corrupt CoordinatedSketch file: inconsistent arrays")
+    if not _is_canonical(np.asarray(indptr), np.asarray(indices), nnz):
+        # save writes each row's indices sorted and unique
+        raise ValueError("corrupt CoordinatedSketch file: a row's indices are not strictly "
+                         "increasing")
     if prob.shape[0] != (r if level == "row" else nnz):
         raise ValueError("corrupt CoordinatedSketch file: inconsistent arrays")
     if not np.isfinite(data).all():

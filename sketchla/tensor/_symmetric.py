@@ -146,7 +146,8 @@ def moment_tensor(X, order):
         part = xp.matrix_transpose(veronese(blk, n2)) @ veronese(blk, n1)
         out = part if out is None else out + part
     with np.errstate(over="ignore"):
-        return check_moments(xp.reshape(out / n, (d,) * order) * np.float64(s)**order, order)
+        return check_moments(xp.reshape(out / n, (d,) * order) * float(np.float64(s)**order),
+                             order)
 
 
 #: the most entries a moment tensor or flattening built from data may have

@@ -604,8 +604,9 @@ def build_file(case):
     return buf.getvalue(), None, _must_refuse(fld, edit)
 
 
-# edits that leave a readable, meaningful sketch (a changed value of a
-# stored entry); every other change must be refused by ``load``
+# edits that may leave a readable, meaningful sketch (a changed stored value;
+# a key hash is any uint64 while the hashes stay increasing); every other
+# change must be refused by ``load``
 _HARMLESS = {("data", "zero"), ("data", "negative"), ("data", "float"), ("data", "huge"),
              ("data", "reverse"), ("data", "duplicate"), ("prob", "float"),
              ("prob", "reverse"), ("prob", "duplicate"), ("prob", "huge"),
@@ -615,7 +616,7 @@ _HARMLESS = {("data", "zero"), ("data", "negative"), ("data", "float"), ("data",
              ("scale_exp", "negative"), ("meta", "zero"), ("meta", "reverse"),
              ("meta", "duplicate"), ("u", "zero"), ("weight", "zero"), ("tau", "zero"),
              ("u", "huge"), ("indices", "reverse"), ("indices", "duplicate"),
-             ("indices", "zero")}
+             ("indices", "zero"), ("key_id", "zero"), ("key_id", "huge")}
 
 
 def _must_refuse(fld, edit):
