@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import device, get_namespace
+from .._backend import device, get_namespace, is_sparse
 from .._threads import worker_threads
-from .._validation import check_int, check_operand, draw_seed, raise_if_not_finite
+from .._validation import check_int, check_operand, check_sparse, draw_seed, raise_if_not_finite
 
 __all__ = ["SketchOperator"]
 
@@ -127,8 +127,12 @@ def _delayed_block(op, blk, lo):
 
     @dask.delayed(pure=True)
     def part(B):
+        # a block is a NumPy array or a scipy.sparse matrix, whose structure
+        # is verified before a kernel reads it
+        B = check_sparse(B, "A", ("csr",)) if is_sparse(B) else np.asarray(B)
         with worker_threads():  # the scheduler runs one task per core
-            return op._apply_columns(np.asarray(B), lo)
+            out = op._apply_columns(B, lo)
+        return np.asarray(out)
 
     return part(blk)
 

@@ -239,3 +239,15 @@ def test_cupy_operands(kind, rng):
     np.testing.assert_allclose(back.get(), S.T @ Y, atol=1e-10)
     with sketchla.use_backend("cupy"):
         assert isinstance(S @ A, cupy.ndarray)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "srht", "sparse_sign", "countsketch"])
+@pytest.mark.parametrize("rows", [100, 37])
+def test_dask_array_of_sparse_chunks_matches_in_memory(kind, rows):
+    da = pytest.importorskip("dask.array")
+    X = sp.random(400, 6, density=0.3, format="csr", random_state=0)
+    D = da.from_array(X, chunks=(rows, 6), asarray=False)
+    S = sketchla.make_sketch(kind, 20, 400, rng=0)
+    out = S @ D
+    out = np.asarray(out.compute() if hasattr(out, "compute") else out)
+    np.testing.assert_allclose(out, S @ X.toarray(), rtol=1e-12, atol=1e-12)
