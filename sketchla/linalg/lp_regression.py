@@ -70,9 +70,9 @@ def unit_scaled(A, b, v, per_column):
 def _wls(A, b, c):
     """min Σ c_j (a_jᵀx − b_j)² on O(1)-scaled data: LAPACK for dense A,
     sketch-and-precondition (LAPACK accuracy, A never densified) for sparse A."""
-    sq = np.sqrt(c)
     from .._backend import array_kind
 
+    sq = np.sqrt(c)
     if array_kind(A) == "sparse":
         from .lstsq import lstsq
 

@@ -40,7 +40,6 @@ def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None):
     """
     from scipy.optimize import linprog
 
-
     from .lp_regression import unit_scaled
 
     d = A.shape[1]

@@ -510,9 +510,9 @@ def estimate_product(sketch_a, sketch_b, return_std=False):
     ------
     ValueError
         The sketches were made with different seeds, methods or levels
-        (their samples are not coordinated and the estimate would be biased).
+        (their samples are not coordinated and the estimate would be biased),
+        or the estimate overflows float64.
     """
-
     for name, s in (("sketch_a", sketch_a), ("sketch_b", sketch_b)):
         if not isinstance(s, CoordinatedSketch):
             raise TypeError(f"{name} must be a CoordinatedSketch, got {type(s).__name__}")

@@ -400,7 +400,7 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
                                        f"d = {d}")
         if not spectrum[rank - 1] * np.finfo(float).max > 1.0:  # zero: no inverse
             raise ValueError(
-                f"rank={rank} exceeds the rank {int(np.sum(spectrum > 0))} of T's "
+                f"rank={rank} exceeds the rank {int(np.sum(spectrum > 0))} of the "
                 "flattening (exactly zero beyond it): those components are not defined")
         if spectrum[rank - 1] <= max(noise, floor):
             warnings.warn(f"rank={rank} exceeds the rank the spectrum of the flattening "
