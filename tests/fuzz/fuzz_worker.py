@@ -89,7 +89,7 @@ def run_case(tname, case, tmpdir):
     if corrupt:
         return {"outcome": "wrong",
                 "detail": "accepted an invalid input (corrupt sparse structure, keys or file)"}
-    return compare(t, case, clean, c, params, bad, view)
+    return compare(t, case, clean, c, params, view)
 
 
 def _comparable(t, case, clean):
@@ -112,7 +112,7 @@ def _comparable(t, case, clean):
     return True
 
 
-def compare(t, case, clean, c, params, bad, view):
+def compare(t, case, clean, c, params, view):
     if not _comparable(t, case, clean):
         return {"outcome": "ok", "detail": "accepted (not compared)"}
     aux = F.aux_for(t, clean, 1.0, case)
