@@ -153,6 +153,18 @@ def is_dask(A):
     return is_dask_array(A)
 
 
+def frame_kind(A):
+    """``"pandas"`` or ``"dask"`` for a pandas or dask DataFrame, else None
+    (neither library is imported here)."""
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(A, pd.DataFrame):
+        return "pandas"
+    dd = sys.modules.get("dask.dataframe")
+    if dd is not None and isinstance(A, dd.DataFrame):
+        return "dask"
+    return None
+
+
 def array_kind(A):
     """What an operand is: one of :data:`KINDS`.
 
@@ -319,6 +331,33 @@ def to_numpy(A):
     return np.asarray(A)
 
 
-def materialize(x):
-    """Keep a lazily computed array around for reuse (dask ``persist``); others unchanged."""
-    return x.persist() if array_kind(x) == "dask" else x
+def to_numpy_many(*arrays):
+    """:func:`to_numpy` of several arrays; lazy (dask) ones are computed in
+    one graph, so the data they share is read once (one pass)."""
+    lazy = [i for i, x in enumerate(arrays) if array_kind(x) == "dask"]
+    out = list(arrays)
+    if lazy:
+        import dask
+
+        for i, x in zip(lazy, dask.compute(*(arrays[i] for i in lazy))):
+            out[i] = x
+    return tuple(to_numpy(x) for x in out)
+
+
+def materialize(*xs):
+    """Keep lazily computed arrays around for reuse (dask ``persist``); others unchanged.
+
+    Several arrays are persisted in one graph, so a value they share is
+    computed once. An iteration that reuses a lazy array in later graphs
+    materializes it first: on ``distributed`` the same key submitted
+    again inside a different graph is a conflict the scheduler warns of.
+    Returns one array for one argument, else a tuple.
+    """
+    lazy = [i for i, x in enumerate(xs) if array_kind(x) == "dask"]
+    out = list(xs)
+    if lazy:
+        import dask
+
+        for i, x in zip(lazy, dask.persist(*(xs[i] for i in lazy))):
+            out[i] = x
+    return out[0] if len(out) == 1 else tuple(out)

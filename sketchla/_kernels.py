@@ -479,11 +479,12 @@ def sum_in_order(parts):
     return out
 
 
-def gram(A):
+def gram(A, host=True):
     """AᵀA as a small host (d, d) array: native kernel for scipy.sparse,
     blocked BLAS SYRK for NumPy (load-balanced over the threads, the same
     result for every thread count), the namespace's product (a reduction on
-    dask) else."""
+    dask) else. ``host=False`` leaves that product in A's namespace (lazy
+    for dask, to be computed together with other reductions of A)."""
 
     kind = array_kind(A)
     if kind == "sparse":
@@ -491,21 +492,23 @@ def gram(A):
     if kind == "numpy":
         return _blocked_gram(A)
     xp = get_namespace(A)
-    return to_numpy(xp.matrix_transpose(A) @ A)
+    G = xp.matrix_transpose(A) @ A
+    return to_numpy(G) if host else G
 
 
-def gram_of_product(A, M, block_bytes):
+def gram_of_product(A, M, block_bytes, host=True):
     """(A M)ᵀ(A M) as a small host array, for dense A (n, d) and host M (d, r).
 
     NumPy: row blocks of about ``block_bytes`` so each A-block·M stays in
     cache, taken by the threads one at a time; other namespaces: one product
-    (dask reduces over its chunks)."""
+    (dask reduces over its chunks; ``host=False`` as in :func:`gram`)."""
 
     if array_kind(A) == "numpy":
         return _blocked_gram(A, M, block_bytes)
     xp = get_namespace(A)
     Y = A @ from_numpy(M, A)
-    return to_numpy(xp.matrix_transpose(Y) @ Y)
+    G = xp.matrix_transpose(Y) @ Y
+    return to_numpy(G) if host else G
 
 
 def batched_solve(G, B, xp):

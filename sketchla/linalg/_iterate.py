@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy
+from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy, to_numpy_many
 from ._precondition import _kappa, _norm2
 
 
@@ -18,11 +18,31 @@ def _colnorms(X):
 
 
 def _residual_norm(A, x, b):
+    """‖b − A x‖ per column (a float for a vector b); lazy for dask A, so a
+    solver's pass count does not include it."""
+    if array_kind(A) == "dask":
+        return get_namespace(b).linalg.vector_norm(b - A @ x, axis=0)
     r = _colnorms(b - A @ x)
     return r if r.ndim == 1 else float(r)
 
 
-def _richardson(A, B, pre, X, tol, max_iter):
+def _columns(A, b, x0):
+    """B (n, k) and the start X (d, k), X as a fresh array in A's namespace."""
+    B = b[:, None] if b.ndim == 1 else b
+    X = x0[:, None] if x0.ndim == 1 else x0
+    X = np.array(X, dtype=A.dtype) if array_kind(A) in ("numpy", "sparse") else \
+        from_numpy(to_numpy(X), A)
+    return B, X
+
+
+def _gradient(A, B, X):
+    """Aᵀ(B − A X) and the column norms of B − A X, in A's namespace (lazy
+    for dask: computed together they read A once)."""
+    Rres = B - A @ X
+    return A.T @ Rres, get_namespace(Rres).linalg.vector_norm(Rres, axis=0)
+
+
+def _richardson(A, B, pre, X, tol, max_iter, first=None):
     """Preconditioned iterative refinement, all columns of B at once.
 
     X ← X + P R⁻¹ R⁻ᵀ Pᵀ Aᵀ (B − A X): iterative sketching (Epperly 2023)
@@ -34,6 +54,10 @@ def _richardson(A, B, pre, X, tol, max_iter):
     column-wise (a normwise backward error of order tol), or when it
     stops shrinking (rounding level), or after max_iter steps.
 
+    Each step reads A once (its gradient and residual norms are one
+    reduction); ``first``, the host values of :func:`_gradient` at X, saves
+    the first step's pass.
+
     Returns X, the steps taken, whether it converged, and whether it
     contracted at all (if not, the caller switches to LSQR).
     """
@@ -41,12 +65,13 @@ def _richardson(A, B, pre, X, tol, max_iter):
     k = 0
     normA = _norm2(pre.R)
     while k < max_iter:
-        Rres = B - A @ X
-        dY = pre.rsolve(A.T @ Rres)
+        AtR, rnorm = first if first is not None else to_numpy_many(*_gradient(A, B, X))
+        first = None
+        dY = pre.rsolve(AtR)
         k += 1
         size = _colnorms(dY)
-        scale = normA * _colnorms(X) + _colnorms(Rres)
-        X = materialize(X + pre.solve(dY))
+        scale = normA * _colnorms(X) + rnorm
+        X = materialize(X + from_numpy(pre.solve(dY), X))
         if np.all(size <= tol * scale):
             return X, k, True, True
         if prev is not None and np.any(size > 0.5 * prev):
@@ -92,15 +117,14 @@ def _lsqr(A, B, pre, X, tol, max_iter, outer=2):
     return X, n_iter, bool(converged)
 
 
-def _iterate(A, b, pre, x0, tol, max_iter, refined):
-    """Drive the refinement (refined R) or LSQR (plain sketch R) from x0."""
+def _iterate(A, b, pre, x0, tol, max_iter, refined, first=None):
+    """Drive the refinement (refined R) or LSQR (plain sketch R) from x0;
+    ``first`` as in :func:`_richardson`."""
     kind = array_kind(A)
-    B = b[:, None] if b.ndim == 1 else b
-    X = x0[:, None] if x0.ndim == 1 else x0
-    X = np.array(X, dtype=A.dtype) if kind in ("numpy", "sparse") else from_numpy(to_numpy(X), A)
+    B, X = _columns(A, b, x0)
     n_iter, conv, contracted = 0, False, False
     if refined:
-        X, n_iter, conv, contracted = _richardson(A, B, pre, X, tol, max_iter)
+        X, n_iter, conv, contracted = _richardson(A, B, pre, X, tol, max_iter, first)
     if not contracted and kind in ("numpy", "sparse"):
         # LSQR (SciPy, host vectors) on NumPy and scipy.sparse; other
         # namespaces report converged=False when Richardson stalls

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
-from .._backend import array_kind, from_numpy, to_numpy
+from .._backend import array_kind, from_numpy, to_numpy, to_numpy_many
 from .._validation import raise_if_not_finite
 
 # rows of A handled at once when forming (A R⁻¹)ᵀ(A R⁻¹): keeps the block in L2/L3
@@ -27,12 +27,12 @@ def _sketch_qr(S, A, b):
     import scipy.linalg as sla
 
     # the sketch is small (m × d): it is factored on the host, in every namespace
-    SA = to_numpy(S @ A)
+    # (S A and S b in one graph: one pass over dask data)
+    SA, Sb = to_numpy_many(S @ A, S @ b)
     if not np.isfinite(SA).all():
         if array_kind(A) != "numpy":
             raise ValueError("overflow in S @ A, or NaN/inf in A; check and rescale A")
         raise_if_not_finite(SA, A, "A")
-    Sb = to_numpy(S @ b)
     Q, R, piv = sla.qr(SA, mode="economic", pivoting=True, check_finite=False)
     diag = np.abs(np.diag(R))
     tol = max(SA.shape) * np.finfo(R.dtype).eps * (diag[0] if diag.size else 0.0)
@@ -91,7 +91,7 @@ def _kappa(R):
     return np.inf if rc <= 0 else 1.0 / rc
 
 
-def _refine_preconditioner(A, pre, rcond_gram):
+def _refine_preconditioner(A, pre, rcond_gram, extra=()):
     """Replace R by R₂R, where R₂ is the Cholesky factor of (A P R⁻¹)ᵀ(A P R⁻¹).
 
     After this A P (R₂R)⁻¹ has orthonormal columns up to rounding, so LSQR
@@ -105,8 +105,12 @@ def _refine_preconditioner(A, pre, rcond_gram):
     * otherwise ``Y = A P R⁻¹`` block by block (GEMM with R⁻¹, n d² flops)
       and ``YᵀY`` (SYRK, n d² flops): error ~ u κ.
 
+    ``extra`` are further reductions of A (arrays in its namespace) that
+    are computed in the same pass as the Gram matrix.
+
     Returns the refined preconditioner, or None when the Cholesky
-    factorization fails (the unrefined one is then used).
+    factorization fails (the unrefined one is then used), and the host
+    values of ``extra``.
     """
     import scipy.linalg as sla
 
@@ -120,19 +124,21 @@ def _refine_preconditioner(A, pre, rcond_gram):
     eps = np.finfo(dtype).eps
     Rinv = _tri_solve(R, np.eye(d, dtype=dtype))  # d³/3 flops, small
     if eps * kappa * kappa <= rcond_gram:
-        AtA = _kernels.gram(A).astype(dtype, copy=False)[np.ix_(piv, piv)]
-        G = Rinv.T @ AtA @ Rinv
+        AtA, *extra = to_numpy_many(_kernels.gram(A, host=False), *extra)
+        G = Rinv.T @ AtA.astype(dtype, copy=False)[np.ix_(piv, piv)] @ Rinv
     else:
         if array_kind(A) == "sparse":
-            return None  # n d² dense work does not pay for sparse A
+            return None, to_numpy_many(*extra)  # n d² dense work does not pay for sparse A
         RinvP = np.zeros_like(Rinv)
         RinvP[piv] = Rinv  # A P R⁻¹ = A (P R⁻¹): scatter rows of R⁻¹
-        G = _kernels.gram_of_product(A, RinvP, _BLOCK_BYTES).astype(dtype, copy=False)
+        G, *extra = to_numpy_many(
+            _kernels.gram_of_product(A, RinvP, _BLOCK_BYTES, host=False), *extra)
+        G = G.astype(dtype, copy=False)
     G = 0.5 * (G + G.T)
     try:
         R2 = sla.cholesky(G, lower=False, check_finite=False)
     except (np.linalg.LinAlgError, ValueError):
-        return None
+        return None, tuple(extra)
     if not np.isfinite(R2).all():
-        return None
-    return _Preconditioned(np.triu(R2 @ R).astype(dtype, copy=False), piv)
+        return None, tuple(extra)
+    return _Preconditioned(np.triu(R2 @ R).astype(dtype, copy=False), piv), tuple(extra)

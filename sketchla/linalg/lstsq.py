@@ -41,7 +41,7 @@ from .._validation import (
     check_scalar,
 )
 from ._direct import _exact
-from ._iterate import _iterate, _residual_norm
+from ._iterate import _columns, _gradient, _iterate, _residual_norm
 from ._precondition import _Preconditioned, _refine_preconditioner, _sketch_qr
 
 __all__ = ["LstsqResult", "lstsq", "sketch_and_solve", "RankDeficiencyWarning"]
@@ -63,7 +63,8 @@ class LstsqResult:
     x : ndarray, shape (d,) or (d, k)
         The solution.
     residual_norm : float or ndarray of shape (k,)
-        ``‖A x − b‖₂`` (per column of b).
+        ``‖A x − b‖₂`` (per column of b). For a dask ``A``, a dask array
+        (0-d, or shape (k,)): computing it is one more pass over A.
     n_iter : int
         Iterations of the iterative solver (the largest over columns of b);
         0 for the direct methods.
@@ -264,13 +265,15 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     if method == "sketch":
         return _result(A, b, x0, 0, True, m, "sketch", rank)
 
-    refined = False
+    refined, first = False, None
     if refine:
-        better = _refine_preconditioner(A, pre, rcond_gram=1e-4)
+        # the refinement's Gram matrix and the first step's gradient at x0
+        # (which does not depend on R) in one pass over A
+        better, first = _refine_preconditioner(A, pre, 1e-4, _gradient(A, *_columns(A, b, x0)))
         if better is not None:
             pre, refined = better, True
     with serial_blas():  # memory-bound products, one after another (see _threads)
-        x, n_iter, conv = _iterate(A, b, pre, x0, tol, max_iter, refined)
+        x, n_iter, conv = _iterate(A, b, pre, x0, tol, max_iter, refined, first)
     return _result(A, b, x, n_iter, conv, m, "precondition", rank)
 
 

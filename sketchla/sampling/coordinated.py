@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
-from .._backend import array_kind, is_sparse
+from .._backend import array_kind, frame_kind, is_sparse
 from .._validation import (
     check_array,
     check_bool,
@@ -351,8 +351,10 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
 
     Parameters
     ----------
-    A : ndarray or scipy.sparse matrix, shape (n, d)
-        The table; row i has key ``keys[i]``.
+    A : array_like, scipy.sparse matrix, dask array or DataFrame, shape (n, d)
+        The table; row i has key ``keys[i]``. A dask array is sketched by
+        row blocks in one pass (below); a pandas or dask DataFrame may hold
+        the keys in one of its columns.
     sketch_size : int
         k ≥ 1: rows kept (``level="row"``) or nonzero entries kept
         (``level="entry"``); exactly k for priority sampling, k in
@@ -362,7 +364,8 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     keys : array-like of int or str, shape (n,), optional
         Row identifiers shared with the other party (a join key). Default
         ``arange(n)``: the same row order on both sides. Integer and string
-        keys never match each other.
+        keys never match each other. When A is a DataFrame, a column label
+        names its key column; the other columns are the table.
     seed : int
         The shared seed: both parties must use the same one.
     level : {"row", "entry"}
@@ -388,6 +391,16 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     (``argpartition``), plus O(n log n) for threshold sampling's
     water-filling (on the row weights only). Memory O(n + k·s).
 
+    Data partitioned by rows (a dask array chunked by rows, or a dask
+    DataFrame with a key column) is sketched by priority sampling in one
+    pass without gathering it: each row block (partition) is sketched on
+    its worker, and the block sketches are combined by a tree of exact
+    :meth:`CoordinatedSketch.merge` calls. The result equals, bit for bit,
+    the sketch of the whole table made in memory with the same seed,
+    whatever the partitioning. Threshold sampling of a dask array reads the
+    row weights to the client (its threshold depends on all of them) and
+    then only the kept rows.
+
     Examples
     --------
     >>> import numpy as np, sketchla
@@ -404,6 +417,14 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     mergeable = check_bool(mergeable, "mergeable")
     k = check_int(sketch_size, "sketch_size", minimum=1)
     seed = check_seed(seed)
+    if frame_kind(A) is not None and _is_label(keys):
+        A, keys = _key_column(A, keys)
+        if frame_kind(A) == "dask":
+            if level == "entry" or method != "priority" or duplicates != "error":
+                raise TypeError("A: a dask DataFrame is sketched by priority sampling of "
+                                "rows with unique keys (method='priority', level='row', "
+                                "duplicates='error')")
+            return _sketch_partitions(A, keys, k, seed, mergeable)
     A = check_array(A, "A", accept_sparse=True, allow_empty=True)
     host = array_kind(A) in ("numpy", "sparse")
     if not host and level == "entry":
@@ -437,6 +458,8 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
         first = np.zeros(n, dtype=np.int64)
         first[inv[::-1]] = np.arange(len(keys))[::-1]
         keys = keys[first]
+    if array_kind(A) == "dask" and method == "priority":
+        return _sketch_row_blocks(A, k, keys, seed, mergeable)
     u = _uniform(_kernels.hash_keys(keys, seed))
 
     # weights from A / 2^e ≥ max|A|: sampling depends only on their ratios,
@@ -471,6 +494,83 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
     return CoordinatedSketch(method, level, seed, k, A.shape[0], d, kept_rows, indptr,
                              A.indices[items].astype(np.int64), A.data[items], p[items], dense,
                              **state(w_entries[items], u[r_items], tau))
+
+
+def _sketch_row_blocks(A, k, keys, seed, mergeable):
+    """Priority sampling of a row-chunked dask array in one pass: one task per
+    row block sketches that block alone (with its slice of the keys), and a
+    tree of exact :meth:`CoordinatedSketch.merge` calls combines them, so
+    the result is, bit for bit, the sketch of the whole table in memory."""
+    import dask
+
+    A = A.rechunk({1: -1})
+    ends = np.cumsum(A.chunks[0])
+    sketch = dask.delayed(_block_sketch, pure=True)
+    parts = [sketch(blk, k, keys[hi - size:hi], seed)
+             for blk, size, hi in zip(A.to_delayed()[:, 0], A.chunks[0], ends)]
+    merge = dask.delayed(CoordinatedSketch.merge, pure=True)
+    while len(parts) > 1:
+        parts = [merge(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]
+    out = parts[0].compute()
+    if not mergeable:
+        out.weight = out.u = out.tau = out.scale_exp = None
+    return out
+
+
+def _is_label(keys):
+    return isinstance(keys, (str, int, np.integer)) and not isinstance(keys, bool)
+
+
+def _key_column(frame, label):
+    """A DataFrame with a key column: (the other columns, the key column)."""
+    if label not in frame.columns:
+        raise ValueError(f"keys: {label!r} is not a column of A (columns: "
+                         f"{list(frame.columns)!r})")
+    kind = frame[label].dtype.kind
+    if kind not in "iuOUS" and str(frame[label].dtype) not in ("string", "str"):
+        raise TypeError(f"keys: the key column {label!r} must hold integers or strings, "
+                        f"got dtype {frame[label].dtype}")
+    return frame.drop(columns=[label]), frame[label]
+
+
+def _sketch_partitions(frame, keys, k, seed, mergeable):
+    """Priority sampling of a dask DataFrame in one pass: a sketch per
+    partition, merged exactly as in :func:`_sketch_row_blocks`; the key
+    identities come back in the same pass so that a key repeated across
+    partitions is refused."""
+    import dask
+
+    sketch = dask.delayed(_frame_sketch, pure=True)
+    parts = [sketch(x, key, k, seed)
+             for x, key in zip(frame.to_delayed(), keys.to_delayed())]
+    ids = [dask.delayed(_key_ids, pure=True)(key) for key in keys.to_delayed()]
+    merge = dask.delayed(CoordinatedSketch.merge, pure=True)
+    while len(parts) > 1:
+        parts = [merge(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]
+    out, ids = dask.compute(parts[0], ids)
+    ids = np.sort(np.concatenate(ids))
+    if np.any(ids[1:] == ids[:-1]):
+        raise ValueError("keys must be unique: a key appears more than once in the key "
+                         "column")
+    if not mergeable:
+        out.weight = out.u = out.tau = out.scale_exp = None
+    return out
+
+
+def _frame_sketch(x, key, k, seed):
+    return _block_sketch(x.to_numpy(), k, key.to_numpy(), seed)
+
+
+def _key_ids(key):
+    return _kernels.hash_keys(check_keys(key.to_numpy(), len(key)), _KEY_SEED)
+
+
+def _block_sketch(B, k, keys, seed):
+    """The mergeable priority sketch of one row block (NumPy or scipy.sparse:
+    validated, structure included, as any input)."""
+    return coordinated_sketch(B, k, "priority", keys=keys, seed=seed, level="row")
 
 
 def estimate_product(sketch_a, sketch_b, return_std=False):

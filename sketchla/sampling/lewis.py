@@ -34,7 +34,7 @@ def _gram_leverage(U, scale, xp):
 
     Falls back to a QR when the Gram matrix is too ill-conditioned for
     Cholesky."""
-    DU = U * scale[:, None]
+    DU = U * materialize(scale)[:, None]  # DU enters two graphs: G, then the scores
     G = xp.matrix_transpose(DU) @ DU
     try:
         L = _kernels.cholesky(G, xp)
@@ -282,16 +282,18 @@ def _fixed_point(tau, w, p, tol, max_iter, xp):
     basis) are set to 0 and stay there."""
     eta = _damping(p)
     pos = w > float(xp.finfo(w.dtype).eps) ** 2
-    w = xp.where(pos, w, xp.zeros_like(w))
+    pos, w = materialize(pos, xp.where(pos, w, xp.zeros_like(w)))
     zero = xp.zeros_like(w)
     it = 0
     for it in range(1, max_iter + 1):
         wp = _safe(w, pos, xp)
         t = tau(xp.where(pos, wp ** (0.5 - 1.0 / p), zero))
-        res = float(xp.max(xp.where(pos, xp.abs(t - w) / wp, zero)))
+        res = xp.max(xp.where(pos, xp.abs(t - w) / wp, zero))
         t = _safe(t, pos, xp)
-        w = materialize(xp.where(pos, xp.exp((1 - eta) * xp.log(wp) + eta * xp.log(t)), zero))
-        if res <= tol:
+        # the step and its residual in one graph (one pass for dask)
+        w, res = materialize(
+            xp.where(pos, xp.exp((1 - eta) * xp.log(wp) + eta * xp.log(t)), zero), res)
+        if float(res) <= tol:
             break
     return w, it
 
@@ -346,7 +348,7 @@ def _lewis_approx(A, p, rng, max_iter):
     xp = get_namespace(w)
     w = xp.maximum(w, 1e-300)
     for _ in range(rounds):
-        DA = _kernels.scale_rows(A, w ** (0.5 - 1.0 / p), xp)
+        DA = _kernels.scale_rows(A, materialize(w ** (0.5 - 1.0 / p)), xp)
         t = xp.maximum(leverage_scores(DA, "approx", rng=g), 1e-300)
         w = materialize(xp.exp((1 - eta) * xp.log(w) + eta * xp.log(t)))
     return w, float("nan"), rounds

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import sketchla
 from sketchla import (CoordinatedSketch, column_sketch, coordinated_sketch,
                       estimate_correlation, estimate_join_size, estimate_product)
 

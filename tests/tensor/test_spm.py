@@ -212,7 +212,6 @@ def test_sshopm_monotone_and_eigenpair(m, shift):
         assert np.all(np.diff(h) >= -1e-12 * np.abs(h).max())  # monotone ascent
         if shift == "adaptive":
             assert info["converged"]
-            resid = x.copy()
             g = T
             for _ in range(m - 1):
                 g = g @ x
