@@ -134,13 +134,13 @@ static int solve_exact(const rows_t *A, int64_t p0, int64_t p1, double reg,
  * -1 on a bad index. */
 static int solve_sketched(const rows_t *A, int64_t p0, int64_t p1, double reg,
                           const double *u0, int64_t n_inner, int64_t ms, uint64_t seed,
-                          scratch_t *w, double *u) {
+                          int64_t offset, scratch_t *w, double *u) {
   const int64_t k = A->k;
   memset(w->SB, 0, sizeof(double) * ms * k);
   for (int64_t p = p0; p < p1; p++) {
     const double *f = frow(A, p);
     if (f == NULL) return -1;
-    uint64_t h = splitmix((uint64_t)p ^ seed);
+    uint64_t h = splitmix((uint64_t)(p + offset) ^ seed);
     int64_t row = (int64_t)(((h & 0xFFFFFFFFULL) * (uint64_t)ms) >> 32);
     axpy(w->SB + row * k, f, (h >> 63) ? -1.0 : 1.0, k);
   }
@@ -187,7 +187,8 @@ int64_t sk_altmin_update_rows(const int64_t *indptr, const int64_t *indices,
                               const double *data, int64_t n, int64_t nnz,
                               const double *F, int64_t mf, int64_t k, const double *U0,
                               double *out, double reg, int sketched, int64_t n_inner,
-                              int64_t sketch_rows, uint64_t seed, double *resid) {
+                              int64_t sketch_rows, uint64_t seed, int64_t offset,
+                              double *resid) {
   const rows_t A = {indptr, indices, data, F, nnz, mf, k};
   const int64_t ms = sketch_rows > k ? sketch_rows : k;
   const int nt = sk_num_threads();
@@ -220,7 +221,8 @@ int64_t sk_altmin_update_rows(const int64_t *indptr, const int64_t *indices,
       int ok = row_range(&A, i, &p0, &p1);
       int done = 0;
       if (ok && sketched && p1 - p0 > ms) {
-        int r = solve_sketched(&A, p0, p1, reg, U0 + i * k, n_inner, ms, seed, &w, u);
+        int r = solve_sketched(&A, p0, p1, reg, U0 + i * k, n_inner, ms, seed, offset, &w,
+                               u);
         ok = r >= 0;
         done = r > 0;
       }

@@ -82,12 +82,15 @@ SK_DECLARE_CSR(float, int32_t, f32_i32)
 SK_DECLARE_CSR(float, int64_t, f32_i64)
 
 /* ---- alternating-minimization row solves (altmin.c) ----
+ * The sketched solves hash entry p (of this CSR) as p + offset: a block of
+ * rows passes the position of its first entry in the whole matrix.
  * Returns 0, -1 when an index is inconsistent, -2 when out of memory. */
 int64_t sk_altmin_update_rows(const int64_t *indptr, const int64_t *indices,
                               const double *data, int64_t n, int64_t nnz,
                               const double *F, int64_t mf, int64_t k, const double *U0,
                               double *out, double reg, int sketched, int64_t n_inner,
-                              int64_t sketch_rows, uint64_t seed, double *resid);
+                              int64_t sketch_rows, uint64_t seed, int64_t offset,
+                              double *resid);
 
 /* ---- extended-precision least-squares gradient (refine.c) ----
  * g <- A^T (b - A x); returns ||b - A x||, or -1 when out of memory. */

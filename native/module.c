@@ -611,12 +611,12 @@ fail:
 }
 
 /* altmin_update_rows(indptr, indices, data, F, U0, out, reg, sketched, n_inner,
- *                    sketch_rows, seed, resid) */
+ *                    sketch_rows, seed, resid, offset=0) */
 static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
   PyObject *po, *io, *dobj, *fo, *uo, *oo, *so, *ro;
   double reg;
   int sketched;
-  long long n_inner, sketch_rows;
+  long long n_inner, sketch_rows, offset = 0;
   uint64_t seed;
   buf_t ptr, idx, data, F, U0, out, resid;
   memset(&idx, 0, sizeof(buf_t));
@@ -625,8 +625,8 @@ static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
   memset(&U0, 0, sizeof(buf_t));
   memset(&out, 0, sizeof(buf_t));
   memset(&resid, 0, sizeof(buf_t));
-  if (!PyArg_ParseTuple(args, "OOOOOOdpLLOO:altmin_update_rows", &po, &io, &dobj, &fo, &uo,
-                        &oo, &reg, &sketched, &n_inner, &sketch_rows, &so, &ro))
+  if (!PyArg_ParseTuple(args, "OOOOOOdpLLOO|L:altmin_update_rows", &po, &io, &dobj, &fo, &uo,
+                        &oo, &reg, &sketched, &n_inner, &sketch_rows, &so, &ro, &offset))
     return NULL;
   if (parse_seed(so, &seed) < 0) return NULL;
   if (carray(po, "indptr", 0, K_I64, 1, -1, -1, &ptr) < 0) return NULL;
@@ -645,8 +645,9 @@ static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
       carray(oo, "out", 1, K_F64, 2, n, k, &out) < 0)
     goto fail;
   if (ro != Py_None && carray(ro, "resid", 1, K_F64, 1, n, -1, &resid) < 0) goto fail;
-  if (n_inner < 0 || sketch_rows < 0 || !(reg >= 0.0)) {
-    PyErr_SetString(PyExc_ValueError, "need n_inner >= 0, sketch_rows >= 0, reg >= 0");
+  if (n_inner < 0 || sketch_rows < 0 || offset < 0 || !(reg >= 0.0)) {
+    PyErr_SetString(PyExc_ValueError,
+                    "need n_inner >= 0, sketch_rows >= 0, offset >= 0, reg >= 0");
     goto fail;
   }
   /* out may be U0 itself (each row's warm start is read before it is
@@ -663,7 +664,7 @@ static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS;
   rc = sk_altmin_update_rows(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz,
                              F.view.buf, F.shape[0], k, U0.view.buf, out.view.buf, reg,
-                             sketched, n_inner, sketch_rows, seed,
+                             sketched, n_inner, sketch_rows, seed, (int64_t)offset,
                              resid.held ? (double *)resid.view.buf : NULL);
   Py_END_ALLOW_THREADS;
   if (rc == -2) {

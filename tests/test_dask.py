@@ -268,3 +268,86 @@ def test_workers_run_native_kernels_on_one_thread(cluster):
     with distributed.Client(cluster) as client:
         for native, blas in client.run(pools).values():
             assert native == 1 and blas == [1]
+
+
+def _completion_problem(noise=0.0, seed=0):
+    from sketchla.datasets import make_low_rank_completion
+
+    X, U, V = make_low_rank_completion(600, 400, 4, fraction=0.15, noise=noise, rng=seed)
+    return X.tocsr(), U @ V.T
+
+
+def _same_completion(res, ref, rtol):
+    np.testing.assert_allclose(res.U @ res.V.T, ref.U @ ref.V.T, rtol=0,
+                               atol=rtol * np.abs(ref.U @ ref.V.T).max())
+    for attr in ("empty_rows", "empty_cols", "underdetermined_rows", "underdetermined_cols"):
+        np.testing.assert_array_equal(getattr(res, attr), getattr(ref, attr), err_msg=attr)
+    assert res.solver == ref.solver
+
+
+@pytest.mark.parametrize("solver", ["exact", "sketched"])
+def test_altmin_on_sparse_chunks_equals_in_memory(solver, scheduler):
+    """Noisy observations (no exact recovery to hide behind): the blocked
+    sweeps follow the in-memory iterates for every chunking, sketched solves
+    included (each entry is hashed by its position in the whole matrix)."""
+    X, _ = _completion_problem(noise=0.1)
+    ref = sketchla.altmin_complete(X, 4, solver=solver, max_iter=15, tol=0, rng=0)
+    for rows in (600, 150, 97):
+        res = sketchla.altmin_complete(da.from_array(X, chunks=(rows, 400), asarray=False), 4,
+                                       solver=solver, max_iter=15, tol=0, rng=0)
+        assert res.n_iter == ref.n_iter
+        np.testing.assert_allclose(res.residuals, ref.residuals, rtol=1e-9)
+        _same_completion(res, ref, 1e-8)
+
+
+def test_altmin_of_nan_dense_chunks_and_triplets(scheduler):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, M = _completion_problem()
+    ref = sketchla.altmin_complete(X, 4, rng=1)
+    assert np.abs(ref.toarray() - M).max() < 1e-8 * np.abs(M).max()
+    dense = np.full(X.shape, np.nan)
+    C = X.tocoo()
+    dense[C.row, C.col] = C.data
+    _same_completion(sketchla.altmin_complete(da.from_array(dense, chunks=(128, 400)), 4,
+                                              rng=1), ref, 1e-8)
+    perm = np.random.default_rng(0).permutation(C.nnz)  # triplets in any order
+    df = pd.DataFrame({"user": C.row[perm], "item": C.col[perm], "rating": C.data[perm]})
+    for parts in (1, 5):
+        res = sketchla.altmin_complete(dd.from_pandas(df, npartitions=parts), 4, rng=1)
+        _same_completion(res, ref, 1e-8)
+
+
+def test_altmin_on_dask_sets_aside_and_equilibrates_as_in_memory(scheduler):
+    """Power-law rows (many under-determined) and five rows and columns ×100
+    (equilibration): the same preprocessing on the blocks."""
+    rng = np.random.default_rng(3)
+    m, n, k = 500, 300, 3
+    L = rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
+    L[:5] *= 100
+    L[:, :5] *= 100
+    p = np.minimum(1.0, 0.25 * rng.pareto(1.5, size=m)[:, None] + 0.02)
+    mask = rng.random((m, n)) < p
+    X = sp.csr_matrix(np.where(mask, L, 0.0))
+    X = sp.csr_matrix((L[mask], np.nonzero(mask)), shape=(m, n))
+    with pytest.warns(RuntimeWarning, match="fewer than"):
+        ref = sketchla.altmin_complete(X, k, rng=2)
+    with pytest.warns(RuntimeWarning, match="fewer than"):
+        res = sketchla.altmin_complete(da.from_array(X, chunks=(111, n), asarray=False), k,
+                                       rng=2)
+    assert ref.underdetermined_rows.size > 0
+    _same_completion(res, ref, 1e-7)
+
+
+def test_altmin_on_dask_errors():
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    df = pd.DataFrame({"r": [0, 1], "c": [0, 1], "v": [1.0, np.inf]})
+    with pytest.raises(ValueError, match="finite"):
+        sketchla.altmin_complete(dd.from_pandas(df, npartitions=1), 1)
+    with pytest.raises(ValueError, match="three"):
+        sketchla.altmin_complete(dd.from_pandas(df.assign(w=1), npartitions=1), 1)
+    with pytest.raises(TypeError, match="sample_splitting"):
+        X, _ = _completion_problem()
+        sketchla.altmin_complete(da.from_array(X, chunks=(300, 400), asarray=False), 4,
+                                 sample_splitting=True)

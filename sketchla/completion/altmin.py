@@ -30,7 +30,8 @@ from .._validation import (
     check_scalar,
     draw_seed,
 )
-from .._backend import array_kind, from_numpy, get_namespace, is_sparse, materialize, to_numpy
+from .._backend import (array_kind, frame_kind, from_numpy, get_namespace, is_sparse,
+                        materialize, to_numpy)
 
 __all__ = ["altmin_complete", "CompletionResult", "SOLVERS"]
 
@@ -189,10 +190,21 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
 
     Parameters
     ----------
-    X : scipy.sparse matrix or ndarray, shape (n_rows, n_cols)
-        The observations. Sparse: the *stored* entries are observed (explicit
-        zeros included; duplicates are summed), memory O(|Ω| + (n_rows +
-        n_cols)·rank) and never densified. Dense: NaN marks a missing entry.
+    X : scipy.sparse matrix, ndarray, dask array or dask DataFrame
+        The observations, shape (n_rows, n_cols). Sparse: the *stored*
+        entries are observed (explicit zeros included; duplicates are
+        summed), memory O(|Ω| + (n_rows + n_cols)·rank) and never
+        densified. Dense: NaN marks a missing entry. Observations held by
+        dask, for factors that fit in memory: a row-chunked dask array (of
+        scipy.sparse or NaN-dense chunks), or a dask DataFrame of three
+        columns (row index, column index, value; integer indices, shape
+        one past the largest). The entries are regrouped once into row
+        blocks and column blocks kept on the workers; each half-sweep is a
+        map over the blocks of the factor it updates, with the other
+        factor broadcast, and ``U``, ``V`` come back as NumPy arrays. The
+        result is the in-memory one for the same seed, whatever the
+        chunking (the sketched solves hash each entry by its position in
+        the whole matrix).
     rank : int
         Target rank, 1 ≤ rank ≤ min(n_rows, n_cols). A rank whose degrees of
         freedom rank·(n_rows + n_cols − rank) exceed the number of observed
@@ -317,11 +329,19 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     >>> bool(np.linalg.norm(res.toarray() - U @ V.T) < 1e-6 * np.linalg.norm(U @ V.T))
     True
     """
-    X = check_array(X, "X", accept_sparse=True, ensure_finite=False, allow_empty=True)
-    host = array_kind(X) in ("numpy", "sparse")
-    if host:
-        csr, dtype, (m, n) = _observed(X)
-        nnz = csr.nnz
+    blocked = frame_kind(X) == "dask"
+    if not blocked:
+        X = check_array(X, "X", accept_sparse=True, ensure_finite=False, allow_empty=True)
+        blocked = array_kind(X) == "dask"
+    host = blocked or array_kind(X) in ("numpy", "sparse")
+    if blocked:
+        from ._blocked import _DaskEntries
+
+        entries = _DaskEntries(X)
+        dtype, (m, n), nnz = entries.dtype, entries.shape, entries.nnz
+    elif host:
+        entries = _CSREntries(*_observed(X))
+        dtype, (m, n), nnz = entries.dtype, entries.shape, entries.nnz
     else:
         prob = _MaskedProblem(X)
         dtype, (m, n), nnz = X.dtype, X.shape, prob.nnz
@@ -336,9 +356,9 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     reg = check_scalar(reg, "reg", minimum=0)
     clip = check_scalar(clip, "clip", minimum=0, include_minimum=False, allow_none=True)
     sample_splitting = check_bool(sample_splitting, "sample_splitting")
-    if sample_splitting and not host:
+    if sample_splitting and (blocked or not host):
         raise TypeError("X: altmin_complete(sample_splitting=True) supports numpy and "
-                        f"scipy.sparse input; got {array_kind(X)}")
+                        f"scipy.sparse input; got {'dask' if blocked else array_kind(X)}")
     dof = rank * (m + n - rank)
     if nnz < dof:
         raise ValueError(
@@ -354,22 +374,21 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     # scale-aware: the sweeps see the observations divided by their largest
     # magnitude s (and the ridge as reg / s, the same problem); the factors
     # are multiplied by √s at the end
-    scale = _unit_scale(csr.data)
-    counts_r, counts_c = np.diff(csr.indptr), np.bincount(csr.indices, minlength=n)
-    rows = np.repeat(np.arange(m), counts_r)  # the row of every stored entry
+    scale = entries.unit_scale()
+    counts_r, counts_c = entries.counts()
     empty_rows, empty_cols = np.flatnonzero(counts_r == 0), np.flatnonzero(counts_c == 0)
     _warn_empty(empty_rows, empty_cols, 3)
     d_rows = d_cols = None
     if equilibrate == "auto":
-        equilibrate = _spread(csr, rows, counts_r, counts_c) > _SPREAD
+        equilibrate = entries.spread(counts_r, counts_c) > _SPREAD
     if equilibrate and reg == 0:
-        d_rows, d_cols = _equilibrate(csr, rows, counts_r, counts_c)
+        d_rows, d_cols = entries.equilibrate(counts_r, counts_c)
     # the well-observed core; if it cannot carry the rank (tiny or extreme
     # inputs), a laxer one, then every observed row and column
     for need in (_CORE_FACTOR * rank, rank, 1):
-        core_r, core_c = _core(csr, rows, need)
+        core_r, core_c = entries.core(need)
         ms, ns = int(core_r.sum()), int(core_c.sum())
-        if min(ms, ns) >= rank and csr[core_r][:, core_c].nnz >= rank * (ms + ns - rank):
+        if min(ms, ns) >= rank and entries.core_nnz(core_r, core_c) >= rank * (ms + ns - rank):
             break
     under_rows = np.flatnonzero(~core_r & (counts_r > 0))
     under_cols = np.flatnonzero(~core_c & (counts_c > 0))
@@ -380,17 +399,13 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
             "last, by minimum-norm least squares, and their completed values are poorly "
             "determined (CompletionResult.underdetermined_rows / _cols)",
             RuntimeWarning, stacklevel=2)
-    sub = csr[np.flatnonzero(core_r)][:, np.flatnonzero(core_c)].tocsr()
-    sub.indices = sub.indices.astype(np.int64, copy=False)
-    sub.indptr = sub.indptr.astype(np.int64, copy=False)
-    ms, ns = sub.shape
+    sweep = _HalfSweep(reg / scale, False, n_inner, sketch_rows)
+    prob = entries.problem(core_r, core_c, sweep, g if sample_splitting else None, max_iter)
     if solver == "auto":
-        lengths = min(np.median(np.diff(sub.indptr)),
-                      np.median(np.bincount(sub.indices, minlength=ns)))
+        lengths = min(np.median(prob.row_lengths), np.median(prob.col_lengths))
         solver = "sketched" if rank >= _AUTO_RANK and lengths >= _AUTO_LENGTH * rank \
             else "exact"
-    sweep = _HalfSweep(reg / scale, solver == "sketched", n_inner, sketch_rows)
-    prob = _CSRProblem(sub, g if sample_splitting else None, max_iter, sweep)
+    sweep.sketched = solver == "sketched"
     stop = _StoppingRule(tol, sample_splitting)
     guard = _DivergenceGuard()
     it = 0
@@ -431,10 +446,9 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
         Uf[core_r], Vf[core_c] = U, V
         fold_reg = max(reg / scale, 1e-10 * float(np.sum(V * V)) / max(ns, 1))
         if under_cols.size:
-            Vf[under_cols] = _fold_in(csr.T.tocsr()[under_cols][:, np.flatnonzero(core_r)],
-                                      U, fold_reg)
+            Vf[under_cols] = entries.fold_in_cols(under_cols, core_r, U, fold_reg)
         if under_rows.size:
-            Uf[under_rows] = _fold_in(csr[under_rows], Vf, fold_reg)
+            Uf[under_rows] = entries.fold_in_rows(under_rows, Vf, fold_reg)
         if d_rows is not None:  # X = D_r⁻¹ Y D_c⁻¹ for the equilibrated Y
             Uf /= d_rows[:, None]
             Vf /= d_cols[:, None]
@@ -617,6 +631,47 @@ def _unit_scale(data):
     return 1.0
 
 
+class _CSREntries:
+    """The observations in memory, as CSR: what the driver of
+    :func:`altmin_complete` asks of them (the counterpart of
+    ``_blocked._DaskEntries``)."""
+
+    def __init__(self, csr, dtype, shape):
+        self.csr, self.dtype, self.shape, self.nnz = csr, dtype, shape, csr.nnz
+        self._counts = np.diff(csr.indptr), np.bincount(csr.indices, minlength=shape[1])
+        self._rows = np.repeat(np.arange(shape[0]), self._counts[0])  # row of each entry
+
+    def unit_scale(self):
+        return _unit_scale(self.csr.data)
+
+    def counts(self):
+        return self._counts
+
+    def spread(self, counts_r, counts_c):
+        return _spread(self.csr, self._rows, counts_r, counts_c)
+
+    def equilibrate(self, counts_r, counts_c):
+        return _equilibrate(self.csr, self._rows, counts_r, counts_c)
+
+    def core(self, need):
+        return _core(self.csr, self._rows, need)
+
+    def core_nnz(self, core_r, core_c):
+        return self.csr[core_r][:, core_c].nnz
+
+    def problem(self, core_r, core_c, sweep, split_rng, max_iter):
+        sub = self.csr[np.flatnonzero(core_r)][:, np.flatnonzero(core_c)].tocsr()
+        sub.indices = sub.indices.astype(np.int64, copy=False)
+        sub.indptr = sub.indptr.astype(np.int64, copy=False)
+        return _CSRProblem(sub, split_rng, max_iter, sweep)
+
+    def fold_in_cols(self, under_cols, core_r, U, reg):
+        return _fold_in(self.csr.T.tocsr()[under_cols][:, np.flatnonzero(core_r)], U, reg)
+
+    def fold_in_rows(self, under_rows, V, reg):
+        return _fold_in(self.csr[under_rows], V, reg)
+
+
 class _CSRProblem:
     """The observations as CSR (rows) and CSC (columns) parts for the native
     row kernels; with sample splitting, each half-sweep uses its own part."""
@@ -630,6 +685,8 @@ class _CSRProblem:
         self.coo = csr.tocoo() if split_rng is not None else None
         self.A0 = _part(csr, self.coo, self.labels, 0)
         self.rows0, self.cols0 = _arrays(self.A0), _arrays(self.A0.T.tocsr())
+        self.row_lengths = np.diff(csr.indptr)
+        self.col_lengths = np.bincount(csr.indices, minlength=csr.shape[1])
         self.resid = np.empty(m)
         self.x_norm = None
 
