@@ -90,7 +90,8 @@ class SketchOperator:
     # ------------------------------------------------------------ generic
     def _apply_dask(self, A):
         """``S @ A`` for a dask array: one (m, k) partial product per row
-        chunk, summed. Never gathers A in one place."""
+        chunk, summed by dask's tree reduction. Never gathers A in one place."""
+        import dask
         import dask.array as da
 
         if A.ndim == 1:
@@ -98,12 +99,17 @@ class SketchOperator:
         A = A.rechunk({1: -1})
         m, k = self.m, A.shape[1]
         offsets = np.concatenate([[0], np.cumsum(A.chunks[0])]).astype(int)
-        parts = []
-        for b, blk in enumerate(A.to_delayed()[:, 0]):
-            lo = int(offsets[b])
-            part = _delayed_block(self, blk, lo)
-            parts.append(da.from_delayed(part, shape=(m, k), dtype=A.dtype))
+        # the operator is one key of the graph (its cached signs and rows
+        # travel once), named by its distribution and seed
+        op = dask.delayed(self, name="sketch-" + dask.base.tokenize(self), traverse=False)
+        part = dask.delayed(_block_product, pure=True)
+        parts = [da.from_delayed(part(op, blk, int(offsets[b])), shape=(m, k), dtype=A.dtype)
+                 for b, blk in enumerate(A.to_delayed()[:, 0])]
         return da.stack(parts).sum(axis=0)
+
+    def __dask_tokenize__(self):
+        """The operator's identity: its kind, parameters and seed."""
+        return (type(self).__name__, repr(self), self.seed)
 
     def _apply_columns(self, B, lo):
         """``S[:, lo:lo+len(B)] @ B`` for a NumPy block (used by dask)."""
@@ -122,19 +128,15 @@ class SketchOperator:
         return Y, xp, kind, squeeze
 
 
-def _delayed_block(op, blk, lo):
-    import dask
+def _block_product(op, B, lo):
+    """``S[:, lo:lo+len(B)] @ B`` for one chunk of a dask array, on a worker.
 
-    @dask.delayed(pure=True)
-    def part(B):
-        # a block is a NumPy array or a scipy.sparse matrix, whose structure
-        # is verified before a kernel reads it
-        B = check_sparse(B, "A", ("csr",)) if is_sparse(B) else np.asarray(B)
-        with worker_threads():  # the scheduler runs one task per core
-            out = op._apply_columns(B, lo)
-        return np.asarray(out)
-
-    return part(blk)
+    A chunk is a NumPy array or a scipy.sparse matrix, whose structure is
+    verified before a kernel reads it."""
+    B = check_sparse(B, "A", ("csr",)) if is_sparse(B) else np.asarray(B)
+    with worker_threads():  # the scheduler runs one task per core
+        out = op._apply_columns(B, lo)
+    return np.asarray(out)
 
 
 class _Transposed:

@@ -73,6 +73,32 @@ class SRHT(SketchOperator):
         scale = float(1.0 / np.sqrt(self.m))
         return (Z * d[:, None] if Z.ndim == 2 else Z * d) * scale
 
+    def _apply_columns(self, B, lo):
+        """``S[:, lo:lo+len(B)] @ B`` for a block of rows (dask), by fast
+        transforms of aligned segments: with L a power of two, H_{n'} =
+        H_{n'/L} ⊗ H_L, so sampled row r = qL + s of H x is
+        Σ_j (−1)^popcount(q & j) (H_L x_j)_s over the segments x_j. A block
+        costs O(len(B)·k·log L + (len(B)/L)·m·k), not the O(m·len(B)·k) of
+        the dense columns."""
+        hi = lo + B.shape[0]
+        k = B.shape[1]
+        L = 1 << max(0, (max(1, B.shape[0] // 8)).bit_length() - 1)
+        L = min(max(L, 1024), self.n_padded)
+        q, r = self.rows // L, self.rows % L
+        dtype = np.result_type(B.dtype, np.float32)
+        out = np.zeros((self.m, k), dtype=dtype)
+        signs = self.signs
+        for j in range(lo // L, (hi - 1) // L + 1):
+            a, b = max(lo, j * L), min(hi, (j + 1) * L)
+            Y = np.zeros((L, k), dtype=dtype)
+            part = B[a - lo:b - lo]
+            part = part.toarray() if hasattr(part, "toarray") else np.asarray(part)
+            Y[a - j * L:b - j * L] = part * signs[a:b, None]
+            Y = _kernels.fwht(Y, np, overwrite=True)
+            sign = 1.0 - 2.0 * (np.bitwise_count(q & j) & 1)
+            out += Y[r] * sign[:, None].astype(dtype)
+        return out * dtype.type(1.0 / np.sqrt(self.m))
+
     def _block(self, lo, hi):
         # H[p, i] = (-1)^popcount(p & i)
         idx = np.arange(lo, hi, dtype=np.int64)
