@@ -180,7 +180,8 @@ def test_leverage_scores_passes():
 def test_lewis_weights_equal_in_memory(scheduler):
     A, _ = _problem(n=3000, d=5)
     ref = sketchla.lewis_weights(A, 1)
-    for rows in (3000, 700):
+    # (one chunking on the cluster: each fixed-point step is a graph there)
+    for rows in (3000, 700) if scheduler == "synchronous" else (700,):
         out = sketchla.lewis_weights(da.from_array(A, chunks=(rows, 5)), 1)
         np.testing.assert_allclose(np.asarray(out.compute()), ref, rtol=1e-8)
 

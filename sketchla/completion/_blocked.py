@@ -399,23 +399,13 @@ class _BlockedProblem:
 
     def initialize(self, rank, clip, g):
         """As :func:`altmin._initialize`: the range finder on A0/p by block products."""
+        from .altmin import _clip_rows, _range_finder
+
         m, n = self.shape
         frac = max(self.nnz, 1) / (m * n)
-        ell = min(rank + 10, min(m, n))
-        Q = np.linalg.qr(self._products(self.rows, g.standard_normal((n, ell))) / frac)[0]
-        for _ in range(4):
-            Q = np.linalg.qr(self._products(self.cols, Q) / frac)[0]
-            Q = np.linalg.qr(self._products(self.rows, Q) / frac)[0]
-        B = (self._products(self.cols, Q) / frac).T
-        W = np.linalg.svd(B, full_matrices=False)[0]
-        U = Q @ W[:, :rank]
-        if clip is not None:
-            cap = clip * np.sqrt(rank / m)
-            norms = np.linalg.norm(U, axis=1)
-            big = norms > cap
-            U[big] *= (cap / norms[big])[:, None]
-            U = np.linalg.qr(U)[0]
-        U = np.ascontiguousarray(U)
+        U = _clip_rows(_range_finder(lambda X: self._products(self.rows, X) / frac,
+                                     lambda Y: self._products(self.cols, Y) / frac,
+                                     self.shape, rank, g)[0], clip, rank)
         V = np.ascontiguousarray(self._products(self.cols, U) / frac)
         return U, V
 

@@ -134,21 +134,31 @@ def _observed(X):
     return csr, np.dtype(dtype), csr.shape
 
 
-def _range_finder(A, k, rng, n_power=4, oversample=10):
-    """Top-k left singular subspace and values of sparse A (Halko–Martinsson–Tropp).
-
-    Never densifies A: 2·n_power + 2 products of A or Aᵀ with n×(k+p) blocks.
-    """
-    m, n = A.shape
+def _range_finder(matmat, rmatmat, shape, k, rng, n_power=4, oversample=10):
+    """Top-k left singular subspace and values of A (Halko–Martinsson–Tropp),
+    given X ↦ A X and Y ↦ Aᵀ Y: 2·n_power + 2 products with (k + p)-column
+    blocks (A sparse or held in blocks is never densified)."""
+    m, n = shape
     ell = min(k + oversample, min(m, n))
-    Q = np.linalg.qr(A @ rng.standard_normal((n, ell)))[0]
-    AT = A.T.tocsr()
+    Q = np.linalg.qr(matmat(rng.standard_normal((n, ell))))[0]
     for _ in range(n_power):
-        Q = np.linalg.qr(AT @ Q)[0]
-        Q = np.linalg.qr(A @ Q)[0]
-    B = np.asarray(AT @ Q).T  # (ell, n) = Qᵀ A
+        Q = np.linalg.qr(rmatmat(Q))[0]
+        Q = np.linalg.qr(matmat(Q))[0]
+    B = rmatmat(Q).T  # (ell, n) = Qᵀ A
     W, s, _ = np.linalg.svd(B, full_matrices=False)
     return Q @ W[:, :k], s[:k]
+
+
+def _clip_rows(U, clip, rank):
+    """Jain et al.'s incoherence step: rows of U with norm above
+    clip·√(rank/m) scaled down to it, then U re-orthonormalized."""
+    if clip is None:
+        return np.ascontiguousarray(U)
+    cap = clip * np.sqrt(rank / U.shape[0])
+    norms = np.linalg.norm(U, axis=1)
+    big = norms > cap
+    U[big] *= (cap / norms[big])[:, None]
+    return np.ascontiguousarray(np.linalg.qr(U)[0])
 
 
 def _orthonormalize(F, other):
@@ -792,14 +802,10 @@ def _initialize(A0, rank, clip, g):
     V = A0ᵀU/p as the warm start of the first V-step."""
     m, n = A0.shape
     frac = max(A0.nnz, 1) / (m * n)
-    U, _ = _range_finder(A0 / frac, rank, g)
-    if clip is not None:
-        cap = clip * np.sqrt(rank / m)
-        norms = np.linalg.norm(U, axis=1)
-        big = norms > cap
-        U[big] *= (cap / norms[big])[:, None]
-        U = np.linalg.qr(U)[0]
-    U = np.ascontiguousarray(U)
+    A = A0 / frac
+    AT = A.T.tocsr()
+    U = _clip_rows(_range_finder(lambda X: A @ X, lambda Y: np.asarray(AT @ Y), A.shape,
+                                 rank, g)[0], clip, rank)
     V = np.ascontiguousarray((A0.T @ U) / frac)
     return U, V
 

@@ -97,16 +97,40 @@ def _from_eig(pair):
         raise ValueError(f"eigenvectors has {r} columns but only {N} rows")
     if (lam < 0).any():
         raise ValueError("eigenvalues must be non-negative (L positive semidefinite)")
-    # probe, two passes over V: Vᵀ(V z) = z for a random z. Any departure of
-    # VᵀV from I above ~1e-8 shows with probability 1, and a NaN or inf
-    # anywhere in V makes V z non-finite (z has no zero entry).
-    z = np.random.default_rng(0).standard_normal(r)
-    Vz = V @ z
-    if not np.isfinite(Vz).all():
-        raise ValueError("eigenvectors must not contain NaN or infinity")
-    if r and np.linalg.norm(V.T @ Vz - z) > 1e-8 * np.linalg.norm(z):
-        raise ValueError("eigenvectors must have orthonormal columns")
+    # V's finiteness and orthonormality are checked by _columns, in the pass
+    # that gathers the chosen eigenvectors
     return lam, V  # given eigenvalues are exact: used as they are
+
+
+#: bytes of V per block of _columns: a block stays in cache for its products and gather
+_PROBE_BLOCK_BYTES = 1 << 21
+
+
+def _columns(V, J, probe):
+    """V[:, J]; with ``probe``, V (given by the caller) checked in the same
+    pass: Vᵀ(V z) = z for a random z. Any departure of VᵀV from I above
+    ~1e-8 shows with probability 1, and a NaN or inf anywhere in V makes
+    V z non-finite (z has no zero entry). Each block of rows is read from
+    memory once for both products and the gather."""
+    if not probe:
+        return np.take(V, J, axis=1)
+    N, r = V.shape
+    z = np.random.default_rng(0).standard_normal(r)
+    rows = max(1, _PROBE_BLOCK_BYTES // max(8 * r, 1))
+    VtVz = np.zeros(r)
+    VJ = np.empty((N, J.size))
+    finite = True
+    for lo in range(0, N, rows):
+        Vb = V[lo:lo + rows]
+        y = Vb @ z
+        finite = finite and bool(np.isfinite(y).all())
+        VtVz += Vb.T @ y
+        np.take(Vb, J, axis=1, out=VJ[lo:lo + rows])
+    if not finite:
+        raise ValueError("eigenvectors must not contain NaN or infinity")
+    if r and np.linalg.norm(VtVz - z) > 1e-8 * np.linalg.norm(z):
+        raise ValueError("eigenvectors must have orthonormal columns")
+    return VJ
 
 
 def _from_factor(B):
@@ -136,8 +160,9 @@ def _from_factor(B):
 
 
 def _spectrum(L, form):
-    """(λ ≥ 0 (r,), orthonormal V (N, r)): the eigenpairs of the kernel, with
-    λ = 0 where an eigenvalue is zero or rounding noise."""
+    """(λ ≥ 0 (r,), V (N, r), probe): the eigenpairs of the kernel, with
+    λ = 0 where an eigenvalue is zero or rounding noise; ``probe`` says that
+    V was given and its orthonormality is checked by :func:`_columns`."""
     form = check_option(form, "form", FORMS)
     if form == "auto":
         if isinstance(L, tuple):
@@ -152,46 +177,62 @@ def _spectrum(L, form):
         raise TypeError("L: a scipy.sparse kernel would have to be densified for its "
                         "eigendecomposition; pass a sparse feature matrix B with "
                         "L = B Bᵀ (form='factor') or the eigendecomposition (form='eig')")
-    return {"kernel": _from_kernel, "eig": _from_eig, "factor": _from_factor}[form](L)
+    lam, V = {"kernel": _from_kernel, "eig": _from_eig, "factor": _from_factor}[form](L)
+    return lam, V, form == "eig"  # a given V is checked where it is read (_columns)
 
 
-def _projection(V, J, g):
+def _projection(V, J, g, probe=False):
+    VJ = _columns(V, J, probe)
     if J.size == 0:
         return np.zeros(0, dtype=np.int64)
-    return _dpp_from_basis(np.take(V, J, axis=1), g)
+    return _dpp_from_basis(VJ, g)
+
+
+#: log-space terms spanning less than this are summed as exp(t − max): no term underflows
+_LOG_SPAN = 600.0
 
 
 def log_elementary_symmetric(lam, k):
     """log e_l(λ_1, ..., λ_n) for l = 0..k and n = 0..len(λ): an array (k + 1, n + 1).
 
-    Each level is one cumulative ``logaddexp``:
+    Each level is one cumulative sum in log space:
     e_l(n) = Σ_{j ≤ n} λ_j e_{l−1}(j − 1), so O(k n) work with no overflow
-    or underflow for any positive λ.
+    or underflow for any positive λ (a cumulative sum of exp(t − max t)
+    when the level's terms span less than e^600, else a cumulative
+    ``logaddexp``).
     """
     n = lam.size
     with np.errstate(divide="ignore"):
         loglam = np.log(lam)
     E = np.full((k + 1, n + 1), -np.inf)
     E[0] = 0.0
-    for level in range(1, k + 1):
-        terms = loglam + E[level - 1, :-1]
-        E[level, 1:] = np.logaddexp.accumulate(terms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for level in range(1, k + 1):
+            terms = loglam + E[level - 1, :-1]
+            top = terms.max() if n else -np.inf
+            low = terms[np.isfinite(terms)]
+            if np.isfinite(top) and top - low.min() < _LOG_SPAN:
+                # the terms' exponentials relative to the largest do not
+                # underflow: one cumulative sum of positive numbers
+                E[level, 1:] = np.log(np.cumsum(np.exp(terms - top))) + top
+            else:
+                E[level, 1:] = np.logaddexp.accumulate(terms)
     return E
 
 
 def _choose_k(lam, k, g):
     """A size-k subset J of the eigen-indices with P(J) ∝ Π_{i∈J} λ_i."""
-    E = log_elementary_symmetric(lam, k)
+    E = log_elementary_symmetric(lam, k).tolist()
     J = []
     level = k
-    u = g.random(lam.size)
     with np.errstate(divide="ignore"):
-        loglam = np.log(lam)
+        logu = np.log(g.random(lam.size)).tolist()
+        loglam = np.log(lam).tolist()
     for n in range(lam.size, 0, -1):
         if level == 0:
             break
         # include eigenvalue n with probability λ_n e_{l−1}(n−1) / e_l(n)
-        if np.log(u[n - 1]) < loglam[n - 1] + E[level - 1, n - 1] - E[level, n]:
+        if logu[n - 1] < loglam[n - 1] + E[level - 1][n - 1] - E[level][n]:
             J.append(n - 1)
             level -= 1
     return np.array(J[::-1], dtype=np.int64)
@@ -250,9 +291,9 @@ def sample_dpp(L, rng=None, *, form="auto"):
     True
     """
     g = check_rng(rng)
-    lam, V = _spectrum(L, form)
+    lam, V, probe = _spectrum(L, form)
     J = np.flatnonzero(g.random(lam.size) < lam / (1.0 + lam))
-    return _projection(V, J, g)
+    return _projection(V, J, g, probe)
 
 
 def sample_k_dpp(L, k, rng=None, *, form="auto"):
@@ -304,12 +345,11 @@ def sample_k_dpp(L, k, rng=None, *, form="auto"):
     ((10,), 10)
     """
     g = check_rng(rng)
-    lam, V = _spectrum(L, form)
+    lam, V, probe = _spectrum(L, form)
     k = check_int(k, "k", minimum=0, maximum=V.shape[0], maximum_label="N")
     rank = int(np.count_nonzero(lam))
     if k > rank:
         raise ValueError(f"k = {k} exceeds the rank of L ({rank}): a k-DPP draws "
                          "k items only from a kernel of rank at least k")
-    if k == 0:
-        return np.zeros(0, dtype=np.int64)
-    return _projection(V, _choose_k(lam, k, g), g)
+    J = _choose_k(lam, k, g) if k else np.zeros(0, dtype=np.int64)
+    return _projection(V, J, g, probe)
