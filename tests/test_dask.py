@@ -353,3 +353,33 @@ def test_altmin_on_dask_errors():
         X, _ = _completion_problem()
         sketchla.altmin_complete(da.from_array(X, chunks=(300, 400), asarray=False), 4,
                                  sample_splitting=True)
+
+
+def test_dask_inputs_of_every_layout():
+    """Column chunks, b chunked unlike A, and unknown chunk sizes."""
+    A, b = _problem()
+    with dask.config.set(scheduler="synchronous"):
+        ref = sketchla.lstsq(A, b, rng=0).x
+        res = sketchla.lstsq(da.from_array(A, chunks=(1000, 3)), da.from_array(b, chunks=1500),
+                             rng=0)
+        np.testing.assert_allclose(np.asarray(res.x.compute()), ref, rtol=1e-10, atol=1e-12)
+        X, _ = _completion_problem()
+        ref = sketchla.altmin_complete(X, 4, rng=0)
+        res = sketchla.altmin_complete(da.from_array(X.toarray(), chunks=(200, 150))
+                                       .map_blocks(sp.csr_matrix), 4, rng=0)
+        _same_completion(res, ref, 1e-8)
+        Ad = da.from_array(A, chunks=(1000, 8))
+        unknown = Ad[Ad[:, 0] > -np.inf]
+        with pytest.raises(ValueError, match="chunk"):
+            sketchla.altmin_complete(unknown, 2)
+
+
+def test_altmin_triplet_errors():
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    neg = pd.DataFrame({"r": [0, -1], "c": [0, 1], "v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="non-negative"):
+        sketchla.altmin_complete(dd.from_pandas(neg, npartitions=1), 1)
+    floats = pd.DataFrame({"r": [0.0, 1.0], "c": [0, 1], "v": [1.0, 2.0]})
+    with pytest.raises(TypeError, match="integer"):
+        sketchla.altmin_complete(dd.from_pandas(floats, npartitions=1), 1)
