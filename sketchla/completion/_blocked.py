@@ -21,7 +21,6 @@ import uuid
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import native
 
 # ------------------------------------------------------------ block tasks
 # Each runs on a worker, on one block; a CSR block holds rows lo..hi of the
@@ -153,16 +152,15 @@ def _product(B, F):
     return np.asarray(B @ F)
 
 
-def _solve_block(B, fixed, current, reg, sketched, n_inner, sketch_rows, seed, offset,
-                 with_resid):
+def _solve_block(B, fixed, current, sweep, seed, offset, with_resid):
+    """One block's rows re-solved by the half-sweep ``sweep`` (its entries
+    keyed from ``offset``); with ``with_resid``, also their residual sum."""
     from .._threads import worker_threads
+    from .altmin import _arrays
 
-    out = np.empty_like(current)
     resid = np.empty(B.shape[0]) if with_resid else None
     with worker_threads():  # the scheduler runs one task per core
-        native().altmin_update_rows(B.indptr, B.indices, np.ascontiguousarray(B.data), fixed,
-                                    current, out, reg, sketched, n_inner, sketch_rows, seed,
-                                    resid, offset)
+        out = sweep(_arrays(B), fixed, current, seed, resid, offset)
     return (out, float(resid.sum())) if with_resid else out
 
 
@@ -354,22 +352,21 @@ class _DaskEntries:
                              np.ones(self.shape[1], bool), V, reg)
 
     def _fold_in(self, blocks, bounds, which, keep_other, F, reg):
-        from .altmin import _fold_in
-
         delayed = _delayed()
         sel = np.zeros(bounds[-1], bool)
         sel[which] = True
         s, k, f = _broadcast(sel), _broadcast(keep_other), _broadcast(F)
-        parts = _compute(*[delayed(_fold_in_block)(B, s[lo:hi], k, f, reg, _fold_in)
+        parts = _compute(*[delayed(_fold_in_block)(B, s[lo:hi], k, f, reg)
                            for B, lo, hi in zip(blocks, bounds[:-1], bounds[1:])])
         return np.concatenate(parts) if parts else np.zeros((0, F.shape[1]))
 
 
-def _fold_in_block(B, sel, keep_other, F, reg, fold_in):
+def _fold_in_block(B, sel, keep_other, F, reg):
     from .._threads import worker_threads
+    from .altmin import _fold_in
 
     with worker_threads():
-        return fold_in(_restrict(B, sel, keep_other), F, reg)
+        return _fold_in(_restrict(B, sel, keep_other), F, reg)
 
 
 class _BlockedProblem:
@@ -411,14 +408,12 @@ class _BlockedProblem:
 
     def _half(self, blocks, sizes, nnz, fixed, current, seed, with_resid):
         delayed = _delayed()
-        sw = self.sweep
         f = _broadcast(np.ascontiguousarray(fixed, dtype=np.float64))
         lo = np.concatenate([[0], np.cumsum(sizes)])
         off = np.concatenate([[0], np.cumsum(nnz)])
         out = _compute(*[delayed(_solve_block)(
-            B, f, np.ascontiguousarray(current[lo[i]:lo[i + 1]]), sw.reg, sw.sketched,
-            sw.n_inner, sw.sketch_rows, seed, int(off[i]), with_resid)
-            for i, B in enumerate(blocks)])
+            B, f, np.ascontiguousarray(current[lo[i]:lo[i + 1]]), self.sweep, seed,
+            int(off[i]), with_resid) for i, B in enumerate(blocks)])
         if with_resid:
             return np.concatenate([o[0] for o in out]), sum(o[1] for o in out)
         return np.concatenate(out)

@@ -818,10 +818,12 @@ class _HalfSweep:
         self.reg, self.sketched = reg, sketched
         self.n_inner, self.sketch_rows = n_inner, sketch_rows
 
-    def __call__(self, part, fixed, current, seed, resid=None):
+    def __call__(self, part, fixed, current, seed, resid=None, offset=0):
+        """``part`` as :func:`_arrays` gives it; ``offset``, the position of its
+        first entry in the whole matrix (a block of rows), keys the sketches."""
         out = np.empty_like(current)
         native().altmin_update_rows(*part, fixed, current, out, self.reg, self.sketched,
-                                    self.n_inner, self.sketch_rows, seed, resid)
+                                    self.n_inner, self.sketch_rows, seed, resid, offset)
         return out
 
 

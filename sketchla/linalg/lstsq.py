@@ -267,9 +267,13 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
 
     refined, first = False, None
     if refine:
-        # the refinement's Gram matrix and the first step's gradient at x0
-        # (which does not depend on R) in one pass over A
-        better, first = _refine_preconditioner(A, pre, 1e-4, _gradient(A, *_columns(A, b, x0)))
+        # lazy (dask) A: the refinement's Gram matrix and the first step's
+        # gradient at x0 (which does not depend on R) in one pass; eager A
+        # gains nothing from fusing them and would waste the gradient when
+        # the refinement is refused
+        fused = _gradient(A, *_columns(A, b, x0)) if kind == "dask" else ()
+        better, first = _refine_preconditioner(A, pre, 1e-4, fused)
+        first = first or None
         if better is not None:
             pre, refined = better, True
     with serial_blas():  # memory-bound products, one after another (see _threads)

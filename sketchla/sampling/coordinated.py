@@ -508,11 +508,22 @@ def _sketch_row_blocks(A, k, keys, seed, mergeable):
     sketch = dask.delayed(_block_sketch, pure=True)
     parts = [sketch(blk, k, keys[hi - size:hi], seed)
              for blk, size, hi in zip(A.to_delayed()[:, 0], A.chunks[0], ends)]
+    return _without_merge_state(_merge_tree(parts).compute(), mergeable)
+
+
+def _merge_tree(parts):
+    """The delayed exact merge of block sketches, pairwise up a binary tree."""
+    import dask
+
     merge = dask.delayed(CoordinatedSketch.merge, pure=True)
     while len(parts) > 1:
         parts = [merge(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
                  for i in range(0, len(parts), 2)]
-    out = parts[0].compute()
+    return parts[0]
+
+
+def _without_merge_state(out, mergeable):
+    """The merged sketch, its merge state dropped for ``mergeable=False``."""
     if not mergeable:
         out.weight = out.u = out.tau = out.scale_exp = None
     return out
@@ -545,18 +556,12 @@ def _sketch_partitions(frame, keys, k, seed, mergeable):
     parts = [sketch(x, key, k, seed)
              for x, key in zip(frame.to_delayed(), keys.to_delayed())]
     ids = [dask.delayed(_key_ids, pure=True)(key) for key in keys.to_delayed()]
-    merge = dask.delayed(CoordinatedSketch.merge, pure=True)
-    while len(parts) > 1:
-        parts = [merge(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
-    out, ids = dask.compute(parts[0], ids)
+    out, ids = dask.compute(_merge_tree(parts), ids)
     ids = np.sort(np.concatenate(ids))
     if np.any(ids[1:] == ids[:-1]):
         raise ValueError("keys must be unique: a key appears more than once in the key "
                          "column")
-    if not mergeable:
-        out.weight = out.u = out.tau = out.scale_exp = None
-    return out
+    return _without_merge_state(out, mergeable)
 
 
 def _frame_sketch(x, key, k, seed):

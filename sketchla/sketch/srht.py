@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
-from .._backend import device
+from .._backend import device, is_sparse
 from .._validation import substream
 from ._base import SketchOperator
 
@@ -92,7 +92,7 @@ class SRHT(SketchOperator):
             a, b = max(lo, j * L), min(hi, (j + 1) * L)
             Y = np.zeros((L, k), dtype=dtype)
             part = B[a - lo:b - lo]
-            part = part.toarray() if hasattr(part, "toarray") else np.asarray(part)
+            part = part.toarray() if is_sparse(part) else np.asarray(part)
             Y[a - j * L:b - j * L] = part * signs[a:b, None]
             Y = _kernels.fwht(Y, np, overwrite=True)
             sign = 1.0 - 2.0 * (np.bitwise_count(q & j) & 1)
