@@ -37,13 +37,13 @@ def _gram_leverage(U, scale, xp):
     DU = U * materialize(scale)[:, None]  # DU enters two graphs: G, then the scores
     G = xp.matrix_transpose(DU) @ DU
     try:
-        L = _kernels.cholesky(G, xp)
+        L = materialize(_kernels.cholesky(G, xp))  # L enters two graphs too
         sv = to_numpy(xp.linalg.svd(L, full_matrices=False)[1])
         if sv[-1] > 0 and sv[0] / sv[-1] < 1e6:
             # GEMM with the explicit r×r inverse (accurate for κ(L) < 1e6):
             # one BLAS thread pool, no triangular solve in between
             Y = DU @ xp.matrix_transpose(xp.linalg.inv(L))
-            tau = _kernels.row_sq_norms(Y, xp)
+            tau = materialize(_kernels.row_sq_norms(Y, xp))  # checked, then returned
             if bool(xp.all(xp.isfinite(tau))):
                 return tau
     except np.linalg.LinAlgError:
