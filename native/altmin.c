@@ -6,7 +6,7 @@
  * solvers:
  *
  * - exact: the k x k normal equations, accumulated in one pass
- *   (|O_i| k^2 multiply-adds) and solved by Cholesky; a singular system
+ *   (|O_i| k(k+1)/2 multiply-adds, the lower triangle) and solved by Cholesky; a singular system
  *   (fewer observations than k, or none) gets a relative ridge of 1e-10,
  *   i.e. the minimum-norm solution to about ten digits, or zero.
  * - sketched (Gu, Song, Yin, Zhang 2024): a CountSketch of the row's
@@ -104,11 +104,28 @@ static int solve_exact(const rows_t *A, int64_t p0, int64_t p1, double reg,
   const int64_t k = A->k;
   memset(w->G, 0, sizeof(double) * k * k);
   memset(w->b, 0, sizeof(double) * k);
-  for (int64_t p = p0; p < p1; p++) {
+  /* the lower triangle only (all that cholesky reads), four entries per
+   * pass over G: a rank-1 update per entry is bound by G's loads and stores */
+  int64_t p = p0;
+  for (; p + 4 <= p1; p += 4) {
+    const double *f0 = frow(A, p), *f1 = frow(A, p + 1), *f2 = frow(A, p + 2),
+                 *f3 = frow(A, p + 3);
+    if (f0 == NULL || f1 == NULL || f2 == NULL || f3 == NULL) return 0;
+    const double *x = A->data + p;
+    for (int64_t a = 0; a < k; a++) {
+      double *SK_RESTRICT g = w->G + a * k;
+      const double a0 = f0[a], a1 = f1[a], a2 = f2[a], a3 = f3[a];
+      w->b[a] += (a0 * x[0] + a1 * x[1]) + (a2 * x[2] + a3 * x[3]);
+#pragma omp simd
+      for (int64_t c = 0; c <= a; c++)
+        g[c] += (a0 * f0[c] + a1 * f1[c]) + (a2 * f2[c] + a3 * f3[c]);
+    }
+  }
+  for (; p < p1; p++) {
     const double *f = frow(A, p);
     if (f == NULL) return 0;
     axpy(w->b, f, A->data[p], k);
-    for (int64_t a = 0; a < k; a++) axpy(w->G + a * k, f, f[a], k);
+    for (int64_t a = 0; a < k; a++) axpy(w->G + a * k, f, f[a], a + 1);
   }
   double big = 0.0;
   for (int64_t a = 0; a < k; a++) {
@@ -146,7 +163,8 @@ static int solve_sketched(const rows_t *A, int64_t p0, int64_t p1, double reg,
   }
   memset(w->G, 0, sizeof(double) * k * k);
   for (int64_t r = 0; r < ms; r++)
-    for (int64_t a = 0; a < k; a++) axpy(w->G + a * k, w->SB + r * k, w->SB[r * k + a], k);
+    for (int64_t a = 0; a < k; a++)
+      axpy(w->G + a * k, w->SB + r * k, w->SB[r * k + a], a + 1);
   for (int64_t a = 0; a < k; a++) w->G[a * k + a] += reg;
   if (!cholesky(w->G, k)) return 0;
   double *g = w->g, *z = w->z, *d = w->d, *q = w->q;
@@ -188,7 +206,7 @@ int64_t sk_altmin_update_rows(const int64_t *indptr, const int64_t *indices,
                               const double *F, int64_t mf, int64_t k, const double *U0,
                               double *out, double reg, int sketched, int64_t n_inner,
                               int64_t sketch_rows, uint64_t seed, int64_t offset,
-                              double *resid) {
+                              int weighted, double *resid) {
   const rows_t A = {indptr, indices, data, F, nnz, mf, k};
   const int64_t ms = sketch_rows > k ? sketch_rows : k;
   const int nt = sk_num_threads();
@@ -220,13 +238,15 @@ int64_t sk_altmin_update_rows(const int64_t *indptr, const int64_t *indices,
       int64_t p0, p1;
       int ok = row_range(&A, i, &p0, &p1);
       int done = 0;
+      /* ALS-WR: the ridge of a row grows with its number of entries */
+      const double ri = ok && weighted ? reg * (double)(p1 - p0) : reg;
       if (ok && sketched && p1 - p0 > ms) {
-        int r = solve_sketched(&A, p0, p1, reg, U0 + i * k, n_inner, ms, seed, offset, &w,
+        int r = solve_sketched(&A, p0, p1, ri, U0 + i * k, n_inner, ms, seed, offset, &w,
                                u);
         ok = r >= 0;
         done = r > 0;
       }
-      if (ok && !done) ok = solve_exact(&A, p0, p1, reg, &w, u);
+      if (ok && !done) ok = solve_exact(&A, p0, p1, ri, &w, u);
       if (!ok) {
         bad += 1;
         memset(u, 0, sizeof(double) * k);

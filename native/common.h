@@ -90,7 +90,7 @@ int64_t sk_altmin_update_rows(const int64_t *indptr, const int64_t *indices,
                               const double *F, int64_t mf, int64_t k, const double *U0,
                               double *out, double reg, int sketched, int64_t n_inner,
                               int64_t sketch_rows, uint64_t seed, int64_t offset,
-                              double *resid);
+                              int weighted, double *resid);
 
 /* ---- extended-precision least-squares gradient (refine.c) ----
  * g <- A^T (b - A x); returns ||b - A x||, or -1 when out of memory. */

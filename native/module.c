@@ -611,11 +611,12 @@ fail:
 }
 
 /* altmin_update_rows(indptr, indices, data, F, U0, out, reg, sketched, n_inner,
- *                    sketch_rows, seed, resid, offset=0) */
+ *                    sketch_rows, seed, resid, offset=0, weighted=False): with
+ *                    weighted, row i's ridge is reg * (its number of entries) */
 static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
   PyObject *po, *io, *dobj, *fo, *uo, *oo, *so, *ro;
   double reg;
-  int sketched;
+  int sketched, weighted = 0;
   long long n_inner, sketch_rows, offset = 0;
   uint64_t seed;
   buf_t ptr, idx, data, F, U0, out, resid;
@@ -625,8 +626,9 @@ static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
   memset(&U0, 0, sizeof(buf_t));
   memset(&out, 0, sizeof(buf_t));
   memset(&resid, 0, sizeof(buf_t));
-  if (!PyArg_ParseTuple(args, "OOOOOOdpLLOO|L:altmin_update_rows", &po, &io, &dobj, &fo, &uo,
-                        &oo, &reg, &sketched, &n_inner, &sketch_rows, &so, &ro, &offset))
+  if (!PyArg_ParseTuple(args, "OOOOOOdpLLOO|Lp:altmin_update_rows", &po, &io, &dobj, &fo, &uo,
+                        &oo, &reg, &sketched, &n_inner, &sketch_rows, &so, &ro, &offset,
+                        &weighted))
     return NULL;
   if (parse_seed(so, &seed) < 0) return NULL;
   if (carray(po, "indptr", 0, K_I64, 1, -1, -1, &ptr) < 0) return NULL;
@@ -664,7 +666,7 @@ static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS;
   rc = sk_altmin_update_rows(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz,
                              F.view.buf, F.shape[0], k, U0.view.buf, out.view.buf, reg,
-                             sketched, n_inner, sketch_rows, seed, (int64_t)offset,
+                             sketched, n_inner, sketch_rows, seed, (int64_t)offset, weighted,
                              resid.held ? (double *)resid.view.buf : NULL);
   Py_END_ALLOW_THREADS;
   if (rc == -2) {

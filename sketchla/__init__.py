@@ -66,6 +66,9 @@ _LAZY = {
     "altmin_complete": "completion",
     "CompletionResult": "completion",
     "AltMinCompletion": "completion",
+    "Ratings": "completion",
+    "split_entries": "completion",
+    "rating_errors": "completion",
     # symmetric tensors
     "spm": "tensor",
     "spm_moments": "tensor",

@@ -20,6 +20,7 @@ __all__ = [
     "make_keyed_tables",
     "make_sparse_pair",
     "make_low_rank_completion",
+    "make_ratings",
     "make_symmetric_tensor",
 ]
 
@@ -211,6 +212,63 @@ def make_low_rank_completion(n_rows, n_cols, rank, n_observed=None, fraction=Non
         vals += noise * g.standard_normal(vals.size)
     X = sp.csr_matrix((vals, (rows, cols)), shape=(n_rows, n_cols))
     return X, U, V
+
+
+def make_ratings(n_users, n_items, n_ratings, rank=10, noise=0.5, activity=0.8,
+                 popularity=1.0, rng=None):
+    """Synthetic ratings on a 1–5 scale, as recommender data looks.
+
+    Users and items have power-law activity: user u (in a random order)
+    rates with weight (1 + u)^(−``activity``), item i is rated with weight
+    (1 + i)^(−``popularity``), so a few users and items have most of the
+    ratings and many have a handful. A rating is
+    3.6 + b_u + c_i + p_uᵀq_i + ε (b ~ N(0, 0.35²), c ~ N(0, 0.45²), the
+    rank-``rank`` interaction of standard deviation 0.7, ε ~ N(0, noise²)),
+    rounded and clipped to 1–5. Ids are distinct random integers below 10^9
+    (arbitrary ids, as real data has).
+
+    Returns
+    -------
+    Ratings
+        ``n_ratings`` distinct (user, item) pairs.
+    """
+    from .completion.ratings import Ratings
+
+    n_users = check_int(n_users, "n_users", minimum=1)
+    n_items = check_int(n_items, "n_items", minimum=1)
+    rank = check_int(rank, "rank", minimum=1)
+    n_ratings = check_int(n_ratings, "n_ratings", minimum=1,
+                          maximum=n_users * n_items // 2,
+                          maximum_label="n_users * n_items // 2")
+    noise = check_scalar(noise, "noise", minimum=0)
+    activity = check_scalar(activity, "activity", minimum=0)
+    popularity = check_scalar(popularity, "popularity", minimum=0)
+    g = check_rng(rng)
+    wu = (1.0 + g.permutation(n_users)) ** -activity
+    wi = (1.0 + g.permutation(n_items)) ** -popularity
+    wu, wi = wu / wu.sum(), wi / wi.sum()
+    codes = np.empty(0, np.int64)
+    for _ in range(100):  # draw pairs until n_ratings are distinct
+        need = n_ratings - codes.size
+        if need <= 0:
+            break
+        k = 2 * need + 16
+        more = g.choice(n_users, k, p=wu) * n_items + g.choice(n_items, k, p=wi)
+        codes = np.unique(np.concatenate([codes, more]))
+    codes = g.permutation(codes)[:n_ratings]
+    if codes.size < n_ratings:
+        raise ValueError("n_ratings: too many pairs for this skew; lower activity or "
+                         "popularity, or n_ratings")
+    u, i = np.divmod(codes, n_items)
+    s = (0.49 / rank) ** 0.25
+    P, Q = s * g.standard_normal((n_users, rank)), s * g.standard_normal((n_items, rank))
+    b, c = 0.35 * g.standard_normal(n_users), 0.45 * g.standard_normal(n_items)
+    vals = 3.6 + b[u] + c[i] + np.einsum("ij,ij->i", P[u], Q[i])
+    vals += noise * g.standard_normal(vals.size)
+    vals = np.clip(np.rint(vals), 1.0, 5.0)
+    user_ids = g.choice(10**9, n_users, replace=False)
+    item_ids = g.choice(10**9, n_items, replace=False)
+    return Ratings(user_ids[u], item_ids[i], vals)
 
 
 def make_symmetric_tensor(d, order, rank, noise=0.0, rng=None):

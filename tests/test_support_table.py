@@ -147,8 +147,8 @@ NOTES = {
     "altmin_complete": "dask (sparse or NaN-dense chunks, or a DataFrame of triplets): the "
                        "entries in row and column blocks on the workers, NumPy factors; "
                        "array_api_strict, cupy: dense X with NaN, every row solved exactly in "
-                       "one batched solve a sweep (O(n·m·k²)); `sample_splitting`: numpy, "
-                       "scipy.sparse",
+                       "one batched solve a sweep (O(n·m·k²)); `sample_splitting` and "
+                       "`biases`: numpy, scipy.sparse",
     "spm": "T is read in its namespace; the reduced flattening is factored on the host",
     "sshopm": "one contraction of T a step in its namespace; the d × d shift on the host",
     "spm_moments": "the reduced moment flattening is accumulated block by block on the host; "

@@ -1,9 +1,11 @@
-"""Low-rank matrix completion by alternating minimization."""
+"""Low-rank matrix completion by alternating minimization, and ratings."""
 
 from .._lazy import lazy_attributes
 from .altmin import CompletionResult, altmin_complete
+from .ratings import Ratings, rating_errors, split_entries
 
-__all__ = ["AltMinCompletion", "CompletionResult", "altmin_complete"]
+__all__ = ["AltMinCompletion", "CompletionResult", "Ratings", "altmin_complete",
+           "rating_errors", "split_entries"]
 
 # the estimator loads scikit-learn: imported on first use
 __getattr__, __dir__ = lazy_attributes(__name__, {"AltMinCompletion": "estimator"})

@@ -339,7 +339,7 @@ class _DaskEntries:
     def core_nnz(self, core_r, core_c):
         return self._core_nnz
 
-    def problem(self, core_r, core_c, sweep, split_rng=None, max_iter=None):
+    def problem(self, core_r, core_c, sweep, split_rng=None, max_iter=None, biases=False):
         r, c = self._both(_restrict, core_r, core_c, core_c, core_r)
         rows, cols = self._persist_pair(r, c)
         return _BlockedProblem(rows, cols, (int(core_r.sum()), int(core_c.sum())), sweep)

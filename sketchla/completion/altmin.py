@@ -72,6 +72,11 @@ class CompletionResult:
     solver : str
         The row solver that produced the result ("exact" when "auto" chose
         it or a divergence forced it).
+    mean : float
+        The global mean μ (0 without ``biases``).
+    row_bias, col_bias : ndarray or None
+        Row and column biases b, c (``None`` without ``biases``): the
+        completed matrix is then ``mean + b[:, None] + c[None, :] + U @ V.T``.
     """
 
     U: np.ndarray
@@ -84,6 +89,9 @@ class CompletionResult:
     underdetermined_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     underdetermined_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     solver: str = "exact"
+    mean: float = 0.0
+    row_bias: np.ndarray = None
+    col_bias: np.ndarray = None
 
     @property
     def shape(self):
@@ -106,11 +114,17 @@ class CompletionResult:
         for lo in range(0, flat_r.size, 1 << 18):
             sl = slice(lo, lo + (1 << 18))
             out[sl] = np.einsum("ij,ij->i", self.U[flat_r[sl]], self.V[flat_c[sl]])
+        if self.row_bias is not None:
+            out += self.mean + self.row_bias[flat_r] + self.col_bias[flat_c]
         return out.reshape(rows.shape)
 
     def toarray(self):
-        """The completed (n_rows, n_cols) matrix ``U @ V.T`` (dense)."""
-        return self.U @ self.V.T
+        """The completed (n_rows, n_cols) matrix (dense): ``U @ V.T``, plus
+        ``mean + row_bias[:, None] + col_bias`` with biases."""
+        out = self.U @ self.V.T
+        if self.row_bias is not None:
+            out += self.mean + self.row_bias[:, None] + self.col_bias[None, :]
+        return out
 
 
 def _observed(X):
@@ -186,7 +200,7 @@ def _part(csr, coo, labels, part):
 
 
 def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
-                    sample_splitting=False, clip=2.0, n_inner=3, sketch_rows=None,
+                    biases=False, sample_splitting=False, clip=2.0, n_inner=3, sketch_rows=None,
                     equilibrate="auto", rng=None, verbose=False, callback=None):
     """Complete a low-rank matrix from some of its entries by alternating minimization.
 
@@ -200,8 +214,9 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
 
     Parameters
     ----------
-    X : scipy.sparse matrix, ndarray, dask array or dask DataFrame
-        The observations, shape (n_rows, n_cols). Sparse: the *stored*
+    X : scipy.sparse matrix, ndarray, Ratings, dask array or dask DataFrame
+        The observations, shape (n_rows, n_cols). :class:`Ratings`
+        (triplets with arbitrary ids): its ``matrix``. Sparse: the *stored*
         entries are observed (explicit zeros included; duplicates are
         summed), memory O(|Ω| + (n_rows + n_cols)·rank) and never
         densified. Dense: NaN marks a missing entry. Observations held by
@@ -242,12 +257,24 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
         With ``sample_splitting`` each sweep sees other entries, so only the
         second rule applies.
     reg : float, default 0.0
-        Ridge penalty λ: the sweeps minimize ‖P_Ω(X − UVᵀ)‖² +
-        λ(‖U‖²_F + ‖V‖²_F) alternately (each row solve min Σ (x − uᵀv)² +
-        λ‖u‖²), balance the factors after each sweep (the least penalty for
-        the same product), and stop when that objective's relative decrease
-        falls to ``tol``. λ is in the units of X (the problem is the same at
-        every scale of X and λ together).
+        Ridge penalty λ, weighted by each row's and column's number of
+        observed entries n_i, n_j (ALS-WR, Zhou et al. 2008): the sweeps
+        minimize ‖P_Ω(X − M)‖² + λ(Σ_i n_i‖u_i‖² + Σ_j n_j‖v_j‖²) (with
+        ``biases``, + λ(Σ_i n_i b_i² + Σ_j n_j c_j²)) alternately, each row
+        solving min Σ_j (x_ij − m_ij)² + λ n_i‖u_i‖², so that a heavy row is
+        not shrunk less than a light one. After each sweep the factors are
+        balanced (the least weighted penalty for the same product), and the
+        sweeps stop when that objective's relative decrease falls to
+        ``tol``. λ is in the units of X (the problem is the same at every
+        scale of X and λ together); on ratings, λ ≈ 0.05 is typical.
+    biases : bool, default False
+        Fit the model M = μ + b 1ᵀ + 1 cᵀ + U Vᵀ, for ratings: μ the mean of
+        the observed entries, b and c row (user) and column (item) biases
+        fitted inside the sweeps (each row solve is over [u_i, b_i] against
+        [V, 1] on x_ij − μ − c_j, and likewise for the columns). Rows or
+        columns with no observed entry then predict μ plus the other bias
+        instead of 0. numpy and scipy.sparse input, without
+        ``equilibrate`` or ``sample_splitting``.
     sample_splitting : bool, default False
         The analysed algorithm: Ω is split at random into 2·max_iter + 1
         parts, the first for the initialization and a fresh part for every
@@ -295,7 +322,8 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     CompletionResult
         ``U``, ``V`` (completed matrix ``U @ V.T``), ``n_iter``, ``converged``,
         ``residuals``, ``empty_rows``, ``empty_cols``,
-        ``underdetermined_rows``, ``underdetermined_cols``, ``solver``.
+        ``underdetermined_rows``, ``underdetermined_cols``, ``solver``; with
+        ``biases``, ``mean``, ``row_bias``, ``col_bias``.
 
     Notes
     -----
@@ -328,6 +356,10 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     .. [2] Y. Gu, Z. Song, J. Yin, L. Zhang, "Low rank matrix completion via
        robust alternating minimization in nearly linear time", ICLR 2024
        (arXiv:2302.11068).
+    .. [3] Y. Zhou, D. Wilkinson, R. Schreiber, R. Pan, "Large-scale parallel
+       collaborative filtering for the Netflix prize", AAIM 2008 (ALS-WR).
+    .. [4] Y. Koren, R. Bell, C. Volinsky, "Matrix factorization techniques
+       for recommender systems", Computer 42(8), 2009 (biases).
 
     Examples
     --------
@@ -339,6 +371,10 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     >>> bool(np.linalg.norm(res.toarray() - U @ V.T) < 1e-6 * np.linalg.norm(U @ V.T))
     True
     """
+    from .ratings import Ratings
+
+    if isinstance(X, Ratings):
+        X = X.matrix
     blocked = frame_kind(X) == "dask"
     if not blocked:
         X = check_array(X, "X", accept_sparse=True, ensure_finite=False, allow_empty=True)
@@ -366,6 +402,13 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     reg = check_scalar(reg, "reg", minimum=0)
     clip = check_scalar(clip, "clip", minimum=0, include_minimum=False, allow_none=True)
     sample_splitting = check_bool(sample_splitting, "sample_splitting")
+    biases = check_bool(biases, "biases")
+    if biases and (blocked or not host or sample_splitting):
+        raise TypeError(
+            "biases: altmin_complete(biases=True) supports numpy and scipy.sparse input "
+            "without sample_splitting; got "
+            + ("sample_splitting=True" if sample_splitting
+               else 'dask' if blocked else array_kind(X)))
     if sample_splitting and (blocked or not host):
         raise TypeError("X: altmin_complete(sample_splitting=True) supports numpy and "
                         f"scipy.sparse input; got {'dask' if blocked else array_kind(X)}")
@@ -391,7 +434,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     d_rows = d_cols = None
     if equilibrate == "auto":
         equilibrate = entries.spread(counts_r, counts_c) > _SPREAD
-    if equilibrate and reg == 0:
+    if equilibrate and reg == 0 and not biases:
         d_rows, d_cols = entries.equilibrate(counts_r, counts_c)
     # the well-observed core; if it cannot carry the rank (tiny or extreme
     # inputs), a laxer one, then every observed row and column
@@ -410,7 +453,8 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
             "determined (CompletionResult.underdetermined_rows / _cols)",
             RuntimeWarning, stacklevel=2)
     sweep = _HalfSweep(reg / scale, False, n_inner, sketch_rows)
-    prob = entries.problem(core_r, core_c, sweep, g if sample_splitting else None, max_iter)
+    prob = entries.problem(core_r, core_c, sweep, g if sample_splitting else None, max_iter,
+                           biases)
     if solver == "auto":
         lengths = min(np.median(prob.row_lengths), np.median(prob.col_lengths))
         solver = "sketched" if rank >= _AUTO_RANK and lengths >= _AUTO_LENGTH * rank \
@@ -427,11 +471,14 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
             U, V = _balance(U, V)
         for it in range(1, max_iter + 1):
             U, V, r, f = _sweep(prob, U, V, it, g, bar, callback, reg / scale)
-            action = guard(f, U, V, sweep.sketched and not sample_splitting)
+            action = guard(f, U, V, sweep.sketched and not sample_splitting,
+                           prob.biases() if biases else None)
             if action == "exact":
                 # a rising or non-finite residual under sketched solves: go on
                 # from the best factors with exact solves
                 U, V = guard.best_factors()
+                if biases:
+                    prob.set_biases(*guard.best_state)
                 sweep.sketched = False
                 solver = "exact"
                 warnings.warn(
@@ -441,6 +488,8 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
                 continue
             if action == "stop":
                 U, V = guard.best_factors()
+                if biases:
+                    prob.set_biases(*guard.best_state)
                 warnings.warn(f"altmin: the observed residual diverged at sweep {it}; "
                               "returning the best factors found", RuntimeWarning,
                               stacklevel=2)
@@ -455,19 +504,60 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
         Vf = np.zeros((n, rank))
         Uf[core_r], Vf[core_c] = U, V
         fold_reg = max(reg / scale, 1e-10 * float(np.sum(V * V)) / max(ns, 1))
-        if under_cols.size:
-            Vf[under_cols] = entries.fold_in_cols(under_cols, core_r, U, fold_reg)
-        if under_rows.size:
-            Uf[under_rows] = entries.fold_in_rows(under_rows, Vf, fold_reg)
+        if biases:
+            mean = prob.mean
+            bf, cf = np.zeros(m), np.zeros(n)
+            bf[core_r], cf[core_c] = prob.biases()
+            if under_cols.size:
+                Vf[under_cols], cf[under_cols] = _split_bias(entries.fold_in_cols(
+                    under_cols, core_r, _with_ones(U), fold_reg, shift=mean + bf[core_r]))
+            if under_rows.size:
+                Uf[under_rows], bf[under_rows] = _split_bias(entries.fold_in_rows(
+                    under_rows, _with_ones(Vf), fold_reg, shift=mean + cf))
+        else:
+            if under_cols.size:
+                Vf[under_cols] = entries.fold_in_cols(under_cols, core_r, U, fold_reg)
+            if under_rows.size:
+                Uf[under_rows] = entries.fold_in_rows(under_rows, Vf, fold_reg)
         if d_rows is not None:  # X = D_r⁻¹ Y D_c⁻¹ for the equilibrated Y
             Uf /= d_rows[:, None]
             Vf /= d_cols[:, None]
         U, V = _balance(Uf, Vf)
         root = float(np.sqrt(scale))
         U, V = U * root, V * root
-    return CompletionResult(U.astype(dtype), V.astype(dtype), it, stop.converged,
-                            stop.residuals, empty_rows, empty_cols, under_rows, under_cols,
-                            solver)
+    res = CompletionResult(U.astype(dtype), V.astype(dtype), it, stop.converged,
+                           stop.residuals, empty_rows, empty_cols, under_rows, under_cols,
+                           solver)
+    if biases:
+        res.mean = float(mean * scale)
+        res.row_bias, res.col_bias = (bf * scale).astype(dtype), (cf * scale).astype(dtype)
+    return res
+
+
+def _with_ones(F, alpha=1.0):
+    """[F, alpha]: the fixed factor of a biased row solve, whose last unknown
+    is b/alpha (so its ridge reg·n_i·b²/alpha²)."""
+    return np.ascontiguousarray(np.hstack([F, np.full((F.shape[0], 1), alpha)]))
+
+
+def _split_bias(W, alpha=1.0):
+    """(factor rows, biases) from the solutions of biased row solves."""
+    return np.ascontiguousarray(W[:, :-1]), W[:, -1] * alpha
+
+
+def _fold_in_result(result, csr, reg, scale=1.0):
+    """Factor rows (and row biases) for new rows ``csr`` of observations in
+    the columns of ``result``: each solves its row problem with V fixed
+    (ridge reg·n_i; with biases on x − μ − c_j, the bias's ridge
+    reg·n_i·b²/``scale`` as in the fit, ``scale`` the fit's largest
+    observed magnitude). Returns (U_new, b_new or None)."""
+    V = np.asarray(result.V, dtype=np.float64)
+    if result.row_bias is None:
+        return _fold_in(csr, V, reg), None
+    alpha = float(np.sqrt(scale))
+    W = _fold_in(csr, _with_ones(V, alpha), reg,
+                 shift=result.mean + np.asarray(result.col_bias, dtype=np.float64))
+    return _split_bias(W, alpha)
 
 
 def _sweep(prob, U, V, it, g, bar, callback, reg=0.0):
@@ -484,12 +574,18 @@ def _sweep(prob, U, V, it, g, bar, callback, reg=0.0):
     r = float(np.sqrt(rss) / x_norm) if x_norm > 0 else 0.0
     f = r
     if reg > 0 and x_norm > 0:
-        # the balanced factors of the same product have the least penalty
-        # (‖U‖² + ‖V‖² = 2·Σσ_i): the objective only drops, and the slow
-        # drift of the scale between the factors is gone
-        U, V = _balance(U, V)
+        # the balanced factors of the same product have the least weighted
+        # penalty (Σ n_i‖u_i‖² + Σ n_j‖v_j‖² = 2·Σσ_i of D_r U Vᵀ D_c, with
+        # D = diag(√n)): the objective only drops, and the slow drift of the
+        # scale between the factors is gone
         xp = get_namespace(U)
-        pen = float(xp.sum(U * U)) + float(xp.sum(V * V))
+        wr = from_numpy(np.sqrt(np.maximum(prob.row_lengths, 1.0)), U)[:, None]
+        wc = from_numpy(np.sqrt(np.maximum(prob.col_lengths, 1.0)), V)[:, None]
+        Uw, Vw = _balance(U * wr, V * wc)
+        U, V = Uw / wr, Vw / wc
+        pen = float(xp.sum(Uw * Uw)) + float(xp.sum(Vw * Vw))
+        if isinstance(prob, _BiasedProblem):
+            pen += prob.bias_penalty()
         f = float(np.sqrt(rss + reg * pen) / x_norm)
     bar.update(it, residual=r)
     if callback is not None:
@@ -613,11 +709,13 @@ class _DivergenceGuard:
     def __init__(self):
         self.best, self.prev, self.rises = np.inf, np.inf, 0
         self._U = self._V = None
+        self.best_state = None  # the biases with the best factors
 
-    def __call__(self, r, U, V, sketched):
+    def __call__(self, r, U, V, sketched, state=None):
         finite = np.isfinite(r) and np.isfinite(U).all() and np.isfinite(V).all()
         if finite and r < self.best:
             self.best, self._U, self._V = r, U.copy(), V.copy()
+            self.best_state = None if state is None else tuple(a.copy() for a in state)
         self.rises = self.rises + 1 if (not finite or r > 1.01 * self.prev) else 0
         self.prev = r if finite else np.inf
         if self.rises >= 2 or not finite:
@@ -669,17 +767,21 @@ class _CSREntries:
     def core_nnz(self, core_r, core_c):
         return self.csr[core_r][:, core_c].nnz
 
-    def problem(self, core_r, core_c, sweep, split_rng, max_iter):
+    def problem(self, core_r, core_c, sweep, split_rng, max_iter, biases=False):
         sub = self.csr[np.flatnonzero(core_r)][:, np.flatnonzero(core_c)].tocsr()
         sub.indices = sub.indices.astype(np.int64, copy=False)
         sub.indptr = sub.indptr.astype(np.int64, copy=False)
+        if biases:
+            return _BiasedProblem(sub, sweep)
         return _CSRProblem(sub, split_rng, max_iter, sweep)
 
-    def fold_in_cols(self, under_cols, core_r, U, reg):
-        return _fold_in(self.csr.T.tocsr()[under_cols][:, np.flatnonzero(core_r)], U, reg)
+    def fold_in_cols(self, under_cols, core_r, U, reg, shift=None):
+        """``shift``: subtracted from each entry by its row (biased solves)."""
+        return _fold_in(self.csr.T.tocsr()[under_cols][:, np.flatnonzero(core_r)], U, reg,
+                        shift)
 
-    def fold_in_rows(self, under_rows, V, reg):
-        return _fold_in(self.csr[under_rows], V, reg)
+    def fold_in_rows(self, under_rows, V, reg, shift=None):
+        return _fold_in(self.csr[under_rows], V, reg, shift)
 
 
 class _CSRProblem:
@@ -740,6 +842,9 @@ class _MaskedProblem:
         self.X0 = X0 / self.scale
         rc = to_numpy(xp.sum(self.M, axis=1))
         cc = to_numpy(xp.sum(self.M, axis=0))
+        self.row_lengths, self.col_lengths = rc, cc
+        self._row_n = from_numpy(rc, self.X0)
+        self._col_n = from_numpy(cc, self.X0)
         self.nnz = int(rc.sum())
         self.empty_rows = np.flatnonzero(rc == 0)
         self.empty_cols = np.flatnonzero(cc == 0)
@@ -769,25 +874,25 @@ class _MaskedProblem:
             U = xp.linalg.qr(U * from_numpy(shrink, U)[:, None])[0]
         return U, xp.matrix_transpose(self.X0) @ U / frac
 
-    def _solve(self, M, X, F, empty):
-        """Row i: argmin_u Σ_j M_ij (X_ij − F_jᵀu)² + reg‖u‖² for every i at once."""
+    def _solve(self, M, X, F, empty, counts):
+        """Row i: argmin_u Σ_j M_ij (X_ij − F_jᵀu)² + reg·n_i‖u‖² for every i at once."""
         xp = self.xp
         p, k = F.shape
         outer = xp.reshape(F[:, :, None] * F[:, None, :], (p, k * k))
         G = xp.reshape(M @ outer, (M.shape[0], k, k))
         eye = xp.eye(k, dtype=G.dtype)
         # empty rows get the identity (their right-hand side is 0, so u = 0)
-        G = G + (self.reg + empty)[:, None, None] * eye
+        G = G + (self.reg * counts + empty)[:, None, None] * eye
         return _kernels.batched_solve(G, (X @ F)[:, :, None], xp)[:, :, 0]
 
     def solve_cols(self, U, V, it, seed):
         xp = self.xp
         return self._solve(xp.matrix_transpose(self.M), xp.matrix_transpose(self.X0), U,
-                           self._col_empty)
+                           self._col_empty, self._col_n)
 
     def solve_rows(self, V, U, it, seed):
         xp = self.xp
-        U = materialize(self._solve(self.M, self.X0, V, self._row_empty))
+        U = materialize(self._solve(self.M, self.X0, V, self._row_empty, self._row_n))
         R = self.M * (self.X0 - U @ xp.matrix_transpose(V))
         return U, float(xp.sum(R * R)), self.x_norm
 
@@ -820,10 +925,12 @@ class _HalfSweep:
 
     def __call__(self, part, fixed, current, seed, resid=None, offset=0):
         """``part`` as :func:`_arrays` gives it; ``offset``, the position of its
-        first entry in the whole matrix (a block of rows), keys the sketches."""
+        first entry in the whole matrix (a block of rows), keys the sketches.
+        Row i's ridge is reg·n_i (ALS-WR)."""
         out = np.empty_like(current)
         native().altmin_update_rows(*part, fixed, current, out, self.reg, self.sketched,
-                                    self.n_inner, self.sketch_rows, seed, resid, offset)
+                                    self.n_inner, self.sketch_rows, seed, resid, offset,
+                                    True)
         return out
 
 
@@ -861,9 +968,70 @@ def _balance(U, V):
     return Qu @ from_numpy(W * r, U), Qv @ from_numpy(Zt.T * r, V)
 
 
-def _fold_in(csr, V, reg):
-    """Row factors for new rows: each solves its least-squares problem with V fixed."""
+def _fold_in(csr, V, reg, shift=None):
+    """Row factors for new rows: each solves its least-squares problem with V
+    fixed (ridge reg·n_i, ALS-WR); ``shift[j]`` is first subtracted from the
+    entries of column j (the mean and biases of biased solves)."""
     U = np.zeros((csr.shape[0], V.shape[1]))
-    native().altmin_update_rows(*_arrays(csr), np.ascontiguousarray(V, dtype=np.float64), U, U,
-                                float(reg), False, 1, V.shape[1], 0, None)
+    indptr, indices, data = _arrays(csr)
+    if shift is not None:
+        data = data - np.broadcast_to(shift, (csr.shape[1],))[indices]
+    native().altmin_update_rows(indptr, indices, data, np.ascontiguousarray(V, dtype=np.float64),
+                                U, U, float(reg), False, 1, V.shape[1], 0, None, 0, True)
     return U
+
+
+class _BiasedProblem(_CSRProblem):
+    """The observations as for :class:`_CSRProblem`, for the model
+    x_ij ≈ μ + b_i + c_j + u_iᵀv_j: each half-sweep solves for [v_j, c_j]
+    against [U, 1] on x_ij − μ − b_i (and for [u_i, b_i] against [V, 1] on
+    x_ij − μ − c_j), so the biases are fitted with the factors by the same
+    row kernel, under the same weighted ridge."""
+
+    def __init__(self, csr, sweep):
+        super().__init__(csr, None, 0, sweep)
+        data = self.rows0[2]
+        self.mean = float(data.mean()) if data.size else 0.0
+        self.x_norm = float(np.sqrt(np.dot(data, data)))
+        self.b, self.c = np.zeros(csr.shape[0]), np.zeros(csr.shape[1])
+
+    def biases(self):
+        return self.b, self.c
+
+    def set_biases(self, b, c):
+        self.b, self.c = b.copy(), c.copy()
+
+    def bias_penalty(self):
+        return float(np.dot(self.row_lengths, self.b * self.b)
+                     + np.dot(self.col_lengths, self.c * self.c))
+
+    def initialize(self, rank, clip, g):
+        """Biases by three alternating ridge means (b_i = mean of x − μ − c
+        over row i, over 1 + reg), then :func:`_initialize` on the residual."""
+        indptr, cols, data = self.rows0
+        rows = np.repeat(np.arange(self.csr.shape[0]), self.row_lengths)
+        shrink = 1.0 + self.sweep.reg
+        nr, nc = np.maximum(self.row_lengths, 1), np.maximum(self.col_lengths, 1)
+        for _ in range(3):
+            self.c = np.bincount(cols, data - self.mean - self.b[rows],
+                                 self.csr.shape[1]) / nc / shrink
+            self.b = np.bincount(rows, data - self.mean - self.c[cols],
+                                 self.csr.shape[0]) / nr / shrink
+        R = sp.csr_matrix((data - self.mean - self.b[rows] - self.c[cols], cols, indptr),
+                          shape=self.csr.shape)
+        return _initialize(R, rank, clip, g)
+
+    def solve_cols(self, U, V, it, seed):
+        indptr, rows, data = self.cols0
+        W = self.sweep((indptr, rows, data - self.mean - self.b[rows]), _with_ones(U),
+                       np.ascontiguousarray(np.hstack([V, self.c[:, None]])), seed)
+        V, self.c = _split_bias(W)
+        return V
+
+    def solve_rows(self, V, U, it, seed):
+        indptr, cols, data = self.rows0
+        W = self.sweep((indptr, cols, data - self.mean - self.c[cols]), _with_ones(V),
+                       np.ascontiguousarray(np.hstack([U, self.b[:, None]])), seed,
+                       self.resid)
+        U, self.b = _split_bias(W)
+        return U, self.resid.sum(), self.x_norm

@@ -299,7 +299,8 @@ class _EntryQueryHidden(AltMinCompletion):
 
 
 @parametrize_with_checks([_EntryQueryHidden(rank=1, random_state=0),
-                          _EntryQueryHidden(rank=1, solver="exact", random_state=0)])
+                          _EntryQueryHidden(rank=1, solver="exact", random_state=0),
+                          _EntryQueryHidden(rank=1, biases=True, reg=0.1, random_state=0)])
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

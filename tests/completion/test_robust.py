@@ -120,7 +120,7 @@ def test_ridge_converges_on_its_objective():
     X, U, V = make_low_rank_completion(1000, 800, 5, fraction=0.1, noise=0.1, rng=0)
     M = U @ V.T
     errs, norms = [], []
-    for reg in (0.0, 0.1, 10.0):
+    for reg in (0.0, 1e-3, 0.1):  # ALS-WR: λ·n_i, rows of ~80 entries
         res = altmin_complete(X, 5, reg=reg, solver="exact", rng=0)
         assert res.converged and res.n_iter > 2
         P = res.toarray()
@@ -128,14 +128,16 @@ def test_ridge_converges_on_its_objective():
         norms.append(np.linalg.norm(P))
     assert errs[1] < 1.05 * errs[0]          # a small ridge costs nothing here
     assert norms[2] < norms[1] < norms[0]    # a large one shrinks
-    # the objective the callback sees (X at unit max, so the sweeps' units are X's)
+    # the objective the callback sees (X at unit max, so the sweeps' units are
+    # X's): the ALS-WR ridge weighs each row and column by its entry count
     Xs = X / np.abs(X.data).max()
     r, c = Xs.nonzero()
+    nr, nc = np.diff(Xs.indptr), np.bincount(Xs.indices, minlength=Xs.shape[1])
     seen = []
     altmin_complete(Xs, 5, reg=1.0, solver="exact", rng=0, tol=0, max_iter=15,
                     equilibrate=False,
                     callback=lambda it, Uc, Vc: seen.append(
                         np.sum((np.asarray(Xs[r, c]).ravel()
                                 - np.einsum("ij,ij->i", Uc[r], Vc[c])) ** 2)
-                        + 1.0 * (np.sum(Uc * Uc) + np.sum(Vc * Vc))))
+                        + 1.0 * (nr @ np.sum(Uc * Uc, axis=1) + nc @ np.sum(Vc * Vc, axis=1))))
     assert len(seen) >= 5 and np.all(np.diff(seen) <= 1e-9 * seen[0])
