@@ -1,19 +1,29 @@
 """``python -m sketchla tour``: each capability run once, checked and timed.
 
 Every section does something real on a synthetic problem, reports its
-accuracy, and times it beside the exact baseline it replaces. Later
-capabilities register their own section with :func:`section`.
+accuracy, and times it beside the exact baseline it replaces, both sides
+measured in this run, at this size, as the best of the same number of
+calls. Slow anchors at large sizes live in the asv benchmarks
+(``asv_bench/``); ``--full`` runs the larger problems here. Sections
+register with :func:`section`.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 
-__all__ = ["section", "run_tour"]
+__all__ = ["section", "run_tour", "section_titles"]
 
 _SECTIONS = []
+
+#: calls per timing, the same for sketchla and its baseline
+REPEAT = 2
+
+#: the measured wall time of the whole tour on a 2-core machine
+EXPECTED = {False: "about 1 minute", True: "about 5 minutes"}
 
 
 def section(title):
@@ -26,7 +36,33 @@ def section(title):
     return deco
 
 
-def timed(fn, *args, repeat=1, **kw):
+def section_titles():
+    """The titles of the registered sections, in order."""
+    return [title for title, _ in _SECTIONS]
+
+
+def _plot_path(name):
+    """Where the tour writes plot ``name``: $SKETCHLA_TOUR_PLOTS, else the
+    current directory."""
+    folder = os.environ.get("SKETCHLA_TOUR_PLOTS", ".")
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, name)
+
+
+def _pyplot():
+    """matplotlib.pyplot on the Agg backend, or None (the tour extra installs it)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("  (matplotlib is not installed: no plot; pip install 'sketchla[tour]')")
+        return None
+    return plt
+
+
+def timed(fn, *args, repeat=REPEAT, **kw):
     """(result, best wall time in seconds) of ``fn(*args, **kw)``."""
     best = np.inf
     for _ in range(repeat):
@@ -60,12 +96,14 @@ def _sketch_section(quick, verbose):
     if verbose:
         print(f"  dense A: {n} x {d}; exact baseline: QR of A")
     (Q, _), t_qr = timed(np.linalg.qr, A)
+    if verbose:
+        print(f"  exact QR: {t_qr * 1e3:.0f} ms; now each sketch kind", flush=True)
     rows = []
     for kind in sketch.SKETCH_KINDS:
         m = 4 * d if kind != "countsketch" else 2 * d * d
         m = min(m, n)
         S = sketch.make_sketch(kind, m, n, rng=1)
-        SA, t = timed(S.__matmul__, A, repeat=2)
+        SA, t = timed(S.__matmul__, A)
         sv = np.linalg.svd(S @ Q, compute_uv=False)
         rows.append(
             {
@@ -85,7 +123,7 @@ def _sketch_section(quick, verbose):
     for kind in ("countsketch", "sparse_sign"):
         m = 2000
         S = sketch.make_sketch(kind, m, Asp.shape[0], rng=1)
-        _, t = timed(S.__matmul__, Asp, repeat=2)
+        _, t = timed(S.__matmul__, Asp)
         rows.append(
             {
                 "kind": kind,
@@ -116,7 +154,7 @@ def _lstsq_section(quick, verbose):
     ):
         b = A @ g.standard_normal(d) + 1e-3 * g.standard_normal(n)
         x_np, t_np = timed(lambda: np.linalg.lstsq(A, b, rcond=None)[0])
-        res, t = timed(lstsq, A, b, rng=0, repeat=2)
+        res, t = timed(lstsq, A, b, rng=0)
         r_np, r_us = np.linalg.norm(A @ x_np - b), res.residual_norm
         rows.append({
             "problem": f"{label} {n}x{d}",
@@ -152,7 +190,8 @@ def _lstsq_section(quick, verbose):
             "time": "-",
             "numpy.linalg.lstsq": "-",
             "speedup": "-",
-            "accuracy": f"90% ‖x'−x*‖∞ = {np.quantile(errs, 0.9):.3f} (‖r*‖‖A†‖ = 1)",
+            "accuracy": f"‖x'−x*‖∞ = {np.quantile(errs, 0.9):.3f}, 90th percentile of "
+                        f"{trials} trials (‖r*‖‖A†‖ = 1)",
         })
     return rows
 
@@ -173,14 +212,15 @@ def _coordinated_section(quick, verbose):
         e = compare_equal_storage(A, B, 500 if quick else 1000, seeds=2 if quick else 3)
         ratio = e["gaussian"] / e["priority"]
         rows.append({
-            "data": f"s/d = {frac:g} ({A.shape[0]}x{d})",
+            "data": f"{s} of {d} columns nonzero per row ({A.shape[0]} rows)",
             "coordinated err": f"{e['priority']:.3g}",
             "JL err": f"{e['gaussian']:.3g}",
             "CountSketch err": f"{e['countsketch']:.3g}",
             "JL/coordinated": f"{ratio:5.1f}x " + "#" * int(round(4 * ratio)),
         })
         if verbose:
-            print(f"  s/d = {frac:g}: coordinated {ratio:.1f}x smaller error than JL")
+            print(f"  {s} of {d} nonzero per row: coordinated {ratio:.1f}x smaller error "
+                  "than JL", flush=True)
     Q, K = make_attention(128 if quick else 256, 2048, rng=1)
     for storage in (4000, 16000, 64000):
         e = compare_equal_storage(Q.T, K.T, storage // (2 + Q.shape[0]), linear=("gaussian",))
@@ -231,17 +271,18 @@ def _lp_sampling_section(quick, verbose):
                     rs = sample_rows(A, m, p, scores, rng=seed)
                     est = np.sum(rs.weights[:, None] * np.abs(A[rs.indices] @ X) ** p, axis=0)
                     dist.append(np.max(np.abs(est / full - 1)))
-                row[f"m={m}"] = f"{np.median(dist):.3f}"
+                row[f"{m} samples"] = f"{np.median(dist):.3f}"
             rows.append(row)
             if verbose:
-                print(f"  p={p:g} {scores}: done")
+                print(f"  p={p:g} {scores}: done", flush=True)
+    print("  median over 3 draws of max_x |‖SAx‖_p^p / ‖Ax‖_p^p − 1| over 200 directions x. "
+          "'sensitivity' is the certified bound d^max(0, p/2−1)·(Lewis weight), a constant "
+          "times 'lewis': the same sampling distribution, hence the same row")
     return rows
 
 
 @section("DPP and volume sampling; optimal weighted least squares on a domain")
 def _dpp_section(quick, verbose):
-    import os
-
     from .linalg.weighted_ls import METHODS, approximate, polynomial_basis
     from .sampling.dpp import sample_projection_dpp, sample_volume
 
@@ -249,12 +290,12 @@ def _dpp_section(quick, verbose):
     N, k = (10**4, 50) if quick else (10**5, 100)
     U = np.linalg.qr(g.standard_normal((N, k)))[0]
     sample_projection_dpp(U, rng=0)
-    _, t_dpp = timed(sample_projection_dpp, U, rng=1, repeat=3)
+    _, t_dpp = timed(sample_projection_dpp, U, rng=1)
     A = g.standard_normal((N, 50))
     _, t_vol = timed(sample_volume, A, 100, rng=1)
-    print(f"  projection DPP, N = {N}, k = {k}: {t_dpp * 1e3:.1f} ms "
-          f"(DPPy GS_bis at N = 10^5: 1.9 s on this machine class); "
-          f"volume sampling of 100 rows of {N} x 50: {t_vol * 1e3:.0f} ms")
+    print(f"  projection DPP, N = {N}, k = {k}: {t_dpp * 1e3:.1f} ms; volume sampling of "
+          f"100 rows of {N} x 50: {t_vol * 1e3:.0f} ms (the DPPy comparison: "
+          "asv_bench/benchmarks/dpp.py)", flush=True)
 
     dim, degree = (2, 4) if quick else (2, 6)
     basis = polynomial_basis("legendre", dim, degree)
@@ -286,17 +327,11 @@ def _dpp_section(quick, verbose):
         curves[method] = (used, curve)
         rows.append(row)
         if verbose:
-            print(f"  {method}: done")
+            print(f"  {method}: done", flush=True)
     print(f"  Legendre, dim {dim}, total degree {degree} (m = {m}); median over {reps} draws "
           "of error / best-approximation error in V_m (L²(ρ)); n̄: mean number of points "
           "used ('repeated_dpp' adds DPP draws until ||G - I|| <= 1/2)")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        plt = None
+    plt = _pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         for method, (used, curve) in curves.items():
@@ -306,8 +341,7 @@ def _dpp_section(quick, verbose):
         ax.set_ylabel("error / best approximation error")
         ax.set_title(f"weighted least squares, m = {m}")
         ax.legend()
-        path = os.path.join(os.environ.get("SKETCHLA_TOUR_PLOTS", "."),
-                            "sketchla_tour_weighted_ls.png")
+        path = _plot_path("sketchla_tour_weighted_ls.png")
         fig.tight_layout()
         fig.savefig(path, dpi=100)
         plt.close(fig)
@@ -330,16 +364,16 @@ def _completion_section(quick, verbose):
     if verbose:
         print(f"  {n} x {n}, rank {k}, {frac:.0%} observed; error on the unobserved entries")
     marks = (1, 2, 4, 8, 12, 16, 20)
-    rows = []
+    rows, curves = [], {}
     for solver in ("exact", "sketched"):
         altmin_complete(X, k, solver=solver, max_iter=1, tol=0, rng=0)  # first-call imports
         errs = {}
 
         def record(it, Uc, Vc):
-            if it in marks:
-                errs[it] = np.linalg.norm((Uc @ Vc.T - M)[miss]) / Mm
+            errs[it] = np.linalg.norm((Uc @ Vc.T - M)[miss]) / Mm
 
         altmin_complete(X, k, solver=solver, rng=0, callback=record)
+        curves[solver] = errs
         res, t = timed(altmin_complete, X, k, solver=solver, rng=0)
         final = np.linalg.norm((res.toarray() - M)[miss]) / Mm
         row = {"solver": solver}
@@ -347,10 +381,22 @@ def _completion_section(quick, verbose):
         row.update({"sweeps": res.n_iter, "final error": f"{final:.1e}", "time": f"{t:.2f} s"})
         rows.append(row)
         if verbose:
-            print(f"  {solver}: {res.n_iter} sweeps, error {final:.1e}, {t:.2f} s")
-    rows.append({"solver": "fancyimpute IterativeSVD / SoftImpute (asv, not run here)",
-                 **{f"sweep {m}": "" for m in marks}, "sweeps": "",
-                 "final error": "0.048 / 0.58", "time": "9.3 s / 182 s"})
+            print(f"  {solver}: {res.n_iter} sweeps, error {final:.1e}, {t:.2f} s", flush=True)
+    plt = _pyplot()
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for solver, errs in curves.items():
+            its = sorted(errs)
+            ax.semilogy(its, [max(errs[i], 1e-16) for i in its], "o-", ms=3, label=solver)
+        ax.set_xlabel("sweep")
+        ax.set_ylabel("relative error, unobserved entries")
+        ax.set_title(f"altmin_complete, {n}², rank {k}, {frac:.0%} observed")
+        ax.legend()
+        path = _plot_path("sketchla_tour_completion.png")
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        print(f"  plot: {path}")
     # time per sweep vs rank at fixed |Ω|: O(|Ω| k²) exact, O(|Ω| k) sketched
     m2, frac2 = (1200, 0.25) if quick else (3000, 0.25)
     ks = (8, 32) if quick else (8, 16, 32)
@@ -369,8 +415,40 @@ def _completion_section(quick, verbose):
         row["exact/sketched"] = f"{per['exact'] / per['sketched']:.2f}x"
         sweep_rows.append(row)
         if verbose:
-            print(f"  k = {kk}: sweep times measured")
+            print(f"  k = {kk}: sweep times measured", flush=True)
     print(_table(sweep_rows))
+    return rows
+
+
+@section("Ratings: biased ALS-WR on power-law ratings with ids, against trivial predictors")
+def _ratings_section(quick, verbose):
+    import warnings
+
+    from .completion import AltMinCompletion, rating_errors, split_entries
+    from .datasets import make_ratings
+
+    n_u, n_i, n_r = (2000, 1000, 100_000) if quick else (10_000, 5_000, 1_000_000)
+    R = make_ratings(n_u, n_i, n_r, rng=0)
+    train, test = split_entries(R, test_size=0.2, rng=0)
+    if verbose:
+        print(f"  {n_r} ratings of {n_u} users x {n_i} items (1-5 stars, power-law "
+              "activity), 20 % held out", flush=True)
+    X, T = train.matrix.tocoo(), test.matrix.tocoo()
+    mu = X.data.mean()
+    rows = [{"model": "the mean rating", "held-out RMSE":
+             f"{np.sqrt(np.mean((mu - T.data) ** 2)):.3f}", "fit": "-"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a few users with 1-2 ratings
+        for rank, biases in ((1, True), (10, False), (10, True)):
+            est = AltMinCompletion(rank=rank, biases=biases, reg=0.05, tol=1e-4,
+                                   random_state=0)
+            model, t = timed(est.fit, train)
+            e = rating_errors(model, test, clip=(1, 5))
+            rows.append({"model": f"rank {rank}" + (", biases" if biases else ""),
+                         "held-out RMSE": f"{e['rmse']:.3f}", "fit": f"{t:.2f} s"})
+            if verbose:
+                print(f"  rank {rank}, biases={biases}: RMSE {e['rmse']:.3f}", flush=True)
+    print("  (scikit-surprise's SVD beside it: asv_bench/benchmarks/completion.py)")
     return rows
 
 
@@ -414,7 +492,7 @@ def _tensor_section(quick, verbose):
                          "true R": R, "R found": f"{R} (given)",
                          "rel. error": rel(T, tl.cp_to_tensor(cp)), "time": f"{t:.2f} s"})
         if verbose:
-            print(f"  order {m}, d = {d}, R = {R}: done")
+            print(f"  order {m}, d = {d}, R = {R}: done", flush=True)
     return rows
 
 
@@ -435,8 +513,8 @@ def _moments_section(quick, verbose):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             spm(T, rank=R, rng=0)
-            est, t_est = timed(spm, T, rng=0, repeat=2)
-            giv, t_giv = timed(spm, T, rank=R, rng=0, repeat=2)
+            est, t_est = timed(spm, T, rng=0)
+            giv, t_giv = timed(spm, T, rank=R, rng=0)
         for label, res, t in (("rank estimated", est, t_est), ("rank given", giv, t_giv)):
             C = np.abs(A.T @ res.factors)
             ang = np.degrees(np.arccos(np.clip(C.max(axis=0), 0, 1))).max()
@@ -444,7 +522,8 @@ def _moments_section(quick, verbose):
                          "method": label, "K or R found": res.rank,
                          "max error": f"{ang:.3f}°", "time": f"{t:.2f} s"})
         if verbose:
-            print(f"  noisy tensor at {noise:g}: done (spectral gap x{est.gap:.0f})")
+            print(f"  noisy tensor at {noise:g}: done (spectral gap x{est.gap:.0f})",
+                  flush=True)
     n = 30_000 if quick else 100_000
     X, labels, means, weights = make_gaussian_mixture(n, 20, 10, rng=0)
 
@@ -454,8 +533,12 @@ def _moments_section(quick, verbose):
         dist = np.linalg.norm(M[:, None, :] - means[None], axis=2)
         return f"{dist.min(axis=0).max():.3f}"
 
-    ours, t_ours = timed(lambda: MomentGaussianMixture(random_state=0).fit(X), repeat=2)
-    full, t_full = timed(lambda: GaussianMixture(10, random_state=0).fit(X), repeat=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        ours, t_ours = timed(lambda: MomentGaussianMixture(random_state=0).fit(X))
+    if caught:
+        print(f"  MomentGaussianMixture warned: {caught[0].message}")
+    full, t_full = timed(lambda: GaussianMixture(10, random_state=0).fit(X))
     for label, est, t in (("sketchla MomentGaussianMixture", ours, t_ours),
                           ("sklearn GaussianMixture(10)", full, t_full)):
         rows.append({"task": f"mixture, n={n}, d=20, K=10", "method": label,
@@ -466,18 +549,28 @@ def _moments_section(quick, verbose):
     return rows
 
 
-def run_tour(quick=False, verbose=True, only=None):
-    """Run every registered section (or those whose title contains ``only``)."""
+def run_tour(full=False, verbose=True, only=None):
+    """Run every registered section (or those whose title contains ``only``).
+
+    ``full``: the larger problems (minutes); by default, sizes that finish
+    in about a minute on two cores. ``only`` matching no title raises
+    ``ValueError``.
+    """
     from . import __version__
 
-    print(f"sketchla {__version__} tour{' (quick)' if quick else ''}")
+    chosen = [(t, fn) for t, fn in _SECTIONS if not only or only.lower() in t.lower()]
+    if not chosen:
+        raise ValueError(f"--only {only!r} matches no section; the sections are:\n  "
+                         + "\n  ".join(section_titles()))
+    whole = len(chosen) == len(_SECTIONS)
+    print(f"sketchla {__version__} tour{' (--full)' if full else ''}: {len(chosen)} "
+          f"section(s)" + (f", {EXPECTED[full]} on a 2-core machine" if whole else ""),
+          flush=True)
     t_all = time.perf_counter()
-    for title, fn in _SECTIONS:
-        if only and only.lower() not in title.lower():
-            continue
-        print(f"\n== {title}")
+    for title, fn in chosen:
+        print(f"\n== {title}", flush=True)
         t0 = time.perf_counter()
-        rows = fn(quick, verbose)
+        rows = fn(not full, verbose)
         print(_table(rows))
         print(f"   ({time.perf_counter() - t0:.1f} s)")
     print(f"\ntour finished in {time.perf_counter() - t_all:.1f} s")

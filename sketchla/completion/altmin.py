@@ -314,8 +314,9 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
         per sweep.
     callback : callable, optional
         ``callback(it, U, V)`` after each sweep, with the current factors
-        (``U @ V.T`` is the current estimate; do not modify them). Used by the
-        tour to plot the error against the sweep.
+        in X's units and shape: ``U @ V.T`` is the current estimate (without
+        the biases; rows and columns set aside until the end are zero).
+        Used by the tour to plot the error against the sweep.
 
     Returns
     -------
@@ -463,6 +464,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     stop = _StoppingRule(tol, sample_splitting)
     guard = _DivergenceGuard()
     it = 0
+    callback = _in_x_units(callback, (m, n), core_r, core_c, d_rows, d_cols, scale)
     # The per-sweep BLAS work (QR of n x rank) is tiny and runs serially, so
     # no BLAS pool spins on the cores of the native row solves.
     with Progress(max_iter, f"altmin ({solver})", verbose) as bar, serial_blas():
@@ -560,6 +562,26 @@ def _fold_in_result(result, csr, reg, scale=1.0):
     return _split_bias(W, alpha)
 
 
+def _in_x_units(callback, shape, core_r, core_c, d_rows, d_cols, scale):
+    """The user's callback, given the sweeps' factors (of the well-observed
+    core, equilibrated, at unit scale) as factors of X: full shape, in X's
+    units, so that U @ V.T is the current estimate (rows set aside so far
+    are zero)."""
+    if callback is None:
+        return None
+    root = float(np.sqrt(scale))
+
+    def wrapped(it, U, V):
+        Uf, Vf = np.zeros((shape[0], U.shape[1])), np.zeros((shape[1], V.shape[1]))
+        Uf[core_r], Vf[core_c] = U, V
+        if d_rows is not None:
+            Uf /= d_rows[:, None]
+            Vf /= d_cols[:, None]
+        callback(it, Uf * root, Vf * root)
+
+    return wrapped
+
+
 def _sweep(prob, U, V, it, g, bar, callback, reg=0.0):
     """One sweep (a V-update, then a U-update): (U, V, relative observed
     residual, relative objective). Without a ridge V is orthonormalized
@@ -613,6 +635,12 @@ def _altmin_masked(prob, X, rank, solver, max_iter, tol, reg, clip, g, verbose, 
     """altmin_complete for dense X with NaN in other namespaces (exact batched solves)."""
     scale = prob.scale
     prob.reg = reg / scale
+    if callback is not None:
+        root, user = float(np.sqrt(scale)), callback
+
+        def callback(it, U, V):
+            user(it, U * root, V * root)
+
     _warn_empty(prob.empty_rows, prob.empty_cols, 4)
     stop = _StoppingRule(tol, False)
     it = 0
