@@ -66,6 +66,23 @@ def set_backend(name):
         ``"array_api_strict"`` wraps them in the strict reference namespace
         (for testing code paths that use only the array API standard).
 
+    Returns
+    -------
+    None
+
+    Notes
+    -----
+    The setting is context-local (a :class:`contextvars.ContextVar`):
+    threads and asyncio tasks do not see each other's choice, and
+    :func:`use_backend` scopes it to a block. Inputs already in a namespace
+    (CuPy, dask) are computed on there whatever the backend; the backend
+    decides where NumPy and scipy.sparse inputs go. O(1).
+
+    References
+    ----------
+    .. [1] The Python array API standard, https://data-apis.org/array-api/
+       (the seam through which every namespace is reached).
+
     Examples
     --------
     >>> import sketchla
@@ -84,6 +101,14 @@ def get_backend():
     -------
     str
         ``"numpy"``, ``"cupy"`` or ``"array_api_strict"``.
+
+    Notes
+    -----
+    O(1); see :func:`set_backend`.
+
+    References
+    ----------
+    .. [1] The Python array API standard, https://data-apis.org/array-api/.
 
     Examples
     --------
@@ -105,6 +130,20 @@ def use_backend(name):
         See :func:`set_backend`. The setting is context-local (a
         :class:`contextvars.ContextVar`), so threads and asyncio tasks do not
         see each other's choice.
+
+    Returns
+    -------
+    context manager
+        Restores the previous backend on exit.
+
+    Notes
+    -----
+    O(1); nests, and is safe across threads and asyncio tasks (each sees
+    its own setting).
+
+    References
+    ----------
+    .. [1] The Python array API standard, https://data-apis.org/array-api/.
 
     Examples
     --------

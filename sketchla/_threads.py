@@ -98,6 +98,23 @@ def get_num_threads():
         The process-wide setting of :func:`set_num_threads`, or the default
         (the CPUs this process may run on) when none is set; 1 in a child
         created by ``fork()``.
+
+    Notes
+    -----
+    The pool size that the next native call uses: the last
+    :func:`set_num_threads` (or :func:`threads`) value, else the number of
+    cores available to the process. O(1).
+
+    References
+    ----------
+    .. [1] threadpoolctl, https://github.com/joblib/threadpoolctl.
+
+    Examples
+    --------
+    >>> import sketchla
+    >>> with sketchla.threads(1):
+    ...     sketchla.get_num_threads()
+    1
     """
     return int(_native().num_threads())
 
@@ -123,6 +140,11 @@ def set_num_threads(n):
     (which it uses for the BLAS). In a child created by ``fork()`` the native
     kernels always run on one thread; see :mod:`sketchla._threads` for the
     whole policy.
+
+    References
+    ----------
+    .. [1] threadpoolctl, https://github.com/joblib/threadpoolctl (the BLAS and
+       OpenMP pools it holds beside sketchla's).
 
     Examples
     --------
@@ -174,6 +196,21 @@ def threads(n):
     ----------
     n : int or None
         As for :func:`set_num_threads`.
+
+    Returns
+    -------
+    context manager
+        Restores the previous thread count on exit.
+
+    Notes
+    -----
+    Results never depend on the thread count (rows and blocks are
+    independent). O(1).
+
+    References
+    ----------
+    .. [1] threadpoolctl, https://github.com/joblib/threadpoolctl (the BLAS
+       and OpenMP pools that sketchla holds beside its own).
 
     Examples
     --------

@@ -77,6 +77,25 @@ class CompletionResult:
     row_bias, col_bias : ndarray or None
         Row and column biases b, c (``None`` without ``biases``): the
         completed matrix is then ``mean + b[:, None] + c[None, :] + U @ V.T``.
+
+    Notes
+    -----
+    Returned by :func:`altmin_complete`; ``predict`` reads entries in
+    O(rank) each, so large completions are never formed.
+
+    References
+    ----------
+    .. [1] P. Jain, P. Netrapalli, S. Sanghavi, "Low-rank matrix completion
+       using alternating minimization", STOC 2013.
+
+    Examples
+    --------
+    >>> from sketchla import altmin_complete
+    >>> from sketchla.datasets import make_low_rank_completion
+    >>> X, U, V = make_low_rank_completion(200, 100, 2, fraction=0.4, rng=0)
+    >>> res = altmin_complete(X, 2, rng=0)
+    >>> res.shape, res.converged
+    ((200, 100), True)
     """
 
     U: np.ndarray

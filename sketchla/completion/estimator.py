@@ -101,6 +101,15 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     as expected failures in ``tests/completion/test_altmin.py``; every other
     check passes.
 
+    References
+    ----------
+    .. [1] P. Jain, P. Netrapalli, S. Sanghavi, "Low-rank matrix completion
+       using alternating minimization", STOC 2013.
+    .. [2] Y. Gu, Z. Song, J. Yin, L. Zhang, "Low rank matrix completion via
+       robust alternating minimization in nearly linear time", ICLR 2024.
+    .. [3] Y. Zhou, D. Wilkinson, R. Schreiber, R. Pan, "Large-scale parallel
+       collaborative filtering for the Netflix prize", AAIM 2008.
+
     Examples
     --------
     >>> import numpy as np

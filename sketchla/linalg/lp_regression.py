@@ -120,8 +120,11 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     Parameters
     ----------
     A : ndarray or scipy.sparse matrix, shape (n, d)
+        The design matrix, shape (n, d): dense or scipy.sparse.
     b : ndarray, shape (n,)
+        The response, shape (n,).
     p : float ≥ 1
+        The exponent p ≥ 1 of the residual norm minimized.
     n_samples : int, optional
         Rows sampled (i.i.d., with the ℓp weights). Default
         ⌈10·(d+1)^{max(1,p/2)}·log2(d+3)⌉, at least 200 — the
@@ -131,6 +134,8 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     scores : str, default "lewis"
         Scores of the rows of [A b]; see :func:`sketchla.sample_rows`.
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
 
     Returns
     -------
@@ -140,6 +145,23 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     -----
     Cost: the scores (a few O(n d²) BLAS-3 passes for Lewis weights) plus the
     solve on n_samples rows (an LP for p = 1, IRLS otherwise).
+
+    References
+    ----------
+    .. [1] M. B. Cohen, R. Peng, "ℓp row sampling by Lewis weights", STOC 2015.
+    .. [2] D. Durfee, K. A. Lai, S. Sawlani, "ℓ1 regression using Lewis weights
+       preconditioning and stochastic gradient descent", COLT 2018.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> g = np.random.default_rng(0)
+    >>> A = g.standard_normal((5000, 3)); x = np.array([1.0, -2.0, 0.5])
+    >>> b = A @ x + g.standard_cauchy(5000)
+    >>> xs = sketchla.lp_regression(A, b, p=1, rng=0)
+    >>> x_opt = sketchla.quantile_regression(A, b, method="exact")  # the exact ℓ1 fit
+    >>> bool(np.abs(b - A @ xs).sum() < 1.05 * np.abs(b - A @ x_opt).sum())
+    True
     """
     from .._backend import array_kind, to_numpy
     from .._validation import check_array, check_consistent_length, check_data, check_p

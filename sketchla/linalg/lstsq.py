@@ -4,22 +4,6 @@
 ``gelsd`` in a few passes over A; ``method="sketch"`` (and
 :func:`sketch_and_solve`) returns the cheaper sketch-and-solve solution,
 which with a dense sketch carries a coordinate-wise (ℓ∞) error bound.
-
-References
-----------
-.. [RT08] V. Rokhlin, M. Tygert, "A fast randomized algorithm for
-   overdetermined linear least-squares regression", PNAS 105 (2008).
-.. [AMT10] H. Avron, P. Maymounkov, S. Toledo, "Blendenpik: supercharging
-   LAPACK's least-squares solver", SIAM J. Sci. Comput. 32 (2010).
-.. [MNTW23] M. Meier, Y. Nakatsukasa, A. Townsend, M. Webb, "Are sketch-and-
-   precondition least squares solvers numerically stable?", SIMAX (2024).
-.. [EMN24] E. N. Epperly, M. Meier, Y. Nakatsukasa, "Fast randomized
-   least-squares solvers can be just as accurate and stable as classical
-   direct solvers", arXiv 2406.03468 (2024).
-.. [PSW17] E. Price, Z. Song, D. P. Woodruff, "Fast regression with an ℓ∞
-   guarantee", ICALP 2017.
-.. [SYYZ23] Z. Song, M. Ye, J. Yin, L. Zhang, "A nearly-optimal bound for
-   fast regression with ℓ∞ guarantee", ICML 2023.
 """
 
 from __future__ import annotations
@@ -51,7 +35,29 @@ _SKETCHES = ("gaussian", "srht", "countsketch", "sparse_sign")
 
 
 class RankDeficiencyWarning(UserWarning):
-    """A was found (numerically) rank deficient; a fallback solver was used."""
+    """A was found (numerically) rank deficient; a fallback solver was used.
+
+    Notes
+    -----
+    Raised as a warning (``warnings.warn``), never an exception: the
+    minimum-norm solution is still returned. Filter it with
+    ``warnings.simplefilter("ignore", sketchla.RankDeficiencyWarning)``.
+
+    References
+    ----------
+    .. [1] G. H. Golub, C. F. Van Loan, *Matrix Computations*, 4th ed., §5.4
+       (rank-revealing QR).
+
+    Examples
+    --------
+    >>> import warnings, numpy as np, sketchla
+    >>> A = np.ones((100, 2))  # rank 1
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     _ = sketchla.lstsq(A, np.ones(100), rng=0)
+    >>> any(issubclass(x.category, sketchla.RankDeficiencyWarning) for x in w)
+    True
+    """
 
 
 @dataclass
@@ -77,6 +83,23 @@ class LstsqResult:
         The method that produced ``x`` (``"exact"`` after a fallback).
     rank : int
         The numerical rank of A as seen by the solver.
+
+    Notes
+    -----
+    Returned by :func:`lstsq`; ``x`` is in the namespace of A.
+
+    References
+    ----------
+    .. [1] V. Rokhlin, M. Tygert, "A fast randomized algorithm for
+       overdetermined linear least-squares regression", PNAS 105 (2008).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((1000, 5))
+    >>> res = sketchla.lstsq(A, A @ np.ones(5), rng=0)
+    >>> res.converged, bool(np.allclose(res.x, 1))
+    (True, True)
     """
 
     x: np.ndarray
@@ -139,6 +162,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
         float32 or float64 (integers become float64). Sparse A is never
         densified: it is only multiplied with vectors and sketched.
     b : ndarray, shape (n,) or (n, k)
+        The right-hand side, shape (n,) or (n, k).
     method : {"precondition", "sketch", "exact"}
         ``"precondition"`` (default): sketch-and-precondition, LAPACK
         accuracy. ``"sketch"``: sketch-and-solve (see
@@ -158,6 +182,8 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
         LSQR iteration limit per column; default 100 (the refined
         preconditioner needs 2–5).
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
     refine : bool, default True
         Whether to refine the sketch preconditioner R to the Cholesky
         factor of (A R⁻¹)ᵀ(A R⁻¹) (see Notes). For sparse A the refinement
@@ -205,6 +231,18 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
 
     The forward error matches LAPACK's (``gelsd``) for condition numbers up
     to ~1e10 in float64 (see the tests).
+
+    References
+    ----------
+    .. [RT08] V. Rokhlin, M. Tygert, "A fast randomized algorithm for
+       overdetermined linear least-squares regression", PNAS 105 (2008).
+    .. [AMT10] H. Avron, P. Maymounkov, S. Toledo, "Blendenpik: supercharging
+       LAPACK's least-squares solver", SIAM J. Sci. Comput. 32 (2010).
+    .. [MNTW23] M. Meier, Y. Nakatsukasa, A. Townsend, M. Webb, "Are sketch-and-
+       precondition least squares solvers numerically stable?", SIMAX (2024).
+    .. [EMN24] E. N. Epperly, M. Meier, Y. Nakatsukasa, "Fast randomized
+       least-squares solvers can be just as accurate and stable as classical
+       direct solvers", arXiv 2406.03468 (2024).
 
     Examples
     --------
@@ -287,12 +325,16 @@ def sketch_and_solve(A, b, sketch="srht", sketch_size=None, rng=None):
     Parameters
     ----------
     A : ndarray or scipy.sparse matrix, shape (n, d)
+        The tall matrix, shape (n, d), n ≥ d: dense, scipy.sparse or an array of another namespace.
     b : ndarray, shape (n,) or (n, k)
+        The right-hand side, shape (n,) or (n, k).
     sketch : {"srht", "gaussian", "sparse_sign", "countsketch"}
         Default ``"srht"``: a dense sketch, for the ℓ∞ guarantee below.
     sketch_size : int, optional
         Rows m of the sketch, d ≤ m ≤ n. Default 8·d (capped at n).
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
 
     Returns
     -------
@@ -321,6 +363,13 @@ def sketch_and_solve(A, b, sketch="srht", sketch_size=None, rng=None):
     Price–Song–Woodruff lower bound), which the tests reproduce.
 
     Cost: the sketch (O(n d log n) for SRHT) plus O(m d²) for the QR.
+
+    References
+    ----------
+    .. [PSW17] E. Price, Z. Song, D. P. Woodruff, "Fast regression with an ℓ∞
+       guarantee", ICALP 2017.
+    .. [SYYZ23] Z. Song, M. Ye, J. Yin, L. Zhang, "A nearly-optimal bound for
+       fast regression with ℓ∞ guarantee", ICML 2023.
 
     Examples
     --------

@@ -25,6 +25,7 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     Parameters
     ----------
     A : ndarray or scipy.sparse matrix, shape (n, d)
+        The factors, shapes (n, p) and (n, q): the product is AᵀB.
     B : ndarray or scipy.sparse matrix, shape (n, p)
         Rows of A and B correspond (same row order).
     sketch_size : int
@@ -37,6 +38,8 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
         (:func:`sketchla.coordinated_sketch`), keys = row numbers; with
         sparse rows they store far fewer numbers for the same error.
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
 
     Returns
     -------

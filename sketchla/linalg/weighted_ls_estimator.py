@@ -27,6 +27,7 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     basis : PolynomialBasis
+        The orthonormal basis of V_m (:func:`polynomial_basis`) whose span the fit lies in.
 
     Attributes
     ----------
@@ -44,6 +45,20 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
     The input dimension is fixed by the basis, so scikit-learn's generic
     estimator checks (random X with other widths, values outside the
     domain) do not apply; fit/predict/score follow its conventions.
+
+    References
+    ----------
+    .. [1] A. Cohen, G. Migliorati, "Optimal weighted least-squares methods",
+       SMAI J. Comput. Math. 3 (2017).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> basis = sketchla.polynomial_basis("legendre", dim=1, degree=3)
+    >>> X = np.linspace(-1, 1, 50)[:, None]
+    >>> est = sketchla.WeightedLeastSquares(basis).fit(X, X[:, 0] ** 3)
+    >>> bool(np.allclose(est.predict(X), X[:, 0] ** 3))
+    True
     """
 
     def __init__(self, basis=None):

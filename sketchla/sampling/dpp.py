@@ -132,6 +132,8 @@ def sample_projection_dpp(U, rng=None):
         replaced by an orthonormal basis of its column space, with a
         ``UserWarning``; rank-deficient U raises ``ValueError``.
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
 
     Returns
     -------
@@ -143,6 +145,21 @@ def sample_projection_dpp(U, rng=None):
     Chain rule with rejection from the leverage distribution (module
     docstring): O(N k) for the row norms plus about k·ln k proposals of
     O(k²) each. The alternative Gram–Schmidt chain rule costs O(N k²).
+
+    References
+    ----------
+    .. [1] J. B. Hough, M. Krishnapur, Y. Peres, B. Virág, "Determinantal
+       processes and independence", Probab. Surveys 3 (2006).
+    .. [2] G. Gautier, G. Polito, R. Bardenet, M. Valko, "DPPy: DPP sampling
+       with Python", JMLR 20 (2019).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> U = np.linalg.qr(np.random.default_rng(0).standard_normal((1000, 5)))[0]
+    >>> S = sketchla.sample_projection_dpp(U, rng=0)
+    >>> len(set(S.tolist()))  # k distinct rows
+    5
     """
     return _dpp_from_basis(_check_basis(U), check_rng(rng))
 
@@ -163,6 +180,38 @@ def sample_volume(A, k, rng=None):
     the full one (Dereziński & Warmuth 2017).
 
     Cost: a pivoted QR of A, O(n d²), plus the DPP draw.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, d)
+        The rows to choose from.
+    k : int
+        Sample size, rank(A) ≤ k ≤ n.
+    rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness.
+
+    Returns
+    -------
+    ndarray of int, shape (k,)
+        Distinct row indices.
+
+    Notes
+    -----
+    Guarantee: P(S) ∝ det(A_Sᵀ A_S) exactly, and E[x_S] = x* for the
+    least-squares solutions on S and on all rows (Dereziński & Warmuth).
+
+    References
+    ----------
+    .. [1] M. Dereziński, M. K. Warmuth, "Unbiased estimates for linear
+       regression via volume sampling", NeurIPS 2017.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((500, 4))
+    >>> S = sketchla.sample_volume(A, 10, rng=0)
+    >>> len(set(S.tolist()))
+    10
     """
     g = check_rng(rng)
     U, r = _basis_of(A)
@@ -188,6 +237,42 @@ def sample_volume_rescaled(A, k, rng=None, return_weights=False):
 
     Returns the indices (k,), and with ``return_weights=True`` also the
     weights 1/(k·q_i) of that estimator.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, d)
+        The rows to choose from.
+    k : int
+        Sample size, k ≥ rank(A).
+    rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness.
+    return_weights : bool, default False
+        Also return the weights 1/(k·q_i) of the unbiased estimator.
+
+    Returns
+    -------
+    indices : ndarray of int, shape (k,)
+        Row indices (repetitions possible).
+    weights : ndarray, shape (k,)
+        Only with ``return_weights``.
+
+    Notes
+    -----
+    Cost: the leverage scores and a projection DPP of size rank(A),
+    O(n d²), then O(k) for the i.i.d. part.
+
+    References
+    ----------
+    .. [1] M. Dereziński, M. K. Warmuth, D. Hsu, "Unbiased estimators for
+       random design regression", arXiv:1907.03411 (2019).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((500, 4))
+    >>> S, w = sketchla.sample_volume_rescaled(A, 20, rng=0, return_weights=True)
+    >>> S.shape, w.shape
+    ((20,), (20,))
     """
     g = check_rng(rng)
     U, r = _basis_of(A)
@@ -218,6 +303,44 @@ def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     w_i = k/(N ‖u_i‖²) the optimal weights (Nouy & Michel). Returns
     ``(indices, weights)`` (all draws concatenated; repetitions across draws
     are possible) or raises ``RuntimeError`` after ``max_repeats``.
+
+    Parameters
+    ----------
+    U : ndarray, shape (N, k)
+        Orthonormal columns.
+    delta : float, default 0.5
+        The stability threshold on ‖G_r − I‖₂.
+    min_repeats, max_repeats : int, default 1 and 100
+        The fewest and the most draws.
+    rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness.
+
+    Returns
+    -------
+    indices : ndarray of int
+        The points of all draws.
+    weights : ndarray
+        Their weights w_i.
+
+    Notes
+    -----
+    Each draw costs O(N k²); the expected number of draws is O(1) for
+    ``delta`` = 1/2 (Nouy & Michel), so the sample has O(k) points and the
+    weighted least-squares estimate is quasi-optimal.
+
+    References
+    ----------
+    .. [1] A. Nouy, B. Michel, "Weighted least-squares approximation with
+       determinantal point processes and generalized volume sampling",
+       arXiv:2312.14057 (2023).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> U = np.linalg.qr(np.random.default_rng(0).standard_normal((2000, 6)))[0]
+    >>> idx, w = sketchla.sample_repeated_dpp(U, rng=0)
+    >>> idx.shape == w.shape and idx.size % 6 == 0
+    True
     """
     U = _check_basis(U)
     g = check_rng(rng)

@@ -72,6 +72,8 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
         then τ̃_i = ‖a_iᵀ R⁻¹ G‖² with G a d × k Gaussian JL matrix; O(nnz(A)·(8
         + k) + m d²), and sparse A is never densified.
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
     sketch_size : int, optional
         m for ``"approx"``; default 20·d (distortion ≈ √(d/m) ≈ 0.22 of the
         sketch, which dominates the error; see Notes).
@@ -92,6 +94,12 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
     benchmark problems (measured in ``asv_bench/benchmarks/sampling.py``).
     For ``"approx"``, A is assumed to have full column rank (a rank-
     deficient sketch is detected and the exact method is used instead).
+
+    References
+    ----------
+    .. [1] P. Drineas, M. Magdon-Ismail, M. W. Mahoney, D. P. Woodruff, "Fast
+       approximation of matrix coherence and statistical leverage", JMLR 13
+       (2012).
 
     Examples
     --------

@@ -20,9 +20,13 @@ class RowSampler(BaseEstimator):
     Parameters
     ----------
     n_samples : int, default 100
+        Number of draws (or the expected sample size with ``mode="bernoulli"``).
     p : float, default 2
+        The exponent p ≥ 1 of the ℓp norm the sample preserves.
     scores : str, default "lewis"
+        Which importance scores to sample by (see :func:`sample_rows`).
     random_state : None, int or Generator
+        Seed or generator of the randomness (the ``rng`` of the function API).
 
     Attributes
     ----------
@@ -34,6 +38,24 @@ class RowSampler(BaseEstimator):
         (squared loss) ``est.fit(X, y, sample_weight=sampler.sample_weight_)``
         fits the sampled problem, whose loss is an unbiased estimate of the
         full one.
+
+    Notes
+    -----
+    ``fit`` computes the scores of X and draws the sample (see
+    :func:`sample_rows` for the guarantee and the cost); ``sample_weight_``
+    then weights any estimator's fit on the sampled rows.
+
+    References
+    ----------
+    .. [1] M. B. Cohen, R. Peng, "ℓp row sampling by Lewis weights", STOC 2015.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> X = np.random.default_rng(0).standard_normal((2000, 4))
+    >>> rs = sketchla.RowSampler(200, p=2, random_state=0).fit(X)
+    >>> rs.sample_weight_.shape
+    (2000,)
     """
 
     def __init__(self, n_samples=100, p=2, scores="lewis", random_state=None):

@@ -80,6 +80,23 @@ class RowSample:
         Sampling distribution (i.i.d.) or inclusion probabilities (Bernoulli).
     mode : str
         "iid" or "bernoulli".
+
+    Notes
+    -----
+    Returned by :func:`sample_rows`; ``weights`` make Σ_i w_i |a_iᵀx|^p an
+    unbiased estimate of ‖Ax‖_p^p.
+
+    References
+    ----------
+    .. [1] M. B. Cohen, R. Peng, "ℓp row sampling by Lewis weights", STOC 2015.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((1000, 3))
+    >>> rs = sketchla.sample_rows(A, 100, p=2, rng=0)
+    >>> rs.p, rs.indices.shape
+    (2.0, (100,))
     """
 
     indices: np.ndarray
@@ -108,13 +125,17 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     Parameters
     ----------
     A : ndarray or scipy.sparse matrix, shape (n, d)
+        The data matrix, shape (n, d): dense or scipy.sparse.
     n_samples : int ≥ 1
         Draws (``mode="iid"``) or the expected sample size
         (``mode="bernoulli"``).
     p : float ≥ 1
+        The exponent p ≥ 1 of the ℓp norm the sample preserves.
     scores : {"leverage", "root_leverage", "lewis", "sensitivity", "combined", "uniform"}
         See :func:`row_scores`.
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
     mode : {"iid", "bernoulli"}
         i.i.d. draws with probabilities q ∝ scores (weights 1/(n_samples q)),
         or independent inclusion with π_i = min(1, c·score_i), c set so that
@@ -123,6 +144,28 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     Returns
     -------
     RowSample
+
+    Notes
+    -----
+    With Lewis-weight (or sensitivity) scores and
+    n_samples = O(d log d / ε²) (p ≤ 2; O(d^(p/2) log d / ε^5) for p > 2),
+    Σ_i w_i |a_iᵀx|^p is within (1 ± ε) of ‖Ax‖_p^p for all x with constant
+    probability. Cost: the scores (see :func:`lewis_weights`), then O(n) for
+    the draw.
+
+    References
+    ----------
+    .. [1] M. B. Cohen, R. Peng, "ℓp row sampling by Lewis weights", STOC 2015.
+    .. [2] D. P. Woodruff, T. Yasuda, "Sharper bounds for ℓp sensitivity
+       sampling", ICML 2023.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((5000, 5))
+    >>> rs = sketchla.sample_rows(A, 500, p=1, scores="lewis", rng=0)
+    >>> rs.indices.shape == rs.weights.shape == (500,)
+    True
     """
     p = check_p(p)
     check_option(mode, "mode", ("iid", "bernoulli"))

@@ -43,12 +43,29 @@ def make_sketch(kind, m, n, rng=None, **kw):
     m, n : int
         The operator's shape (m, n).
     rng : None, int, numpy.random.Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
     **kw
         Extra options of that kind (``nnz_per_col`` for ``"sparse_sign"``).
 
     Returns
     -------
     SketchOperator
+
+    Notes
+    -----
+    A sketch is a distribution plus a seed: nothing of size m × n is stored,
+    and applying it to the same data with the same seed gives the same result
+    in every namespace and for every chunking. Construction is O(1); the
+    cost of ``S @ A`` is the kind's (see each kind's function).
+
+    References
+    ----------
+    .. [1] R. Murray et al., "Randomized numerical linear algebra: a
+       perspective on the field with an eye to software", arXiv:2302.11474
+       (2023) (RandBLAS: a sketch is a distribution and a seed).
+    .. [2] D. P. Woodruff, "Sketching as a tool for numerical linear algebra",
+       Found. Trends Theor. Comput. Sci. 10 (2014).
 
     Examples
     --------

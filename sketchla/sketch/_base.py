@@ -27,6 +27,15 @@ class SketchOperator:
     the dense host columns ``S[:, lo:hi]`` (used for dask operands and
     :meth:`toarray`).
 
+    Parameters
+    ----------
+    m, n : int
+        The shape: m sketch rows for inputs of n rows.
+    rng : None, int, Generator or SeedSequence
+        Where the seed comes from when ``seed`` is not given.
+    seed : int, optional
+        The operator's whole random state (an integer in [0, 2**64)).
+
     Attributes
     ----------
     shape : tuple of int
@@ -35,6 +44,28 @@ class SketchOperator:
         The operator's whole random state.
     kind : str
         ``"gaussian"``, ``"srht"``, ``"countsketch"`` or ``"sparse_sign"``.
+
+    Notes
+    -----
+    Nothing of size m × n is stored: the operator is regenerated from
+    ``seed`` wherever it is applied, so the same seed gives the same S on
+    every backend, thread count and chunking.
+
+    References
+    ----------
+    .. [1] R. Murray et al., "Randomized numerical linear algebra: a
+       perspective on the field with an eye to software", arXiv:2302.11474
+       (2023).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> S = sketchla.make_sketch("sparse_sign", 50, 1000, rng=0)
+    >>> S.shape, S.kind
+    ((50, 1000), 'sparse_sign')
+    >>> A = np.ones((1000, 3))
+    >>> bool(np.allclose(S @ A, S.toarray() @ A))
+    True
     """
 
     kind = "abstract"

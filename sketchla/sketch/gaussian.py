@@ -98,5 +98,13 @@ def gaussian(m, n, rng=None):
     ----------
     W. B. Johnson and J. Lindenstrauss (1984); D. P. Woodruff, "Sketching as a
     Tool for Numerical Linear Algebra", Found. Trends TCS 10 (2014), §2.1.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((2000, 10))
+    >>> S = sketchla.gaussian(40, 2000, rng=0)
+    >>> (S @ A).shape
+    (40, 10)
     """
     return GaussianSketch(m, n, rng=rng)

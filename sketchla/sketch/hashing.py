@@ -72,6 +72,8 @@ def countsketch(m, n, rng=None):
     n : int
         Number of rows of the operands.
     rng : None, int, numpy.random.Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
 
     Returns
     -------
@@ -89,6 +91,14 @@ def countsketch(m, n, rng=None):
     ----------
     K. L. Clarkson and D. P. Woodruff, "Low rank approximation and regression
     in input sparsity time", STOC 2013 / J. ACM 63 (2017).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((2000, 10))
+    >>> S = sketchla.countsketch(400, 2000, rng=0)
+    >>> (S @ A).shape
+    (400, 10)
     """
     return HashingSketch(m, n, nnz_per_col=1, rng=rng, kind="countsketch")
 
@@ -107,6 +117,8 @@ def sparse_sign(m, n, nnz_per_col=8, rng=None):
         and RandNLA practice recommend: with m ≈ 2d it already embeds
         reliably, where CountSketch (s = 1) needs m = O(d²).
     rng : None, int, numpy.random.Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
 
     Returns
     -------
@@ -124,5 +136,13 @@ def sparse_sign(m, n, nnz_per_col=8, rng=None):
     algorithms via sparser subspace embeddings", FOCS 2013; M. B. Cohen,
     "Nearly tight oblivious subspace embeddings by trace inequalities",
     SODA 2016.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((2000, 10))
+    >>> S = sketchla.sparse_sign(40, 2000, rng=0)
+    >>> (S @ A).shape
+    (40, 10)
     """
     return HashingSketch(m, n, nnz_per_col=nnz_per_col, rng=rng, kind="sparse_sign")

@@ -117,6 +117,8 @@ def srht(m, n, rng=None):
     n : int
         Number of rows of the operands.
     rng : None, int, numpy.random.Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
 
     Returns
     -------
@@ -136,5 +138,13 @@ def srht(m, n, rng=None):
     N. Ailon and B. Chazelle, "The fast Johnson–Lindenstrauss transform"
     (2009); J. A. Tropp, "Improved analysis of the subsampled randomized
     Hadamard transform", Adv. Adapt. Data Anal. 3 (2011).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> A = np.random.default_rng(0).standard_normal((2000, 10))
+    >>> S = sketchla.srht(40, 2000, rng=0)
+    >>> (S @ A).shape
+    (40, 10)
     """
     return SRHT(m, n, rng=rng)

@@ -130,6 +130,36 @@ def moment_tensor(X, order):
     Dense output of size d^order, built as one matrix product of the rows'
     tensor powers: O(n·d^order). Use :func:`sketchla.tensor.spm_moments` to
     decompose the moments without forming it.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+        The data rows.
+    order : int
+        The tensor order m ≥ 1.
+
+    Returns
+    -------
+    ndarray, shape (d,) * order
+        The symmetric moment tensor.
+
+    Notes
+    -----
+    Exactly symmetric (it is a sum of symmetric rank-one terms); memory
+    O(d^order).
+
+    References
+    ----------
+    .. [1] A. Anandkumar, R. Ge, D. Hsu, S. M. Kakade, M. Telgarsky, "Tensor
+       decompositions for learning latent variable models", JMLR 15 (2014).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> X = np.random.default_rng(0).standard_normal((100, 3))
+    >>> T = sketchla.moment_tensor(X, 3)
+    >>> T.shape, bool(np.allclose(T, T.transpose(1, 0, 2)))
+    ((3, 3, 3), True)
     """
     X = check_samples(X)
     order = check_order(order, X.shape[1], minimum=1, dense=True)

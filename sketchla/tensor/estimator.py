@@ -22,9 +22,11 @@ class SymmetricCP(BaseEstimator):
         None reads the rank from the spectral gap of the flattening
         (:func:`sketchla.spm`).
     random_state : None, int or Generator
+        Seed or generator of the randomness (the ``rng`` of the function API).
     max_iter, n_tries, grad_tol, eig_tol, restart_tol, sym_tol :
         As in :func:`spm`.
     verbose : bool or int, default False
+        Progress of the decomposition (``True``) or nothing.
 
     Attributes
     ----------
@@ -36,6 +38,19 @@ class SymmetricCP(BaseEstimator):
     spectrum_ : ndarray
     gap_ : float
     noise_level_ : float
+
+    Notes
+    -----
+    ``fit`` runs :func:`spm`: with R below the generic identifiability bound
+    of the order, exact tensors are decomposed to rounding and the rank is
+    read from the spectral gap of the flattening. Cost O(d^m · R) per
+    extracted component's power iterations, plus one eigendecomposition of
+    the d^(m/2) × d^(m/2) flattening.
+
+    References
+    ----------
+    .. [1] J. Kileel, J. M. Pereira, "Subspace power method for symmetric
+       tensor decomposition", arXiv:1912.04007 (2019–2021).
 
     Examples
     --------

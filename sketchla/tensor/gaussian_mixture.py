@@ -90,6 +90,7 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
     random_state : None, int or Generator
         Starting points of the subspace power method.
     verbose : bool or int, default False
+        Progress of the fit (``True``) or nothing.
 
     Attributes
     ----------

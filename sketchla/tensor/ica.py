@@ -45,6 +45,7 @@ class CumulantICA(TransformerMixin, BaseEstimator):
     random_state : None, int or Generator
         Starting points of the subspace power method.
     verbose : bool or int, default False
+        Progress of the fit (``True``) or nothing.
 
     Attributes
     ----------

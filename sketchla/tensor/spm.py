@@ -57,6 +57,25 @@ class CPResult:
         The edge of the spectrum's noise bulk, ``spectrum[k]`` for the rank
         ``k`` the gap rule chooses (0 when the flattening has full rank and no
         bulk). Components with |weight| below it cannot be told from noise.
+
+    Notes
+    -----
+    Returned by :func:`spm` and :func:`spm_moments`; ``reconstruct()``
+    forms Σ_r weights[r]·factors[:, r]^{⊗order} (size d^order).
+
+    References
+    ----------
+    .. [1] J. Kileel, J. M. Pereira, "Subspace power method for symmetric
+       tensor decomposition", arXiv:1912.04007.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> from sketchla.datasets import make_symmetric_tensor
+    >>> T, w, A = make_symmetric_tensor(8, 4, 5, rng=0)
+    >>> res = sketchla.spm(T, rng=0)
+    >>> res.rank, bool(np.allclose(res.reconstruct(), T))
+    (5, True)
     """
 
     weights: np.ndarray
@@ -574,6 +593,8 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
     rank : int, optional
         As in :func:`spm`; ``None`` reads it from the spectral gap.
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
     noise_variance : float, default 0.0
         σ² of additive isotropic Gaussian noise x = s + σg, g ~ N(0, I)
         independent of s. With σ² > 0 the decomposed tensor is the signal's
@@ -606,6 +627,16 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
        tensor decomposition", Numerical Algorithms (2025), arXiv:1912.04007.
     .. [2] D. Hsu, S. M. Kakade, "Learning mixtures of spherical Gaussians:
        moment methods and spectral decompositions", ITCS (2013).
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> g = np.random.default_rng(0)
+    >>> A = np.linalg.qr(g.standard_normal((8, 3)))[0]
+    >>> X = g.standard_normal((20000, 3)) ** 3 @ A.T  # independent heavy-tailed sources
+    >>> res = sketchla.spm_moments(X, order=4, rank=3, rng=0)
+    >>> res.factors.shape
+    (8, 3)
     """
     from ._moments import corrected_flattening, data_flattening, signal_moments
 

@@ -46,12 +46,16 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
         α > (m − 1)·max‖T x^{m−2}‖₂; 0 is the unshifted S-HOPM, which may
         fail to converge.
     rng : None, int, Generator or SeedSequence
+        Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
+        (as :func:`numpy.random.default_rng` takes).
     max_iter : int, default 1000
+        Maximum number of power steps.
     tol : float, default 1e-12
         Stop when |λ_{t+1} − λ_t| ≤ tol·max(1, |λ_t|) and ‖x_{t+1} − x_t‖ ≤ √tol.
     tau : float, default 1e-6
         Convexity margin of the adaptive shift.
     sym_tol : float, default 1e-8
+        Relative tolerance of the symmetry check of T (max |T − Tᵀ| over ‖T‖).
     return_info : bool, default False
         Also return a dict with ``n_iter``, ``converged`` and ``history``
         (λ after every step, nondecreasing for convex shifts).
@@ -74,6 +78,15 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     .. [2] T. G. Kolda, J. R. Mayo, "An adaptive shifted power method for
        computing generalized tensor eigenpairs", SIAM J. Matrix Anal. Appl.
        35(4), 2014.
+
+    Examples
+    --------
+    >>> import numpy as np, sketchla
+    >>> a = np.array([0.6, 0.8, 0.0])
+    >>> T = np.einsum("i,j,k->ijk", a, a, a)
+    >>> lam, x = sketchla.sshopm(T, x0=[0.5, 0.9, 0.1])  # from near a: its eigenpair
+    >>> bool(abs(lam - 1) < 1e-8 and abs(abs(x @ a) - 1) < 1e-8)
+    True
     """
     T, m, d = check_symmetric_tensor(T, sym_tol=sym_tol)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
