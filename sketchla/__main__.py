@@ -12,12 +12,12 @@ def main(argv=None):
     parser.add_argument("--version", action="version", version=f"sketchla {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     tour = sub.add_parser(
-        "tour", help="run each capability on a synthetic problem (about a minute)",
+        "tour", help="run each capability on a synthetic problem (under a minute)",
         description="Each capability on a synthetic problem, checked and timed beside its "
                     "baseline (both measured in this run). Plots go to $SKETCHLA_TOUR_PLOTS "
                     "(default: the current directory).")
     tour.add_argument("--full", action="store_true",
-                      help="the larger problems (about five minutes)")
+                      help="the larger problems (several minutes)")
     tour.add_argument("--only", default=None, metavar="TEXT",
                       help="run the sections whose title contains TEXT")
     tour.add_argument("--quiet", action="store_true", help="tables only, no progress")

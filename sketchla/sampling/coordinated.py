@@ -847,9 +847,9 @@ def estimate_correlation(sketch_a, sketch_b):
 
     Notes
     -----
-    Both columns must be sketched with the same seed (the keys they share
-    are then sampled together); the estimate is computed from the sketches
-    alone, O(sketch_size).
+    A ratio of unbiased estimates is not unbiased: its bias and its spread
+    shrink like 1/k for k matched keys kept. Both columns must be sketched
+    with the same seed. O(sketch_size), from the sketches alone.
 
     References
     ----------
