@@ -98,14 +98,14 @@ typedef struct {
   double *G, *Gc, *SB, *b, *g, *z, *d, *q;
 } scratch_t;
 
-/* u <- the row's exact (normal-equation) solution; 0 on a bad index. */
-static int solve_exact(const rows_t *A, int64_t p0, int64_t p1, double reg,
-                       scratch_t *w, double *u) {
+/* G (lower triangle: all that cholesky reads) += sum_p f_p f_p^T and
+ * b += sum_p x_p f_p over the entries p0..p1 of a row, f_p = F[j_p]. Four
+ * entries per pass over G (a rank-1 update per entry is bound by G's loads
+ * and stores), compiled for AVX2/AVX-512 where the CPU has them. 0 on a
+ * bad index. */
+SK_CLONES static int gram_lower(const rows_t *A, int64_t p0, int64_t p1, double *G,
+                                double *b) {
   const int64_t k = A->k;
-  memset(w->G, 0, sizeof(double) * k * k);
-  memset(w->b, 0, sizeof(double) * k);
-  /* the lower triangle only (all that cholesky reads), four entries per
-   * pass over G: a rank-1 update per entry is bound by G's loads and stores */
   int64_t p = p0;
   for (; p + 4 <= p1; p += 4) {
     const double *f0 = frow(A, p), *f1 = frow(A, p + 1), *f2 = frow(A, p + 2),
@@ -113,9 +113,9 @@ static int solve_exact(const rows_t *A, int64_t p0, int64_t p1, double reg,
     if (f0 == NULL || f1 == NULL || f2 == NULL || f3 == NULL) return 0;
     const double *x = A->data + p;
     for (int64_t a = 0; a < k; a++) {
-      double *SK_RESTRICT g = w->G + a * k;
+      double *SK_RESTRICT g = G + a * k;
       const double a0 = f0[a], a1 = f1[a], a2 = f2[a], a3 = f3[a];
-      w->b[a] += (a0 * x[0] + a1 * x[1]) + (a2 * x[2] + a3 * x[3]);
+      b[a] += (a0 * x[0] + a1 * x[1]) + (a2 * x[2] + a3 * x[3]);
 #pragma omp simd
       for (int64_t c = 0; c <= a; c++)
         g[c] += (a0 * f0[c] + a1 * f1[c]) + (a2 * f2[c] + a3 * f3[c]);
@@ -124,9 +124,19 @@ static int solve_exact(const rows_t *A, int64_t p0, int64_t p1, double reg,
   for (; p < p1; p++) {
     const double *f = frow(A, p);
     if (f == NULL) return 0;
-    axpy(w->b, f, A->data[p], k);
-    for (int64_t a = 0; a < k; a++) axpy(w->G + a * k, f, f[a], a + 1);
+    axpy(b, f, A->data[p], k);
+    for (int64_t a = 0; a < k; a++) axpy(G + a * k, f, f[a], a + 1);
   }
+  return 1;
+}
+
+/* u <- the row's exact (normal-equation) solution; 0 on a bad index. */
+static int solve_exact(const rows_t *A, int64_t p0, int64_t p1, double reg,
+                       scratch_t *w, double *u) {
+  const int64_t k = A->k;
+  memset(w->G, 0, sizeof(double) * k * k);
+  memset(w->b, 0, sizeof(double) * k);
+  if (!gram_lower(A, p0, p1, w->G, w->b)) return 0;
   double big = 0.0;
   for (int64_t a = 0; a < k; a++) {
     w->G[a * k + a] += reg;
