@@ -77,6 +77,9 @@ class CompletionResult:
     row_bias, col_bias : ndarray or None
         Row and column biases b, c (``None`` without ``biases``): the
         completed matrix is then ``mean + b[:, None] + c[None, :] + U @ V.T``.
+    data_scale : float
+        The largest observed magnitude s (1 when all are 0): the unit of the
+        fit, to which the biases' ridge λ·n·b²/s is relative.
 
     Notes
     -----
@@ -111,6 +114,7 @@ class CompletionResult:
     mean: float = 0.0
     row_bias: np.ndarray = None
     col_bias: np.ndarray = None
+    data_scale: float = 1.0
 
     @property
     def shape(self):
@@ -548,7 +552,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
         U, V = U * root, V * root
     res = CompletionResult(U.astype(dtype), V.astype(dtype), it, stop.converged,
                            stop.residuals, empty_rows, empty_cols, under_rows, under_cols,
-                           solver)
+                           solver, data_scale=float(scale))
     if biases:
         res.mean = float(mean * scale)
         res.row_bias, res.col_bias = (bf * scale).astype(dtype), (cf * scale).astype(dtype)
@@ -566,16 +570,16 @@ def _split_bias(W, alpha=1.0):
     return np.ascontiguousarray(W[:, :-1]), W[:, -1] * alpha
 
 
-def _fold_in_result(result, csr, reg, scale=1.0):
+def _fold_in_result(result, csr, reg):
     """Factor rows (and row biases) for new rows ``csr`` of observations in
     the columns of ``result``: each solves its row problem with V fixed
     (ridge reg·n_i; with biases on x − μ − c_j, the bias's ridge
-    reg·n_i·b²/``scale`` as in the fit, ``scale`` the fit's largest
-    observed magnitude). Returns (U_new, b_new or None)."""
+    reg·n_i·b²/s as in the fit, s = ``result.data_scale``). Returns
+    (U_new, b_new or None)."""
     V = np.asarray(result.V, dtype=np.float64)
     if result.row_bias is None:
         return _fold_in(csr, V, reg), None
-    alpha = float(np.sqrt(scale))
+    alpha = float(np.sqrt(result.data_scale))
     W = _fold_in(csr, _with_ones(V, alpha), reg,
                  shift=result.mean + np.asarray(result.col_bias, dtype=np.float64))
     return _split_bias(W, alpha)
@@ -680,7 +684,8 @@ def _altmin_masked(prob, X, rank, solver, max_iter, tol, reg, clip, g, verbose, 
         U, V = U * root, V * root
     xp = get_namespace(U)
     return CompletionResult(xp.astype(U, dtype), xp.astype(V, dtype), it,
-                            stop.converged, stop.residuals, prob.empty_rows, prob.empty_cols)
+                            stop.converged, stop.residuals, prob.empty_rows, prob.empty_cols,
+                            data_scale=float(scale))
 
 
 #: rows and columns with fewer than this many times ``rank`` observed entries
@@ -1068,17 +1073,18 @@ class _BiasedProblem(_CSRProblem):
                           shape=self.csr.shape)
         return _initialize(R, rank, clip, g)
 
+    def _half(self, part, fixed, current, own, other, seed, resid=None):
+        """[current, own] re-solved against [fixed, 1] on x − μ − other (the
+        other side's biases, by each entry's index): (factor rows, biases)."""
+        indptr, idx, data = part
+        W = self.sweep((indptr, idx, data - self.mean - other[idx]), _with_ones(fixed),
+                       np.ascontiguousarray(np.hstack([current, own[:, None]])), seed, resid)
+        return _split_bias(W)
+
     def solve_cols(self, U, V, it, seed):
-        indptr, rows, data = self.cols0
-        W = self.sweep((indptr, rows, data - self.mean - self.b[rows]), _with_ones(U),
-                       np.ascontiguousarray(np.hstack([V, self.c[:, None]])), seed)
-        V, self.c = _split_bias(W)
+        V, self.c = self._half(self.cols0, U, V, self.c, self.b, seed)
         return V
 
     def solve_rows(self, V, U, it, seed):
-        indptr, cols, data = self.rows0
-        W = self.sweep((indptr, cols, data - self.mean - self.c[cols]), _with_ones(V),
-                       np.ascontiguousarray(np.hstack([U, self.b[:, None]])), seed,
-                       self.resid)
-        U, self.b = _split_bias(W)
+        U, self.b = self._half(self.rows0, V, U, self.b, self.c, seed, self.resid)
         return U, self.resid.sum(), self.x_norm

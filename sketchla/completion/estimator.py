@@ -178,11 +178,6 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                               n_inner=self.n_inner, sketch_rows=self.sketch_rows,
                               rng=check_rng(self.random_state, "random_state"),
                               verbose=self.verbose)
-        # the largest observed magnitude: the fit's unit, which the biases'
-        # ridge is relative to (see altmin_complete)
-        data = X.data if is_sparse(X) else X[~np.isnan(X)]
-        self._scale = float(np.abs(data).max()) if data.size and np.abs(data).max() > 0 \
-            else 1.0
         self._set_result(res)
         return self
 
@@ -212,7 +207,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         miss = np.isnan(out)
         if miss.any():
             csr, _, _ = _observed(X)
-            U, b = _fold_in_result(self.result_, csr, self.reg, self._scale)
+            U, b = _fold_in_result(self.result_, csr, self.reg)
             r, c = np.nonzero(miss)
             out[r, c] = np.einsum("ij,ji->i", U[r], self.components_[:, c])
             if b is not None:
@@ -297,7 +292,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             sel = (c >= len(self._items)) & (r >= 0)
             csr = sp.csr_matrix((vals[sel], (c[sel] - len(self._items), r[sel])),
                                 shape=(new_items.size, m))
-            V, cb = _fold_in_result(_transposed(res), csr, self.reg, self._scale)
+            V, cb = _fold_in_result(_transposed(res), csr, self.reg)
             res.V = np.vstack([res.V, V.astype(res.V.dtype)])
             if cb is not None:
                 res.col_bias = np.concatenate([res.col_bias, cb.astype(res.V.dtype)])
@@ -308,7 +303,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             sel = r >= m
             csr = sp.csr_matrix((vals[sel], (r[sel] - m, c[sel])),
                                 shape=(new_users.size, len(self._items)))
-            U, b = _fold_in_result(res, csr, self.reg, self._scale)
+            U, b = _fold_in_result(res, csr, self.reg)
             res.U = np.vstack([res.U, U.astype(res.U.dtype)])
             if b is not None:
                 res.row_bias = np.concatenate([res.row_bias, b.astype(res.U.dtype)])
@@ -322,4 +317,5 @@ def _transposed(res):
     from .altmin import CompletionResult
 
     return CompletionResult(res.V, res.U, res.n_iter, res.converged, mean=res.mean,
-                            row_bias=res.col_bias, col_bias=res.row_bias)
+                            row_bias=res.col_bias, col_bias=res.row_bias,
+                            data_scale=res.data_scale)

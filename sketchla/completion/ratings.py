@@ -122,9 +122,9 @@ class Ratings:
             if (pos < 0).any():
                 raise ValueError(f"{name}: {int((pos < 0).sum())} rating(s) have an id "
                                  f"missing from {name[:-1]}_ids")
-        code = r * max(len(imap), 1) + c
-        if np.unique(code).size != n:
-            raise ValueError(f"users, items: {n - np.unique(code).size} (user, item) pair(s) "
+        distinct = np.unique(r * max(len(imap), 1) + c).size
+        if distinct != n:
+            raise ValueError(f"users, items: {n - distinct} (user, item) pair(s) "
                              "are rated more than once; average or deduplicate them first")
         self.matrix = sp.csr_matrix((vals.astype(dtype), (r, c)), shape=(len(umap), len(imap)))
         self.matrix.sort_indices()

@@ -231,7 +231,7 @@ def test_fold_in_new_users_and_items_solve_their_row_problems():
     est = _quiet(AltMinCompletion(rank=3, biases=True, reg=0.05, random_state=0).fit, base)
     res0 = est.result_
     V0, U0 = res0.V.copy(), res0.U.copy()
-    b0, c0, mu, s, lam = res0.row_bias.copy(), res0.col_bias.copy(), res0.mean, est._scale, 0.05
+    b0, c0, mu, s, lam = res0.row_bias.copy(), res0.col_bias.copy(), res0.mean, res0.data_scale, 0.05
     add = ~old
     est.fold_in(Ratings(u[add], i[add], v[add]))
     assert len(est.user_ids_) == len(base.user_ids) + 5
