@@ -81,6 +81,20 @@ SK_DECLARE_CSR(double, int64_t, f64_i64)
 SK_DECLARE_CSR(float, int32_t, f32_i32)
 SK_DECLARE_CSR(float, int64_t, f32_i64)
 
+/* ---- CSR times dense (spmm.c) ----
+ * For CSR A (n, d), all arrays C-contiguous: out = A X (trans 0: X (d, k),
+ * out (n, k)) or A^T X (trans 1: X (n, k), out (d, k)). Returns 0, or -1
+ * when an index is inconsistent. A^T X uses one (d, k) accumulator per
+ * thread within SK_SLOT_BUDGET bytes, and fewer threads beyond it. */
+#define SK_DECLARE_SPMM(T, I, SUF)                                             \
+  int64_t sk_csr_matmat_##SUF(const I *indptr, const I *indices, const T *data, \
+                              int64_t n, int64_t nnz, int64_t d, const T *X,    \
+                              int64_t k, T *out, int trans);
+SK_DECLARE_SPMM(double, int32_t, f64_i32)
+SK_DECLARE_SPMM(double, int64_t, f64_i64)
+SK_DECLARE_SPMM(float, int32_t, f32_i32)
+SK_DECLARE_SPMM(float, int64_t, f32_i64)
+
 /* ---- alternating-minimization row solves (altmin.c) ----
  * The sketched solves hash entry p (of this CSR) as p + offset: a block of
  * rows passes the position of its first entry in the whole matrix.

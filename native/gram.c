@@ -12,30 +12,5 @@
 
 #include "common.h"
 
-#define SK_CAT2(a, b) a##b
-#define SK_CAT(a, b) SK_CAT2(a, b)
-
-#define T double
-#define I int32_t
-#define SUF f64_i32
-#include "gram_impl.h"
-#undef I
-#undef SUF
-#define I int64_t
-#define SUF f64_i64
-#include "gram_impl.h"
-#undef I
-#undef SUF
-#undef T
-#define T float
-#define I int32_t
-#define SUF f32_i32
-#include "gram_impl.h"
-#undef I
-#undef SUF
-#define I int64_t
-#define SUF f32_i64
-#include "gram_impl.h"
-#undef I
-#undef SUF
-#undef T
+#define SK_IMPL "gram_impl.h"
+#include "instantiate.h"

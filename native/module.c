@@ -61,6 +61,11 @@ static void release(buf_t *b) {
   b->held = 0;
 }
 
+/* Release the first n buffers of a NULL-free list. */
+static void release_all(buf_t *const *bufs, int n) {
+  for (int i = 0; i < n; i++) release(bufs[i]);
+}
+
 /* Acquire obj as a 1-D or 2-D buffer (ndim_max) of a known kind. */
 static int acquire(PyObject *obj, const char *name, int writable, int ndim_min,
                    int ndim_max, buf_t *b) {
@@ -546,35 +551,95 @@ static int disjoint(buf_t *out, const char *name, buf_t **ins, int n_in) {
   return 0;
 }
 
+/* Acquire the arrays of a CSR matrix (float data, int32 or int64 indices,
+ * all contiguous) and check their lengths against each other and ncols;
+ * on failure, raises with every buffer released. Sets *n and *nnz. */
+static int acquire_csr(PyObject *po, PyObject *io, PyObject *dobj, long long ncols,
+                       buf_t *ptr, buf_t *idx, buf_t *data, int64_t *n, int64_t *nnz) {
+  memset(idx, 0, sizeof(*idx));
+  memset(data, 0, sizeof(*data));
+  if (acquire(po, "indptr", 0, 1, 1, ptr) < 0) return -1;
+  if (acquire(io, "indices", 0, 1, 1, idx) < 0 || acquire(dobj, "data", 0, 1, 1, data) < 0)
+    goto fail;
+  if (expect_contiguous_1d(ptr, "indptr") < 0 || expect_contiguous_1d(idx, "indices") < 0 ||
+      expect_contiguous_1d(data, "data") < 0)
+    goto fail;
+  if ((ptr->kind != K_I32 && ptr->kind != K_I64) || idx->kind != ptr->kind) {
+    PyErr_SetString(PyExc_TypeError,
+                    "indptr and indices must both be int32 or both be int64");
+    goto fail;
+  }
+  if (data->kind != K_F64 && data->kind != K_F32) {
+    PyErr_SetString(PyExc_TypeError, "data must be float32 or float64");
+    goto fail;
+  }
+  *n = ptr->shape[0] - 1;
+  *nnz = idx->shape[0];
+  if (*n < 0 || data->shape[0] != *nnz || ncols < 0) {
+    PyErr_SetString(PyExc_ValueError, "inconsistent CSR arrays");
+    goto fail;
+  }
+  return 0;
+fail:
+  release(ptr);
+  release(idx);
+  release(data);
+  return -1;
+}
+
+/* csr_matmat(indptr, indices, data, ncols, X, out, trans): out <- A X or A^T X */
+static PyObject *py_csr_matmat(PyObject *self, PyObject *args) {
+  PyObject *po, *io, *dobj, *xo, *oo;
+  long long ncols;
+  int trans;
+  buf_t ptr, idx, data, X, out;
+  int64_t n, nnz;
+  memset(&X, 0, sizeof(X));
+  memset(&out, 0, sizeof(out));
+  if (!PyArg_ParseTuple(args, "OOOLOOp:csr_matmat", &po, &io, &dobj, &ncols, &xo, &oo, &trans))
+    return NULL;
+  if (acquire_csr(po, io, dobj, ncols, &ptr, &idx, &data, &n, &nnz) < 0) return NULL;
+  int64_t rows_in = trans ? n : ncols, rows_out = trans ? ncols : n;
+  if (carray(xo, "X", 0, data.kind, 2, rows_in, -1, &X) < 0) goto fail;
+  int64_t k = X.shape[1];
+  if (carray(oo, "out", 1, data.kind, 2, rows_out, k, &out) < 0) goto fail;
+  buf_t *ins[] = {&ptr, &idx, &data, &X};
+  if (disjoint(&out, "out", ins, 4) < 0) goto fail;
+  int64_t rc;
+  Py_BEGIN_ALLOW_THREADS;
+  if (data.kind == K_F64) {
+    if (ptr.kind == K_I32)
+      rc = sk_csr_matmat_f64_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                 X.view.buf, k, out.view.buf, trans);
+    else
+      rc = sk_csr_matmat_f64_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                 X.view.buf, k, out.view.buf, trans);
+  } else {
+    if (ptr.kind == K_I32)
+      rc = sk_csr_matmat_f32_i32(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                 X.view.buf, k, out.view.buf, trans);
+    else
+      rc = sk_csr_matmat_f32_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, ncols,
+                                 X.view.buf, k, out.view.buf, trans);
+  }
+  Py_END_ALLOW_THREADS;
+  if (rc < 0) bad_structure();
+fail:;
+  buf_t *const held[] = {&ptr, &idx, &data, &X, &out};
+  release_all(held, 5);
+  if (PyErr_Occurred()) return NULL;
+  Py_RETURN_NONE;
+}
+
 /* sparse_gram(indptr, indices, data, d, out): out (d, d) <- A^T A */
 static PyObject *py_sparse_gram(PyObject *self, PyObject *args) {
   PyObject *po, *io, *dobj, *oo;
   long long d;
   buf_t ptr, idx, data, out;
-  memset(&idx, 0, sizeof(idx));
-  memset(&data, 0, sizeof(data));
+  int64_t n, nnz;
   memset(&out, 0, sizeof(out));
   if (!PyArg_ParseTuple(args, "OOOLO:sparse_gram", &po, &io, &dobj, &d, &oo)) return NULL;
-  if (acquire(po, "indptr", 0, 1, 1, &ptr) < 0) return NULL;
-  if (acquire(io, "indices", 0, 1, 1, &idx) < 0 || acquire(dobj, "data", 0, 1, 1, &data) < 0)
-    goto fail;
-  if (expect_contiguous_1d(&ptr, "indptr") < 0 || expect_contiguous_1d(&idx, "indices") < 0 ||
-      expect_contiguous_1d(&data, "data") < 0)
-    goto fail;
-  if ((ptr.kind != K_I32 && ptr.kind != K_I64) || idx.kind != ptr.kind) {
-    PyErr_SetString(PyExc_TypeError,
-                    "indptr and indices must both be int32 or both be int64");
-    goto fail;
-  }
-  if (data.kind != K_F64 && data.kind != K_F32) {
-    PyErr_SetString(PyExc_TypeError, "data must be float32 or float64");
-    goto fail;
-  }
-  int64_t n = ptr.shape[0] - 1, nnz = idx.shape[0];
-  if (n < 0 || data.shape[0] != nnz || d < 0) {
-    PyErr_SetString(PyExc_ValueError, "inconsistent CSR arrays");
-    goto fail;
-  }
+  if (acquire_csr(po, io, dobj, d, &ptr, &idx, &data, &n, &nnz) < 0) return NULL;
   if (carray(oo, "out", 1, K_F64, 2, d, d, &out) < 0) goto fail;
   buf_t *ins[] = {&ptr, &idx, &data};
   if (disjoint(&out, "out", ins, 3) < 0) goto fail;
@@ -593,21 +658,12 @@ static PyObject *py_sparse_gram(PyObject *self, PyObject *args) {
              : sk_sparse_gram_f32_i64(ptr.view.buf, idx.view.buf, data.view.buf, n, nnz, d,
                                       out.view.buf);
   Py_END_ALLOW_THREADS;
-  if (rc < 0) {
-    bad_structure();
-    goto fail;
-  }
-  release(&ptr);
-  release(&idx);
-  release(&data);
-  release(&out);
+  if (rc < 0) bad_structure();
+fail:;
+  buf_t *const held[] = {&ptr, &idx, &data, &out};
+  release_all(held, 4);
+  if (PyErr_Occurred()) return NULL;
   Py_RETURN_NONE;
-fail:
-  release(&ptr);
-  release(&idx);
-  release(&data);
-  release(&out);
-  return NULL;
 }
 
 /* altmin_update_rows(indptr, indices, data, F, U0, out, reg, sketched, n_inner,
@@ -669,10 +725,6 @@ static PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
                              sketched, n_inner, sketch_rows, seed, (int64_t)offset, weighted,
                              resid.held ? (double *)resid.view.buf : NULL);
   Py_END_ALLOW_THREADS;
-  if (rc == -2) {
-    PyErr_NoMemory();
-    goto fail;
-  }
   if (rc < 0) {
     bad_structure();
     goto fail;
@@ -799,6 +851,9 @@ static PyMethodDef methods[] = {
     {"scatter_csr", py_scatter_csr, METH_VARARGS,
      "scatter_csr(indptr, indices, data, ncols, rows, signs, scale, out): out += S @ A "
      "for CSR A."},
+    {"csr_matmat", py_csr_matmat, METH_VARARGS,
+     "csr_matmat(indptr, indices, data, ncols, X, out, trans): out <- A @ X (trans false) "
+     "or A.T @ X (trans true) for CSR A."},
     {"sparse_gram", py_sparse_gram, METH_VARARGS,
      "sparse_gram(indptr, indices, data, d, out): out <- A.T @ A for CSR A."},
     {"altmin_update_rows", py_altmin_update_rows, METH_VARARGS,

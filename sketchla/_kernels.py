@@ -11,6 +11,8 @@ kernel            NumPy / scipy.sparse        CuPy, array-api-strict, others
 ``hash_scatter``  native C, dense and CSR      CuPy: ``cupyx.scatter_add``;
                                                others: a dense block product
 ``hash_gather``   native C                     as above, transposed
+``sparse_matmat`` native C, CSR and CSC,       (scipy.sparse only)
+                  threaded (A X and Aᵀ Y)
 ``signed_pad``,   NumPy in place               array-API concat / take /
 ``take_rows``,                                 one-hot product
 ``put_rows``
@@ -40,6 +42,7 @@ __all__ = [
     "take_rows",
     "put_rows",
     "dense_block",
+    "sparse_matmat",
     "native",
 ]
 
@@ -239,6 +242,39 @@ def put_rows(Y, idx, n_rows, xp):
     E = np.zeros((n_rows, len(idx)))
     E[idx, np.arange(len(idx))] = 1.0
     return xp.asarray(E, dtype=Y.dtype, device=device(Y)) @ Y
+
+
+def sparse_matmat(A, X, transpose=False, out=None):
+    """A @ X, or Aᵀ @ X with ``transpose``, for scipy.sparse A and dense host X.
+
+    CSR and CSC float32/float64 A: a native kernel on the stored arrays (a
+    CSC matrix's arrays are the CSR arrays of its transpose, so neither is
+    converted), threaded: A X row-parallel, Aᵀ Y with one accumulator per
+    thread; the rows of X (or of the accumulator) are prefetched ahead of
+    their random accesses. Several times faster than scipy's
+    single-threaded product on blocks of tens of columns. Other formats and dtypes: scipy's product. X is cast to
+    A's dtype; the result is a C-ordered NumPy array.
+    ``out`` (optional, 2-D X only): a C-contiguous array of the result's
+    shape and A's dtype to write into (a buffer reused across calls spares
+    the page faults of a fresh large result). Other formats and dtypes
+    ignore it.
+    """
+    fmt = A.format
+    if fmt not in ("csr", "csc") or A.dtype not in (np.float32, np.float64):
+        if A.dtype in (np.float32, np.float64):
+            X = np.asarray(X, dtype=A.dtype)
+        return np.ascontiguousarray((A.T if transpose else A) @ X)
+    vector = np.ndim(X) == 1
+    X = np.ascontiguousarray(np.reshape(X, (X.shape[0], -1)) if vector else X, dtype=A.dtype)
+    rows, cols = A.shape if fmt == "csr" else A.shape[::-1]  # the stored CSR arrays' shape
+    trans = transpose != (fmt == "csc")
+    shape = (cols if trans else rows, X.shape[1])
+    if out is None or vector:
+        out = np.empty(shape, dtype=A.dtype)
+    elif out.shape != shape:
+        raise ValueError(f"out must have shape {shape}, got {out.shape}")
+    native().csr_matmat(A.indptr, A.indices, A.data, cols, X, out, trans)
+    return out[:, 0] if vector else out
 
 
 def sparse_gram(A):

@@ -735,22 +735,44 @@ def _equilibrate(csr, rows, counts_r, counts_c, sweeps=5):
     return d_r / top, d_c
 
 
-def _core(csr, rows, rank):
+def _core(csr, rank):
     """Boolean masks of the rows and columns that keep at least ``rank``
     observed entries among each other (peeled until stable): the part whose
-    factors the alternating solves determine (``rows``: the row of each
-    stored entry)."""
+    factors the alternating solves determine.
+
+    Each round drops every row and column below ``rank`` at once and
+    subtracts from the counts only the entries those held (a dropped row's
+    entries in columns still kept, through the CSR arrays, and a dropped
+    column's in rows still kept, through the CSC ones), so the peeling
+    costs O(nnz) in all, however many rounds it takes. An entry in both a
+    dropped row and a dropped column is subtracted twice, but only from
+    counts of dropped lines, which are never read again."""
     m, n = csr.shape
-    cols = csr.indices
+    csc = csr.tocsc()
+    cr = np.diff(csr.indptr).astype(np.int64)
+    cc = np.diff(csc.indptr).astype(np.int64)
     keep_r, keep_c = np.ones(m, bool), np.ones(n, bool)
     while True:
-        live = keep_r[rows] & keep_c[cols]
-        cr = np.bincount(rows[live], minlength=m)
-        cc = np.bincount(cols[live], minlength=n)
-        new_r, new_c = keep_r & (cr >= rank), keep_c & (cc >= rank)
-        if (new_r == keep_r).all() and (new_c == keep_c).all():
+        drop_r, drop_c = keep_r & (cr < rank), keep_c & (cc < rank)
+        if not (drop_r.any() or drop_c.any()):
             return keep_r, keep_c
-        keep_r, keep_c = new_r, new_c
+        j = csr.indices[_ranges(csr.indptr, np.flatnonzero(drop_r))]
+        i = csc.indices[_ranges(csc.indptr, np.flatnonzero(drop_c))]
+        cc -= np.bincount(j[keep_c[j]], minlength=n)
+        cr -= np.bincount(i[keep_r[i]], minlength=m)
+        keep_r &= ~drop_r
+        keep_c &= ~drop_c
+
+
+def _ranges(ptr, which):
+    """The positions ptr[w] … ptr[w + 1] − 1 of every w in ``which``, concatenated."""
+    lo = ptr[which].astype(np.int64)
+    lens = ptr[which + 1] - lo
+    total = int(lens.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+    return starts + np.arange(total)
 
 
 class _DivergenceGuard:
@@ -814,7 +836,7 @@ class _CSREntries:
         return _equilibrate(self.csr, self._rows, counts_r, counts_c)
 
     def core(self, need):
-        return _core(self.csr, self._rows, need)
+        return _core(self.csr, need)
 
     def core_nnz(self, core_r, core_c):
         return self.csr[core_r][:, core_c].nnz
@@ -960,10 +982,13 @@ def _initialize(A0, rank, clip, g):
     m, n = A0.shape
     frac = max(A0.nnz, 1) / (m * n)
     A = A0 / frac
-    AT = A.T.tocsr()
-    U = _clip_rows(_range_finder(lambda X: A @ X, lambda Y: np.asarray(AT @ Y), A.shape,
+
+    def matmat(X, transpose=False):  # threaded native kernel, no transposed copy
+        return _kernels.sparse_matmat(A, X, transpose=transpose)
+
+    U = _clip_rows(_range_finder(matmat, lambda Y: matmat(Y, transpose=True), A.shape,
                                  rank, g)[0], clip, rank)
-    V = np.ascontiguousarray((A0.T @ U) / frac)
+    V = np.ascontiguousarray(matmat(U, transpose=True))
     return U, V
 
 

@@ -6,16 +6,24 @@ iterations Q ← orth(A orth(Aᵀ Q)) sharpen it when the spectrum decays
 slowly; re-orthonormalizing after every product keeps them stable in
 floating point (Halko, Martinsson & Tropp 2011, Algorithm 4.4).
 
-Each iteration's product Z = Aᵀ Q is also Bᵀ for B = QᵀA, so the SVD of the
-small B = U_B Σ Vᵀ, and with it the error of the rank-k approximation
-Â = Q U_B[:, :k] Σ_k V_kᵀ, come free:
+``randomized_svd`` uses block Krylov iteration by default (Musco & Musco
+2015): on the smaller side of A (say d ≤ n) it keeps every block of
+K = [Ω, (AᵀA)Ω, (AᵀA)²Ω, …], orthonormalized as it grows, and takes the
+Ritz vectors of AᵀA in span(K) from the small matrix M = Kᵀ(AᵀA)K. The
+power method keeps only the last block; with the same passes over A, the
+Krylov space gives a polynomial filter of the spectrum that separates
+close singular values much better (Chebyshev-like instead of monomial).
+
+For Ritz vectors V, Â = A V Vᵀ is a projection of A, so the error of the
+rank-k approximation is exact (not a bound):
 
     ‖A − Â‖_F² = ‖A‖_F² − Σ_{i ≤ k} σ_i²,
 
-exact (not a bound) since Â is the projection of A onto span(Q U_B[:, :k]).
-``n_iter="auto"`` iterates until this error stops improving by more than a
-relative 1e-4 (at most 10 iterations), so a fast-decaying spectrum costs
-few passes over A and a flat one gets the iterations it needs.
+from the top k eigenvalues σ_i² of M (block Krylov) or singular values of
+Aᵀ Q (power method). ``n_iter="auto"`` iterates until this error stops
+improving by more than a relative 1e-4 (at most 10 blocks or iterations),
+so a fast-decaying spectrum costs few passes over A and a flat one gets
+the iterations it needs.
 
 References
 ----------
@@ -27,6 +35,8 @@ References
    NeurIPS 2017 (the stable Nyström approximation).
 .. [3] P.-G. Martinsson, J. A. Tropp, "Randomized numerical linear algebra:
    foundations and algorithms", Acta Numerica 29 (2020).
+.. [4] C. Musco, C. Musco, "Randomized block Krylov methods for stronger and
+   faster approximate singular value decomposition", NeurIPS 2015.
 """
 
 from __future__ import annotations
@@ -75,14 +85,21 @@ class _Operator:
             return np.asarray(X, dtype=self.dtype)
         return from_numpy(X, self.A)
 
-    def matmat(self, X):
-        return self.A.matmat(X) if self.kind == "linear_operator" else self.A @ X
+    def matmat(self, X, work=None):
+        """A X; ``work``, a flat host buffer, may hold the result (sparse A)."""
+        if self.kind == "linear_operator":
+            return self.A.matmat(X)
+        if self.kind == "sparse":
+            return _kernels.sparse_matmat(self.A, X, out=_view(work, self.shape[0], X))
+        return self.A @ X
 
-    def rmatmat(self, Y):
+    def rmatmat(self, Y, work=None):
+        """Aᵀ Y; ``work`` as for :meth:`matmat`."""
         if self.kind == "linear_operator":
             return self.A.rmatmat(Y)
         if self.kind == "sparse":
-            return np.asarray(self.A.T @ Y)
+            return _kernels.sparse_matmat(self.A, Y, transpose=True,
+                                          out=_view(work, self.shape[1], Y))
         return self.xp.matrix_transpose(self.A) @ Y
 
     def sketch(self, S):
@@ -93,6 +110,14 @@ class _Operator:
             return np.ascontiguousarray(np.asarray(Y).T, dtype=self.dtype)
         # scipy.sparse: A Ω with the small explicit Ω is one CSR pass
         return self.matmat(self.host(np.ascontiguousarray(S.toarray().T)))
+
+
+def _view(work, rows, X):
+    """The leading rows·k entries of the flat buffer ``work`` as a C-ordered
+    (rows, k) array for the product with X (n, k), or None."""
+    if work is None or X.ndim != 2 or work.size < rows * X.shape[1]:
+        return None
+    return work[: rows * X.shape[1]].reshape(rows, X.shape[1])
 
 
 def _frobenius(A, kind, xp):
@@ -179,6 +204,136 @@ def _iterate(op, Q, n_iter, rank, verbose=False):
             it += 1
 
 
+def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
+    """Rank-``rank`` SVD (U, s, Vt) by block Krylov iteration on the smaller
+    side of A (m = min(n, d); module docstring). All m-sized linear algebra
+    is host float64; only the products with A run in A's namespace and
+    precision. Returns (U, s, Vt, error or None)."""
+    from .._progress import Progress
+
+    n, d = op.shape
+    flip = n < d  # iterate on Aᵀ A (m = d) or on A Aᵀ (m = n)
+    fwd, back = (op.rmatmat, op.matmat) if flip else (op.matmat, op.rmatmat)
+    m = min(n, d)
+    auto = n_iter == "auto"
+    if auto and op.fro is None:
+        auto, n_iter = False, 4
+    limit = _AUTO_MAX if auto else n_iter
+
+    # products of c·A, c = 1/‖A‖_F: (cA)ᵀ(cA) cannot overflow or underflow
+    # for any scale of A (its eigenvalues are σ²/‖A‖_F² ≤ 1)
+    c = 1.0 / op.fro if op.fro else 1.0
+
+    # the large intermediate (cA) B of every block in one reused buffer
+    # (sparse A; other operands allocate their own)
+    work = np.empty(max(n, d) * size, dtype=op.dtype) if op.kind == "sparse" else None
+
+    def gram_times(B):  # (cA)ᵀ(cA) B, or (cA)(cA)ᵀ B, on the host
+        Y = fwd(op.host(B * c), work)
+        if images is not None:
+            images.append(Y)
+        return to_numpy(back(Y)).astype(np.float64, copy=False) * c
+
+    def orth(B):
+        return np.asarray(_orth(B, np), dtype=np.float64)
+
+    S = _test_sketch(sketch, size, m, rng)
+    # the basis K (m, L), grown block by block in one Fortran-ordered buffer
+    # (contiguous columns: each projection is two GEMMs with all of K)
+    K = np.empty((m, min(m, size * (limit + 1))), order="F")
+    # dense NumPy A: keep the images (cA) K as well when they take at most a
+    # quarter of A's memory, so that (cA) V needs no last pass over A
+    images = [] if op.kind == "numpy" and 4 * K.shape[1] <= m else None
+    B = orth(np.asarray(S.toarray().T, dtype=np.float64))
+    L = 0
+    M = np.zeros((0, 0))
+    errs, err = [], None
+    with Progress(limit + 1, "block Krylov", verbose) as bar:
+        for it in range(limit + 1):
+            W = gram_times(B)
+            b = B.shape[1]
+            K[:, L : L + b] = B
+            # M = Kᵀ (AᵀA) K, grown by the new block's row and column
+            col = K[:, : L + b].T @ W
+            M = np.block([[M, col[:L]], [col[:L].T, col[L:]]])
+            M = 0.5 * (M + M.T)
+            L += b
+            theta, G = np.linalg.eigh(M)
+            theta, G = theta[::-1], G[:, ::-1]
+            if op.fro is not None:
+                err = _error(op.fro, np.sqrt(np.maximum(theta[:rank], 0.0)) / c)
+                bar.update(it + 1, error=err / op.fro if op.fro else 0.0)
+            else:
+                bar.update(it + 1)
+            room = K.shape[1] - L
+            if it >= limit or room <= 0 or (auto and _converged(errs, err)):
+                break
+            errs.append(err)
+            # the next block: (AᵀA) times the newest one, orthogonalized
+            # against the basis (the coefficients are the column of M just
+            # formed) and normalized; projected and normalized again where
+            # it still leans on the basis by more than 1e-12 (cancellation,
+            # or a block of lower rank, orthonormalized from rounding errors)
+            Kl = K[:, :L]
+            W -= Kl @ col
+            B = orth(W[:, :room])
+            C = Kl.T @ B
+            if np.max(np.abs(C)) > 1e-12:
+                B = orth(B - Kl @ C)
+    # Rayleigh–Ritz: V spans the top Ritz vectors, and the SVD of A V gives
+    # the triplets
+    V = K[:, :L] @ G[:, :rank]
+    if images is not None:  # (cA) V = Σ_i (cA) K_i G_i
+        AV, row = 0, 0
+        for Y in images:
+            AV = AV + Y @ G[row : row + Y.shape[1], :rank].astype(Y.dtype, copy=False)
+            row += Y.shape[1]
+        images.clear()
+    else:
+        AV = fwd(op.host(V * c), work)
+    U, s, Wt = _thin_svd(AV, op.xp)  # of (cA) V
+    s = s / c
+    V = V @ Wt.T
+    err = None if op.fro is None else (_error(op.fro, s) / op.fro if op.fro else 0.0)
+    if flip:  # A ≈ V diag(s) Uᵀ
+        return op.host(V), s, to_numpy(U).T, err
+    return U, s, V.T, err
+
+
+def _converged(errs, err):
+    """Whether block Krylov stops at the error ``err`` after the errors
+    ``errs``: when the last block improved it by less than _AUTO_TOL
+    relatively, or when the next block's improvement, extrapolated from the
+    last two (δ_next ≈ δ²/δ_prev: Krylov convergence is at least geometric),
+    would be."""
+    if not errs:
+        return False
+    delta = errs[-1] - err
+    if delta <= _AUTO_TOL * err:
+        return True
+    if len(errs) >= 2:
+        before = errs[-2] - errs[-1]
+        return before > 0 and delta * (delta / before) <= _AUTO_TOL * err
+    return False
+
+
+def _thin_svd(Y, xp):
+    """(U, s, Wt) with Y = U diag(s) Wt for tall Y (n, r) in namespace xp: U
+    in xp, s and Wt on the host. From Y's Gram matrix and one product when
+    κ(Y)² ≤ 1e4 (then U is orthonormal to ~1e4·eps; Y's columns are nearly
+    orthogonal when they come from Ritz vectors); from a QR of Y else."""
+    G = _kernels.gram(Y)
+    lam, P = np.linalg.eigh(0.5 * (G + G.T))
+    lam, P = lam[::-1], P[:, ::-1]
+    if lam[-1] > 1e-4 * lam[0] > 0:
+        s = np.sqrt(lam)
+        return Y @ from_numpy(P / s, Y), s, P.T
+    Q = _orth(xp.asarray(Y, copy=True), xp)
+    R = to_numpy(xp.matrix_transpose(Q) @ Y).astype(np.float64, copy=False)
+    Ur, s, Wt = np.linalg.svd(R)
+    return Q @ from_numpy(Ur, Y), s, Wt
+
+
 def range_finder(A, size, n_iter=2, sketch="gaussian", rng=None):
     """An orthonormal basis Q (n, size) of the dominant column space of A.
 
@@ -237,8 +392,9 @@ def range_finder(A, size, n_iter=2, sketch="gaussian", rng=None):
 
 
 def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", rng=None, *,
-                   return_error=False, verbose=False):
-    """A rank-``rank`` truncated SVD of A by a randomized range finder.
+                   method="krylov", return_error=False, verbose=False):
+    """A rank-``rank`` truncated SVD of A by randomized block Krylov (or power)
+    iteration.
 
     Parameters
     ----------
@@ -251,14 +407,22 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
         min(n, d))). Ten makes the expected error within a few percent of
         the best rank-``rank`` error for a Gaussian test matrix (Halko et al.).
     n_iter : int or "auto", default "auto"
-        Power iterations. ``"auto"`` stops when the exact Frobenius error of
-        the rank-``rank`` approximation improves by less than a relative 1e-4
-        (at most 10); it uses 4 for a LinearOperator, whose Frobenius norm
-        is unknown.
+        Krylov blocks after the first (``method="krylov"``) or power
+        iterations (``"power"``); each is one pass over A and one over Aᵀ.
+        ``0`` is the basic randomized SVD (one pass for A Ω, one for QᵀA)
+        with either method. ``"auto"`` stops when the exact Frobenius error
+        of the rank-``rank`` approximation improves by less than a relative
+        1e-4, or (Krylov) when the next block's improvement, extrapolated
+        from the last two, would (at most 10); it uses 4 for a
+        LinearOperator, whose Frobenius norm is unknown.
     sketch : {"gaussian", "srht", "countsketch", "sparse_sign"}, default "gaussian"
         The test matrix (see :func:`range_finder`).
     rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
         The random draws (NumPy's conventions).
+    method : {"krylov", "power"}, keyword-only, default "krylov"
+        Block Krylov iteration (module docstring; memory: a basis of
+        min(n, d) × l·(q + 1) on the host, q the blocks done) or the power
+        method with re-orthonormalization (memory: n × l and d × l).
     return_error : bool, keyword-only, default False
         Also return the relative error ‖A − U diag(s) Vt‖_F / ‖A‖_F, exact
         up to cancellation (it is accurate while it exceeds about 1e-7;
@@ -277,12 +441,27 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
 
     Notes
     -----
-    Cost: (2q + 2) passes over A (q the iterations done: A Ω, q times Aᵀ Q
-    and A Z, and a last Aᵀ Q, which is the small B = QᵀA itself), QRs of
-    n × l and d × l matrices and the SVD of one d × l matrix per
-    iteration, l = rank + n_oversamples. scikit-learn's ``randomized_svd``
-    takes 7 iterations for rank < 0.1·min(n, d) and 4 otherwise (16 or 10
-    passes); ``"auto"`` here takes as many as the error needs.
+    Guarantee (block Krylov, Gaussian Ω with l ≥ rank, Musco & Musco 2015,
+    Theorem 1): q = O(log(d)/√ε) blocks give ‖A − Â‖ ≤ (1 + ε)‖A − A_k‖ in
+    the Frobenius and spectral norms, and every singular value to 1 ± ε;
+    the power method needs O(log(d)/ε) iterations for the same. From two
+    blocks on, Krylov is the more accurate of the two pass for pass (one
+    block is a Rayleigh–Ritz on the random Ω alone, hence ``n_iter=0``
+    runs the basic method).
+
+    Cost, block Krylov: 2q + 3 passes over A (A K_i and Aᵀ(A K_i) for the
+    q + 1 blocks, and A V for the triplets; 2q + 2 for dense NumPy A, whose
+    images A K_i are kept when they take at most a quarter of A's memory),
+    plus O(min(n, d)·L²) host work for the basis, L = l(q + 1), and one QR
+    or Gram matrix of n × rank. The small side is orthogonalized in
+    float64 whatever A's precision; products with A run in A's namespace
+    and precision (scipy.sparse: threaded native kernels). Power method:
+    2q + 2 passes (A Ω, q times Aᵀ Q and A Z, and a last Aᵀ Q, which is
+    B = QᵀA itself) and QRs of n × l and d × l matrices per iteration.
+    scikit-learn's ``randomized_svd`` takes 7 power iterations for rank <
+    0.1·min(n, d) and 4 otherwise (16 or 10 passes); ``"auto"`` here takes
+    as many as the error needs. The products use c·A, c = 1/‖A‖_F, so
+    AᵀA's entries cannot overflow or underflow at any scale of A.
 
     References
     ----------
@@ -290,6 +469,8 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
        randomness", SIAM Review 53 (2011).
     .. [2] P.-G. Martinsson, J. A. Tropp, "Randomized numerical linear
        algebra: foundations and algorithms", Acta Numerica 29 (2020).
+    .. [3] C. Musco, C. Musco, "Randomized block Krylov methods for stronger
+       and faster approximate singular value decomposition", NeurIPS 2015.
 
     Examples
     --------
@@ -307,20 +488,28 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
                      maximum_label="min(A.shape)")
     n_oversamples = check_int(n_oversamples, "n_oversamples", minimum=0)
     n_iter = _check_n_iter(n_iter)
+    method = check_option(method, "method", ("krylov", "power"))
     size = min(rank + n_oversamples, min(op.shape))
+    if method == "krylov" and n_iter != 0:  # one block alone: the basic method
+        U, s, Vt, err = _block_krylov(op, rank, size, n_iter, sketch, rng, verbose)
+    else:
+        U, s, Vt, err = _power_svd(op, rank, size, n_iter, sketch, rng, verbose)
+    out = (U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False))
+    return (*out, err) if return_error else out
+
+
+def _power_svd(op, rank, size, n_iter, sketch, rng, verbose):
+    """Rank-``rank`` SVD (U, s, Vt, error or None) from power iterations."""
     Q = _start(op, size, sketch, rng)
     Q, Z, _, _ = _iterate(op, Q, n_iter, rank, verbose)
     # Z = Aᵀ Q = Bᵀ: B = U_B Σ Vᵀ from the SVD of the small d × l Z
     W, s, Ut = np.linalg.svd(to_numpy(Z).astype(np.float64, copy=False), full_matrices=False)
     s, Vt = s[:rank], W[:, :rank].T
     U = Q @ op.host(np.ascontiguousarray(Ut[:rank].T))
-    out = (U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False))
-    if not return_error:
-        return out
     err = None
     if op.fro is not None:
         err = _error(op.fro, s) / op.fro if op.fro else 0.0
-    return (*out, err)
+    return U, s, Vt, err
 
 
 def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):

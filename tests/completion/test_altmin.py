@@ -328,3 +328,28 @@ def test_corrupt_sparse_input_to_the_estimator_is_a_value_error():
     bad.indices[3] = 10**6
     with pytest.raises(ValueError, match="corrupt sparse structure"):
         AltMinCompletion(rank=2).fit(bad)
+
+
+@pytest.mark.parametrize("k", [6, 31])
+def test_row_solves_match_the_normal_equations_at_every_row_length(k):
+    """The exact row kernel: rows of 0 … 2k entries, with the ALS-WR ridge
+    λ·n_i, against numpy's solve of (FᵀF + λ n_i I) u = Fᵀx (short rows
+    take the n_i × n_i dual form, long ones the k × k normal equations)."""
+    import scipy.sparse as sp
+
+    from sketchla.completion.altmin import _fold_in
+
+    g = np.random.default_rng(k)
+    n_cols, lengths = 3 * k, np.arange(2 * k + 1)
+    rows = [g.choice(n_cols, size=n, replace=False) for n in lengths]
+    M = sp.csr_matrix((g.standard_normal(lengths.sum()),
+                       (np.repeat(lengths.argsort().argsort(), lengths), np.concatenate(rows))),
+                      shape=(lengths.size, n_cols))
+    V = g.standard_normal((n_cols, k))
+    for reg in (1e-3, 0.5):
+        U = _fold_in(M, V, reg)
+        for i in range(M.shape[0]):
+            r = M[i]
+            F, x, n = V[r.indices], r.data, r.nnz
+            want = np.linalg.solve(F.T @ F + reg * n * np.eye(k), F.T @ x) if n else np.zeros(k)
+            np.testing.assert_allclose(U[i], want, rtol=1e-9, atol=1e-11)
