@@ -22,6 +22,11 @@ from .._validation import check_int, check_rng, check_scalar
 
 __all__ = ["quantile_regression", "solve_weighted_check_loss"]
 
+#: the streamed Lewis iterations assemble [D y] once, up front, when it takes
+#: at most this many bytes (each pass then reads it in place); beyond, every
+#: pass assembles its row blocks again, and memory stays a few n-vectors
+_ASSEMBLE_BYTES = 1 << 28
+
 
 def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None):
     """min_x Σ_j v_j ρ_τ(b_j − a_jᵀx) + penalty · Σ_{k penalized} |x_k|, exactly.
@@ -233,9 +238,22 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
         from ..sampling.lewis import lewis_weights_streamed
         from ..sampling.rows import SAMPLING_TOL, sample_from_scores
 
-        w = lewis_weights_streamed(
-            lambda lo, hi: np.column_stack([rows(slice(lo, hi)), yw[lo:hi]]),
-            n, width + 1, 1.0, SAMPLING_TOL)
+        def assemble(lo, hi):  # rows lo:hi of [D y], one array
+            out = np.empty((hi - lo, width + 1))
+            out[:, :d] = A[lo:hi]
+            if const is not None:
+                out[:, d] = const
+            if rw is not None:
+                out[:, :width] *= rw[lo:hi, None]
+            out[:, width] = yw[lo:hi]
+            return out
+
+        if n * (width + 1) * 8 <= _ASSEMBLE_BYTES:
+            whole = assemble(0, n)
+            block = lambda lo, hi: whole[lo:hi]  # noqa: E731
+        else:
+            block = assemble
+        w = lewis_weights_streamed(block, n, width + 1, 1.0, SAMPLING_TOL)
         if w is not None:
             rs = sample_from_scores(w, m, 1.0, g)
     if rs is None:
