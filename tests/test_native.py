@@ -283,3 +283,16 @@ def test_csr_matmat_refuses_bad_input():
     with pytest.raises(TypeError, match="int32 or both"):
         nat.csr_matmat(ip, np.array([0, 1], dtype=np.int64), np.ones(2), 2, X,
                        np.empty((2, 3)), False)
+
+
+def test_sparse_matmat_writes_into_a_given_buffer():
+    import scipy.sparse as sp
+
+    A = sp.random(300, 40, density=0.1, format="csr", random_state=2)
+    X = np.random.default_rng(2).standard_normal((40, 5))
+    out = np.full((300, 5), np.nan)
+    res = _kernels.sparse_matmat(A, X, out=out)
+    assert res is out
+    np.testing.assert_allclose(out, A @ X, atol=1e-13)
+    with pytest.raises(ValueError, match="shape"):
+        _kernels.sparse_matmat(A, X, out=np.empty((300, 4)))
