@@ -277,6 +277,18 @@ def sparse_matmat(A, X, transpose=False, out=None):
     return out[:, 0] if vector else out
 
 
+def range_positions(ptr, which):
+    """The positions ptr[w], …, ptr[w + 1] − 1 of every w in ``which``,
+    concatenated in that order (the stored entries of rows ``which`` of a
+    CSR matrix with index pointer ``ptr``), as int64."""
+    lo = np.asarray(ptr[which], dtype=np.int64)
+    lens = np.asarray(ptr[np.asarray(which) + 1], dtype=np.int64) - lo
+    total = int(lens.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    return np.repeat(lo - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(total)
+
+
 def sparse_gram(A):
     """AᵀA as a dense (d, d) float64 array, for scipy.sparse A (n, d).
 

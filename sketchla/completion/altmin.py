@@ -756,23 +756,12 @@ def _core(csr, rank):
         drop_r, drop_c = keep_r & (cr < rank), keep_c & (cc < rank)
         if not (drop_r.any() or drop_c.any()):
             return keep_r, keep_c
-        j = csr.indices[_ranges(csr.indptr, np.flatnonzero(drop_r))]
-        i = csc.indices[_ranges(csc.indptr, np.flatnonzero(drop_c))]
+        j = csr.indices[_kernels.range_positions(csr.indptr, np.flatnonzero(drop_r))]
+        i = csc.indices[_kernels.range_positions(csc.indptr, np.flatnonzero(drop_c))]
         cc -= np.bincount(j[keep_c[j]], minlength=n)
         cr -= np.bincount(i[keep_r[i]], minlength=m)
         keep_r &= ~drop_r
         keep_c &= ~drop_c
-
-
-def _ranges(ptr, which):
-    """The positions ptr[w] … ptr[w + 1] − 1 of every w in ``which``, concatenated."""
-    lo = ptr[which].astype(np.int64)
-    lens = ptr[which + 1] - lo
-    total = int(lens.sum())
-    if not total:
-        return np.zeros(0, np.int64)
-    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    return starts + np.arange(total)
 
 
 class _DivergenceGuard:

@@ -208,7 +208,7 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
     """Rank-``rank`` SVD (U, s, Vt) by block Krylov iteration on the smaller
     side of A (m = min(n, d); module docstring). All m-sized linear algebra
     is host float64; only the products with A run in A's namespace and
-    precision. Returns (U, s, Vt, error or None)."""
+    precision."""
     from .._progress import Progress
 
     n, d = op.shape
@@ -294,10 +294,9 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
     U, s, Wt = _thin_svd(AV, op.xp)  # of (cA) V
     s = s / c
     V = V @ Wt.T
-    err = None if op.fro is None else (_error(op.fro, s) / op.fro if op.fro else 0.0)
     if flip:  # A ≈ V diag(s) Uᵀ
-        return op.host(V), s, to_numpy(U).T, err
-    return U, s, V.T, err
+        return op.host(V), s, to_numpy(U).T
+    return U, s, V.T
 
 
 def _converged(errs, err):
@@ -491,25 +490,28 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
     method = check_option(method, "method", ("krylov", "power"))
     size = min(rank + n_oversamples, min(op.shape))
     if method == "krylov" and n_iter != 0:  # one block alone: the basic method
-        U, s, Vt, err = _block_krylov(op, rank, size, n_iter, sketch, rng, verbose)
+        U, s, Vt = _block_krylov(op, rank, size, n_iter, sketch, rng, verbose)
     else:
-        U, s, Vt, err = _power_svd(op, rank, size, n_iter, sketch, rng, verbose)
+        U, s, Vt = _power_svd(op, rank, size, n_iter, sketch, rng, verbose)
     out = (U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False))
-    return (*out, err) if return_error else out
+    if not return_error:
+        return out
+    # either way Â is a projection of A: its error follows from s exactly
+    err = None
+    if op.fro is not None:
+        err = _error(op.fro, s) / op.fro if op.fro else 0.0
+    return (*out, err)
 
 
 def _power_svd(op, rank, size, n_iter, sketch, rng, verbose):
-    """Rank-``rank`` SVD (U, s, Vt, error or None) from power iterations."""
+    """Rank-``rank`` SVD (U, s, Vt) from power iterations."""
     Q = _start(op, size, sketch, rng)
     Q, Z, _, _ = _iterate(op, Q, n_iter, rank, verbose)
     # Z = Aᵀ Q = Bᵀ: B = U_B Σ Vᵀ from the SVD of the small d × l Z
     W, s, Ut = np.linalg.svd(to_numpy(Z).astype(np.float64, copy=False), full_matrices=False)
     s, Vt = s[:rank], W[:, :rank].T
     U = Q @ op.host(np.ascontiguousarray(Ut[:rank].T))
-    err = None
-    if op.fro is not None:
-        err = _error(op.fro, s) / op.fro if op.fro else 0.0
-    return U, s, Vt, err
+    return U, s, Vt
 
 
 def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):

@@ -215,14 +215,20 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
     rw = None if row_weight is None else np.asarray(row_weight, dtype=np.float64)
     yw = b if rw is None else b * rw
 
-    def rows(sel):
-        """Design rows ``sel`` (a slice or indices), dense float64 or sparse."""
+    def rows(sel, target=False):
+        """Design rows ``sel`` (a slice or indices), dense float64 or sparse;
+        ``target`` (NumPy A): with the target as a last column, [D y]."""
         part = A[sel]
         if kind == "numpy":
-            part = np.asarray(part, dtype=np.float64)
+            out = np.empty((part.shape[0], width + target))
+            out[:, :d] = part
             if const is not None:
-                part = np.column_stack([part, np.full(part.shape[0], const)])
-            return part if rw is None else part * rw[sel][:, None]
+                out[:, d] = const
+            if rw is not None:
+                out[:, :width] *= rw[sel][:, None]
+            if target:
+                out[:, width] = yw[sel]
+            return out
         if const is not None:
             part = _kernels.hstack([part, np.full((part.shape[0], 1), const)])
         return part if rw is None else _kernels.scale_rows(part, rw[sel], None)
@@ -238,21 +244,11 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
         from ..sampling.lewis import lewis_weights_streamed
         from ..sampling.rows import SAMPLING_TOL, sample_from_scores
 
-        def assemble(lo, hi):  # rows lo:hi of [D y], one array
-            out = np.empty((hi - lo, width + 1))
-            out[:, :d] = A[lo:hi]
-            if const is not None:
-                out[:, d] = const
-            if rw is not None:
-                out[:, :width] *= rw[lo:hi, None]
-            out[:, width] = yw[lo:hi]
-            return out
-
         if n * (width + 1) * 8 <= _ASSEMBLE_BYTES:
-            whole = assemble(0, n)
+            whole = rows(slice(0, n), target=True)
             block = lambda lo, hi: whole[lo:hi]  # noqa: E731
         else:
-            block = assemble
+            block = lambda lo, hi: rows(slice(lo, hi), target=True)  # noqa: E731
         w = lewis_weights_streamed(block, n, width + 1, 1.0, SAMPLING_TOL)
         if w is not None:
             rs = sample_from_scores(w, m, 1.0, g)

@@ -883,8 +883,4 @@ def estimate_correlation(sketch_a, sketch_b):
 def _entry_rows_prob(sk, idx):
     """The per-entry probabilities of rows ``idx`` of an entry-level sketch,
     in the order of ``sk.rows()[idx]``."""
-    lens = np.diff(sk.indptr)[idx]
-    starts = sk.indptr[:-1][idx]
-    pos = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + \
-        np.arange(int(lens.sum()))
-    return sk.prob[pos]
+    return sk.prob[_kernels.range_positions(sk.indptr, idx)]
