@@ -17,12 +17,12 @@ from .._validation import check_int, check_rng
 __all__ = ["lp_regression", "solve_weighted_lp"]
 
 
-def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
+def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10, presolve=True):
     """min_x Σ_j v_j |a_jᵀx − b_j|^p, exactly for p = 1 and 2, else by IRLS.
 
     p = 1: the dual linear program max bᵀy s.t. Aᵀy = 0, |y_j| ≤ v_j (HiGHS),
     through :func:`sketchla.linalg.quantile.solve_weighted_check_loss` at
-    τ = 1/2. p = 2: weighted least squares. Otherwise iteratively reweighted
+    τ = 1/2 (``presolve`` as there). p = 2: weighted least squares. Otherwise iteratively reweighted
     least squares with weights v_j·max(|r_j|, δ)^{p−2} and a safeguard: a
     step is halved until the objective decreases, so the objective is
     monotone (δ = 1e-12·max|r| avoids division by zero for p < 2).
@@ -30,7 +30,8 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10):
     if p == 1:  # Σ v|r| = Σ 2v·ρ_{1/2}(r): the check-loss linear program
         from .quantile import solve_weighted_check_loss
 
-        return solve_weighted_check_loss(A, b, 2.0 * np.asarray(v, dtype=np.float64), 0.5)
+        return solve_weighted_check_loss(A, b, 2.0 * np.asarray(v, dtype=np.float64), 0.5,
+                                         presolve=presolve)
     # one scale for all of A leaves the IRLS iterates those of the unscaled problem
     unit, b1, v1, col, s_b, _ = unit_scaled(A, b, v, per_column=False)
     y = _solve_unit_lp(unit, b1, v1, p, max_iter, tol)
@@ -186,7 +187,7 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     rs = sample_rows(Ab, m, p=p, scores=scores, rng=check_rng(rng))
     idx, uniq_w = _merge(rs.indices, rs.weights)
     # the sample (m rows) comes to the host for the solver
-    return solve_weighted_lp(A[idx], to_numpy(b[idx]), uniq_w, p)
+    return solve_weighted_lp(A[idx], to_numpy(b[idx]), uniq_w, p, presolve=False)
 
 
 def _merge(idx, w):

@@ -57,7 +57,7 @@ def _gram_leverage(U, scale, xp):
 _STREAM_ENTRIES = 1 << 22
 
 
-def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
+def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200, overwrite=False):
     """ℓp Lewis weights (p < 4) of a dense (n, d) operand given by row blocks,
     or None when its Gram matrix is too ill-conditioned (κ(A) > 1e6) or
     singular for this path.
@@ -69,12 +69,15 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
     block's scores, its weights' update, and its share of the next
     iteration's Gram matrix. Memory: a few n-vectors and the blocks
     (``block(lo, hi)`` may assemble them, e.g. [A b] without forming it).
+    With ``overwrite`` the blocks are writable views of the caller's scratch
+    copy of the operand: the first pass replaces them by the rows of Z, which
+    the later passes read, one (n, d) × (d, d) product fewer per pass.
     Cost: O(n d²) per pass. ``residual`` is the fixed-point residual of the
     last iterate the scores were computed for.
     """
-    def map_blocks(block, n, d, r, fn):
+    def map_blocks(block, fn):
         # 1 MB blocks: enough of them to balance two to four threads at n = 10^5
-        return _kernels.map_row_blocks(block, n, d, r, fn, block_bytes=1 << 20)
+        return _kernels.map_row_blocks(block, n, d, d, fn, block_bytes=1 << 20)
 
     eta = _damping(p)
     expo = 0.5 - 1.0 / p
@@ -86,11 +89,8 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
             raise np.linalg.LinAlgError("ill-conditioned")
         return np.linalg.inv(L).T
 
-    def first(lo, hi, Y):
-        return Y.T @ Y
-
     try:
-        M0 = chol_inv_t(_kernels.sum_in_order(map_blocks(block, n, d, d, first)))
+        M0 = chol_inv_t(_kernels.sum_in_order(map_blocks(block, lambda lo, hi, Y: Y.T @ Y)))
     except np.linalg.LinAlgError:
         return None
     w = np.empty(n)
@@ -99,27 +99,34 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
 
     def lev(lo, hi, Y):  # leverage scores, the start, and the first Gram matrix
         Z = Y @ M0
+        if overwrite:
+            Y[...] = Z
         t = np.einsum("ij,ij->i", Z, Z)
         w[lo:hi] = np.where(t > tiny, t, 0.0)
         s[lo:hi] = np.where(t > tiny, np.maximum(t, tiny) ** expo, 0.0)
         Z *= s[lo:hi, None]
         return Z.T @ Z
 
-    G = _kernels.sum_in_order(map_blocks(block, n, d, d, lev))
+    G = _kernels.sum_in_order(map_blocks(block, lev))
     res, it = np.inf, 0
     for it in range(1, max_iter + 1):
         try:
-            K = M0 @ chol_inv_t(G)
+            K = chol_inv_t(G)
         except np.linalg.LinAlgError:
             return None
+        KM = None if overwrite else np.hstack([M0 @ K, M0])
 
-        KM = np.hstack([K, M0])  # both products of a block in one GEMM
+        def products(lo, hi):  # (Z K, Z) on the rows lo:hi, Z = A M0 the basis
+            if overwrite:
+                Z = block(lo, hi)
+                return Z @ K, Z
+            P = block(lo, hi) @ KM  # both in one GEMM
+            return P[:, :d], P[:, d:]
 
-        def step(lo, hi, Y):
+        def step(lo, hi, TZ):
+            T, Z = TZ
             sb, wb = s[lo:hi], w[lo:hi]
-            P = Y @ KM
-            T, Z = P[:, :d], P[:, d:]  # Y K and Y M0
-            # the scores ‖s_i y_iᵀ K‖² of diag(s)·Z·L_s⁻ᵀ
+            # the scores ‖s_i z_iᵀ L_s⁻ᵀ‖² of diag(s)·Z
             t = np.einsum("ij,ij->i", T, T)
             t *= sb * sb
             pos = wb > 0  # rows at 0 (the null space) stay there
@@ -131,10 +138,10 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200):
             _damped(wb, t, eta)
             sb[:] = 0.0
             _power(wb, expo, sb, pos)
-            Z *= sb[:, None]
-            return Z.T @ Z, r
+            np.multiply(Z, sb[:, None], out=T)  # diag(s)·Z, in T's buffer
+            return T.T @ T, r
 
-        parts = map_blocks(block, n, d, d, step)
+        parts = map_blocks(products, step)
         G = _kernels.sum_in_order([P for P, _ in parts])
         res = max(r for _, r in parts)
         if res <= tol:

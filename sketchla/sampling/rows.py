@@ -24,12 +24,21 @@ __all__ = ["RowSample", "sample_rows", "row_scores", "SCORES"]
 SCORES = ("leverage", "root_leverage", "lewis", "sensitivity", "combined", "uniform")
 
 
-#: fixed-point tolerance of the Lewis weights that sampling draws from: the
-#: damped iteration contracts by 1/3 (p = 1), so the weights are then within
-#: about 1.5 % of the fixed point, which changes the embedding's constants by
-#: that factor (the reweighting uses the same probabilities, so the estimates
-#: stay unbiased)
-SAMPLING_TOL = 1e-2
+#: fixed-point tolerance of the Lewis weights (p < 4) that sampling draws
+#: from. Sampling needs them only to a constant factor: a sample drawn from
+#: weights within a factor β of the Lewis weights is an embedding with the
+#: sample size scaled by at most β (Cohen & Peng 2015), and the estimates stay
+#: unbiased because the reweighting uses the same probabilities. The iteration
+#: stops when the iterate before the returned one has a relative residual
+#: r ≤ 1/2, so |log(T(w)/w)| ≤ log 2 there; the damped step contracts log w by
+#: about ρ = (2 − p)/(2 + p) (p < 2) or 1 − 2/p (its Jacobian's bound), so the returned weights are within
+#: a factor 2^{ρ/(1−ρ)} of the fixed point: √2 at p = 1 and p = 3, 2^{1/6} at
+#: p = 1.5. Measured at 10^5 × 22, with Cauchy and Gaussian responses, they
+#: were within 3 % and 10 % (4 and 2 iterations, against 7 and 6 at 1e-2), and
+#: the objective of quantile regression over 12 seeds and τ ∈ {0.1, 0.5, 0.9}
+#: was the same from 1e-2 to 1. p ≥ 4 (a convex program, no contraction)
+#: keeps 1e-2.
+SAMPLING_TOL = 0.5
 
 
 def row_scores(A, p=2, scores="lewis", rng=None):
@@ -47,7 +56,7 @@ def row_scores(A, p=2, scores="lewis", rng=None):
     if scores == "uniform":
         return np.ones(n)
     if scores == "lewis":
-        return _host(lewis_weights(A, p, tol=SAMPLING_TOL))
+        return _host(lewis_weights(A, p, tol=SAMPLING_TOL if p < 4 else 1e-2))
     if scores == "sensitivity":
         return _host(lp_sensitivities(A, p, method="bound"))
     lev = _host(leverage_scores(A, "exact", rng=rng))

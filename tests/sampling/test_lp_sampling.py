@@ -300,6 +300,13 @@ def test_streamed_lewis_weights_equal_the_basis_path(p, monkeypatch):
     lhs = np.einsum("ij,ij->i", A @ np.linalg.inv(G), A) ** (p / 2)
     np.testing.assert_allclose(lhs, streamed, rtol=1e-8)
     assert streamed.sum() == pytest.approx(6, rel=1e-9)
+    # overwrite: the blocks are a scratch copy, replaced by the orthonormal
+    # rows of the implicit basis, and the weights are the same
+    scratch = A.copy()
+    over = lewis.lewis_weights_streamed(lambda lo, hi: scratch[lo:hi], *A.shape, p, 1e-10,
+                                        overwrite=True)
+    np.testing.assert_allclose(over, streamed, rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(scratch.T @ scratch, np.eye(6), atol=1e-10)
 
 
 def test_streamed_lewis_falls_back_when_ill_conditioned(monkeypatch):
