@@ -363,47 +363,55 @@ def qr_basis(A, xp):
     return Q @ W[:, :r], r
 
 
-def _cholesky_qr2(Y):
+def _cholesky_qr2(Y, out=None):
     """Q of Y by Cholesky-QR twice (BLAS-3: a blocked SYRK, a Cholesky of the
-    small Gram matrix and one GEMM with R⁻¹), or None
+    small Gram matrix and one blocked GEMM with R⁻¹; the second into ``out``
+    when given), or None
     when Y is too ill-conditioned for it (κ(Y) above ~1e6: the first
     Cholesky fails or its R is that ill-conditioned). Twice makes Q
-    orthonormal to working precision (Yamamoto et al. 2015)."""
-    import scipy.linalg as sla
+    orthonormal to working precision (Yamamoto et al. 2015).
 
+    The small factorizations use NumPy's LAPACK, like the GEMMs: SciPy's
+    OpenBLAS is a second library whose threads, woken by a call, spin for a
+    while afterwards, and the GEMM that followed a SciPy Cholesky ran 2–8×
+    slower (1e5 × 30, two cores)."""
     Q = Y
     for step in range(2):
         G = _blocked_gram(Q)
         try:
-            R = sla.cholesky(0.5 * (G + G.T), lower=False, check_finite=False)
+            L = np.linalg.cholesky(0.5 * (G + G.T))
         except np.linalg.LinAlgError:
             return None
         if step == 0:
-            d = np.abs(np.diag(R))
+            d = np.abs(np.diag(L))
             if not np.isfinite(d).all() or d.min() <= 1e-6 * d.max():
                 return None
-        # Q R⁻¹ as one GEMM with the small explicit inverse (R has κ ≤ 1e6 here)
-        Rinv = sla.solve_triangular(R, np.eye(R.shape[0]), lower=False, check_finite=False)
-        Q = Q @ Rinv
+        # Q R⁻¹ (R = Lᵀ) as one GEMM with the small explicit inverse (κ ≤ 1e6 here)
+        Q = tall_matmul(Q, np.linalg.inv(L).T, out=out if step == 1 else None)
     return Q
 
 
-def orthonormalize(Y, xp):
+def orthonormalize(Y, xp, out=None):
     """Q with orthonormal columns spanning range(Y), for tall Y (n, k).
 
     NumPy: Cholesky-QR2 (BLAS-3, several times faster than Householder QR on
     a tall, skinny block, whose panels are memory-bound) when Y is well
     conditioned, else unpivoted Householder QR (LAPACK geqrf); dask: TSQR,
-    one pass; other namespaces: their QR."""
+    one pass; other namespaces: their QR. ``out`` (NumPy, (n, k) float64,
+    may be a strided view but not overlap Y) receives Q."""
     if is_numpy_namespace(xp):
         import scipy.linalg as sla
 
         Y = np.asarray(Y)
         if Y.shape[0] >= 4 * Y.shape[1] and Y.dtype == np.float64:
-            Q = _cholesky_qr2(Y)
+            Q = _cholesky_qr2(Y, out)
             if Q is not None:
-                return np.ascontiguousarray(Q)
-        return sla.qr(Y, mode="economic", overwrite_a=True, check_finite=False)[0]
+                return Q if out is not None else np.ascontiguousarray(Q)
+        Q = sla.qr(Y, mode="economic", overwrite_a=out is None, check_finite=False)[0]
+        if out is None:
+            return Q
+        out[...] = Q
+        return out
     if namespace_name(xp) == "dask":
         Y = Y.rechunk({1: -1})
     return xp.linalg.qr(Y)[0]
@@ -516,6 +524,42 @@ def _blocked_gram(A, M=None, block_bytes=_GRAM_BLOCK_BYTES):
 
     return sum_in_order(map_row_blocks(lambda lo, hi: A[lo:hi], n, d, r, part, block_bytes,
                                        A.itemsize))
+
+
+def tall_matmul(A, B, out=None, subtract=False):
+    """A @ B for a tall NumPy A (n, l) and a small B (l, k), by fixed row
+    blocks on the threads with the BLAS held to one thread each
+    (:func:`map_row_blocks`). ``out`` (n, k; a strided view will do)
+    receives the product, or with ``subtract`` has it subtracted.
+
+    No multithreaded BLAS call: its idle threads spin on after it returns,
+    and the native kernels that followed ran slower (a CSR product right
+    after a two-thread GEMM: 172 ms against 133 ms after the same product by
+    blocks, best of 10; the blocked product itself: 24 ms against 34 ms)."""
+    n, l = A.shape
+    if out is None:
+        out = np.empty((n, B.shape[1]), dtype=np.result_type(A, B))
+
+    def part(lo, hi, Ab):
+        if subtract:
+            out[lo:hi] -= Ab @ B
+        else:
+            np.matmul(Ab, B, out=out[lo:hi])
+
+    map_row_blocks(lambda lo, hi: A[lo:hi], n, max(l, B.shape[1]), 1, part,
+                   itemsize=A.itemsize)
+    return out
+
+
+def tall_tmatmul(A, B):
+    """Aᵀ B for tall NumPy A (n, l) and B (n, k), as partial products over
+    fixed row blocks summed in order (the same for every thread count; see
+    :func:`tall_matmul`)."""
+    n, l = A.shape
+    k = B.shape[1]
+    return sum_in_order(map_row_blocks(lambda lo, hi: A[lo:hi], n, max(l, k), max(l, k),
+                                       lambda lo, hi, Ab: Ab.T @ B[lo:hi],
+                                       itemsize=A.itemsize))
 
 
 def sum_in_order(parts):

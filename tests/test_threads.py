@@ -333,6 +333,34 @@ def test_blocked_gram_is_the_same_for_every_thread_count(shape):
     assert np.abs(P1 - AM.T @ AM).max() <= shape[0] * np.finfo(float).eps * np.linalg.norm(AM, 2) ** 2
 
 
+@pytest.mark.parametrize("shape", [(2**16, 40), (3000, 7), (100, 3)])
+def test_tall_products_by_blocks(shape):
+    """tall_matmul (into a strided view, and subtracting) and tall_tmatmul:
+    NumPy's products to rounding, the same bits for every thread count."""
+    from sketchla import _kernels
+
+    g = np.random.default_rng(1)
+    A = g.standard_normal(shape)
+    B = g.standard_normal((shape[1], 6))
+    Y = g.standard_normal((shape[0], 6))
+    eps = np.finfo(float).eps
+    with sketchla.threads(1):
+        P1, T1 = _kernels.tall_matmul(A, B), _kernels.tall_tmatmul(A, Y)
+    np.testing.assert_allclose(P1, A @ B, atol=shape[1] * eps * 100)
+    np.testing.assert_allclose(T1, A.T @ Y, atol=shape[0] * eps * 100)
+    for n in (2, 3):
+        with sketchla.threads(n):
+            assert np.array_equal(_kernels.tall_tmatmul(A, Y), T1)
+            buf = np.zeros((shape[0], 10))
+            slot = buf[:, 2:8]  # a strided view, as a slot of a basis
+            assert _kernels.tall_matmul(A, B, out=slot) is slot
+            np.testing.assert_array_equal(slot, P1)
+            assert not buf[:, :2].any() and not buf[:, 8:].any()
+            W = Y.copy()
+            _kernels.tall_matmul(A, B, out=W, subtract=True)
+            np.testing.assert_allclose(W, Y - A @ B, atol=shape[1] * eps * 100)
+
+
 def test_run_blocks_keeps_order_and_reraises():
     from sketchla._threads import run_blocks
 

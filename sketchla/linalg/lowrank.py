@@ -224,27 +224,37 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
     # for any scale of A (its eigenvalues are σ²/‖A‖_F² ≤ 1)
     c = 1.0 / op.fro if op.fro else 1.0
 
-    # the large intermediate (cA) B of every block in one reused buffer
-    # (sparse A; other operands allocate their own)
-    work = np.empty(max(n, d) * size, dtype=op.dtype) if op.kind == "sparse" else None
+    # sparse A: the intermediate (cA) B (n or d rows) and the result
+    # (cA)ᵀ(cA) B (m rows) of every block in two reused buffers, so the
+    # products fault no fresh pages; other operands allocate their own
+    sparse = op.kind == "sparse"
+    work = np.empty(max(n, d) * size, dtype=op.dtype) if sparse else None
+    back_work = np.empty(m * size, dtype=op.dtype) if sparse else None
 
     def gram_times(B):  # (cA)ᵀ(cA) B, or (cA)(cA)ᵀ B, on the host
         Y = fwd(op.host(B * c), work)
         if images is not None:
             images.append(Y)
-        return to_numpy(back(Y)).astype(np.float64, copy=False) * c
+        W = to_numpy(back(Y, back_work))
+        if W.dtype == np.float64 and sparse:  # the buffer: scaled in place
+            W *= c
+            return W
+        return W.astype(np.float64) * c
 
-    def orth(B):
-        return np.asarray(_orth(B, np), dtype=np.float64)
+    def orth(B, out):  # into a slot of K
+        return _kernels.orthonormalize(np.asarray(B, dtype=np.float64), np, out=out)
 
     S = _test_sketch(sketch, size, m, rng)
-    # the basis K (m, L), grown block by block in one Fortran-ordered buffer
-    # (contiguous columns: each projection is two GEMMs with all of K)
-    K = np.empty((m, min(m, size * (limit + 1))), order="F")
+    # the basis K (m, L), grown block by block in one C-ordered buffer: each
+    # block is orthonormalized straight into its slot, and the leading
+    # columns are a BLAS operand with a leading dimension. The products
+    # with K are blocked (_kernels.tall_matmul): no multithreaded BLAS call
+    # is left spinning into the sparse products that follow
+    K = np.empty((m, min(m, size * (limit + 1))))
     # dense NumPy A: keep the images (cA) K as well when they take at most a
     # quarter of A's memory, so that (cA) V needs no last pass over A
     images = [] if op.kind == "numpy" and 4 * K.shape[1] <= m else None
-    B = orth(np.asarray(S.toarray().T, dtype=np.float64))
+    B = orth(np.ascontiguousarray(S.toarray().T), K[:, :size])
     L = 0
     M = np.zeros((0, 0))
     errs, err = [], None
@@ -252,9 +262,8 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
         for it in range(limit + 1):
             W = gram_times(B)
             b = B.shape[1]
-            K[:, L : L + b] = B
             # M = Kᵀ (AᵀA) K, grown by the new block's row and column
-            col = K[:, : L + b].T @ W
+            col = _kernels.tall_tmatmul(K[:, : L + b], W)
             M = np.block([[M, col[:L]], [col[:L].T, col[L:]]])
             M = 0.5 * (M + M.T)
             L += b
@@ -275,25 +284,45 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
             # it still leans on the basis by more than 1e-12 (cancellation,
             # or a block of lower rank, orthonormalized from rounding errors)
             Kl = K[:, :L]
-            W -= Kl @ col
-            B = orth(W[:, :room])
-            C = Kl.T @ B
+            _kernels.tall_matmul(Kl, col, out=W, subtract=True)
+            B = orth(W[:, :room], K[:, L : L + min(b, room)])
+            C = _kernels.tall_tmatmul(Kl, B)
             if np.max(np.abs(C)) > 1e-12:
-                B = orth(B - Kl @ C)
-    # Rayleigh–Ritz: V spans the top Ritz vectors, and the SVD of A V gives
-    # the triplets
-    V = K[:, :L] @ G[:, :rank]
+                orth(_kernels.tall_matmul(Kl, C, out=B.copy(), subtract=True), B)
+    # Rayleigh–Ritz: V = K G spans the top Ritz vectors, and (cA V)ᵀ(cA V) =
+    # Gᵀ M G = diag(θ), so U = (cA) V diag(θ)^{-1/2} (orthonormal to about
+    # eps·θ_1/θ_k) when θ_k ≥ 1e-4·θ_1; below, the SVD of (cA) V from its QR
+    G = G[:, :rank]
+    V = _kernels.tall_matmul(K[:, :L], np.ascontiguousarray(G))
+    sig = np.sqrt(np.maximum(theta[:rank], 0.0))
+    ritz = bool(sig[-1] >= 1e-2 * sig[0] > 0)
+    scale = sig if ritz else 1.0  # the product gives (cA) V diag(σ)⁻¹ directly
     if images is not None:  # (cA) V = Σ_i (cA) K_i G_i
         AV, row = 0, 0
         for Y in images:
-            AV = AV + Y @ G[row : row + Y.shape[1], :rank].astype(Y.dtype, copy=False)
+            Gi = G[row : row + Y.shape[1]] / scale
+            AV = AV + Y @ Gi.astype(Y.dtype, copy=False)
             row += Y.shape[1]
         images.clear()
+    elif sparse:
+        # the last product into the work buffer, whose pages are already
+        # faulted in (a fresh n × k result cost ~0.1 s more at 10^6 × 20),
+        # then cut to the result's size in place
+        out_rows = d if flip else n
+        fwd(op.host(V * (c / scale)), work)
+        try:
+            work.resize(out_rows * rank, refcheck=True)
+            AV = work.reshape(out_rows, rank)
+        except ValueError:  # the buffer is referenced elsewhere: copy the result out
+            AV = work[: out_rows * rank].reshape(out_rows, rank).copy()
     else:
-        AV = fwd(op.host(V * c), work)
-    U, s, Wt = _thin_svd(AV, op.xp)  # of (cA) V
-    s = s / c
-    V = V @ Wt.T
+        AV = fwd(op.host(V * (c / scale)))
+    if ritz:
+        U, s = AV, sig / c
+    else:
+        U, s, Wt = _thin_svd(AV, op.xp)  # of (cA) V
+        s = s / c
+        V = V @ Wt.T
     if flip:  # A ≈ V diag(s) Uᵀ
         return op.host(V), s, to_numpy(U).T
     return U, s, V.T
@@ -318,15 +347,8 @@ def _converged(errs, err):
 
 def _thin_svd(Y, xp):
     """(U, s, Wt) with Y = U diag(s) Wt for tall Y (n, r) in namespace xp: U
-    in xp, s and Wt on the host. From Y's Gram matrix and one product when
-    κ(Y)² ≤ 1e4 (then U is orthonormal to ~1e4·eps; Y's columns are nearly
-    orthogonal when they come from Ritz vectors); from a QR of Y else."""
-    G = _kernels.gram(Y)
-    lam, P = np.linalg.eigh(0.5 * (G + G.T))
-    lam, P = lam[::-1], P[:, ::-1]
-    if lam[-1] > 1e-4 * lam[0] > 0:
-        s = np.sqrt(lam)
-        return Y @ from_numpy(P / s, Y), s, P.T
+    in xp, s and Wt on the host, from a QR of Y (U orthonormal to working
+    precision however ill-conditioned Y is)."""
     Q = _orth(xp.asarray(Y, copy=True), xp)
     R = to_numpy(xp.matrix_transpose(Q) @ Y).astype(np.float64, copy=False)
     Ur, s, Wt = np.linalg.svd(R)
@@ -451,8 +473,10 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
     Cost, block Krylov: 2q + 3 passes over A (A K_i and Aᵀ(A K_i) for the
     q + 1 blocks, and A V for the triplets; 2q + 2 for dense NumPy A, whose
     images A K_i are kept when they take at most a quarter of A's memory),
-    plus O(min(n, d)·L²) host work for the basis, L = l(q + 1), and one QR
-    or Gram matrix of n × rank. The small side is orthogonalized in
+    plus O(min(n, d)·L²) host work for the basis, L = l(q + 1). The left
+    singular vectors come straight from the last product, U = A V diag(σ)⁻¹
+    ((A V)ᵀ(A V) = diag(σ²) for Ritz vectors), when σ_k ≥ 1e-2·σ_1, and from
+    a QR of A V below that. The small side is orthogonalized in
     float64 whatever A's precision; products with A run in A's namespace
     and precision (scipy.sparse: threaded native kernels). Power method:
     2q + 2 passes (A Ω, q times Aᵀ Q and A Z, and a last Aᵀ Q, which is

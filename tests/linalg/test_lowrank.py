@@ -90,11 +90,16 @@ def test_block_krylov_paths_agree():
         np.testing.assert_allclose(so, sv, rtol=1e-10)
         np.testing.assert_allclose(np.abs(Uo.T @ U), np.eye(k), atol=1e-8)
         np.testing.assert_allclose(np.abs(Vto @ Vt.T), np.eye(k), atol=1e-8)
+        # U straight from the Ritz values (no Gram matrix of A V): orthonormal
+        np.testing.assert_allclose(Uo.T @ Uo, np.eye(k), atol=1e-12)
+        if sp.issparse(other):  # the product's buffer, cut to U's size
+            assert Uo.base is None or Uo.base.nbytes == Uo.nbytes
     np.testing.assert_allclose(sv, s[:k], rtol=1e-10)
 
 
-def test_ill_conditioned_triplets_stay_orthonormal():
-    """Singular values over four decades (κ(A V)² beyond what the Gram
+@pytest.mark.parametrize("sparse", [False, True])
+def test_ill_conditioned_triplets_stay_orthonormal(sparse):
+    """Singular values over four decades (κ(A V)² beyond what the Ritz
     route to the triplets allows): the QR route keeps U orthonormal."""
     g = np.random.default_rng(23)
     r = 10
@@ -102,7 +107,7 @@ def test_ill_conditioned_triplets_stay_orthonormal():
     V0 = np.linalg.qr(g.standard_normal((300, r)))[0]
     s0 = np.logspace(0, -4, r)
     A = (U0 * s0) @ V0.T
-    U, sv, Vt = randomized_svd(A, r, rng=0)
+    U, sv, Vt = randomized_svd(sp.csr_matrix(A) if sparse else A, r, rng=0)
     np.testing.assert_allclose(sv, s0, rtol=1e-8)
     np.testing.assert_allclose(U.T @ U, np.eye(r), atol=1e-12)
     assert np.linalg.norm(A - (U * sv) @ Vt) <= 1e-12 * np.linalg.norm(A)
@@ -273,3 +278,11 @@ def test_orthonormalize_paths(case):
     np.testing.assert_allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=tol)
     # Y is reproduced from its projection onto range(Q)
     assert np.linalg.norm(Y - Q @ (Q.T @ Y)) <= 100 * tol * np.linalg.norm(Y)
+    if case != "float32":  # into a strided slot of a larger buffer, Y untouched
+        buf = np.full((Y.shape[0], Y.shape[1] + 4), 7.0)
+        Y0 = Y.copy()
+        out = _kernels.orthonormalize(Y, get_namespace(Y), out=buf[:, 2:-2])
+        assert np.shares_memory(out, buf)
+        np.testing.assert_allclose(buf[:, 2:-2], Q, atol=1e-12)
+        assert np.all(buf[:, :2] == 7.0) and np.all(buf[:, -2:] == 7.0)
+        np.testing.assert_array_equal(Y, Y0)
