@@ -308,13 +308,15 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
         # the last product into the work buffer, whose pages are already
         # faulted in (a fresh n × k result cost ~0.1 s more at 10^6 × 20),
         # then cut to the result's size in place
-        out_rows = d if flip else n
-        fwd(op.host(V * (c / scale)), work)
-        try:
-            work.resize(out_rows * rank, refcheck=True)
-            AV = work.reshape(out_rows, rank)
-        except ValueError:  # the buffer is referenced elsewhere: copy the result out
-            AV = work[: out_rows * rank].reshape(out_rows, rank).copy()
+        AV = fwd(op.host(V * (c / scale)), work)
+        if np.shares_memory(AV, work):
+            shape = AV.shape
+            del AV
+            try:
+                work.resize(shape[0] * shape[1], refcheck=True)
+                AV = work.reshape(shape)
+            except ValueError:  # the buffer is referenced elsewhere: copy the result out
+                AV = work[: shape[0] * shape[1]].reshape(shape).copy()
     else:
         AV = fwd(op.host(V * (c / scale)))
     if ritz:

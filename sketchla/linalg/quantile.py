@@ -223,12 +223,14 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
     rw = None if row_weight is None else np.asarray(row_weight, dtype=np.float64)
     yw = b if rw is None else b * rw
 
-    def rows(sel, target=False):
+    def rows(sel, target=False, out=None):
         """Design rows ``sel`` (a slice or indices), dense float64 or sparse;
-        ``target`` (NumPy A): with the target as a last column, [D y]."""
+        ``target`` (NumPy A): with the target as a last column, [D y], into
+        ``out`` when given."""
         part = A[sel]
         if kind == "numpy":
-            out = np.empty((part.shape[0], width + target))
+            if out is None:
+                out = np.empty((part.shape[0], width + target))
             out[:, :d] = part
             if const is not None:
                 out[:, d] = const
@@ -253,9 +255,18 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
         from ..sampling.rows import SAMPLING_TOL, sample_from_scores
 
         assemble = n * (width + 1) * 8 <= _ASSEMBLE_BYTES
-        if assemble:  # a scratch copy, overwritten by its orthonormal rows
-            whole = rows(slice(0, n), target=True)
-            block = lambda lo, hi: whole[lo:hi]  # noqa: E731
+        if assemble:
+            # a scratch copy, assembled block by block in the first pass (on
+            # the threads, while each block is in cache for its Gram matrix)
+            # and then overwritten by its orthonormal rows
+            whole = np.empty((n, width + 1))
+            built = set()
+
+            def block(lo, hi):
+                if lo not in built:
+                    rows(slice(lo, hi), target=True, out=whole[lo:hi])
+                    built.add(lo)
+                return whole[lo:hi]
         else:
             block = lambda lo, hi: rows(slice(lo, hi), target=True)  # noqa: E731
         w = lewis_weights_streamed(block, n, width + 1, 1.0, SAMPLING_TOL, overwrite=assemble)

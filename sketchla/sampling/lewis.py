@@ -70,8 +70,9 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200, overwrite=Fa
     iteration's Gram matrix. Memory: a few n-vectors and the blocks
     (``block(lo, hi)`` may assemble them, e.g. [A b] without forming it).
     With ``overwrite`` the blocks are writable views of the caller's scratch
-    copy of the operand: the first pass replaces them by the rows of Z, which
-    the later passes read, one (n, d) × (d, d) product fewer per pass.
+    copy of the operand (which ``block`` may fill on its first call for a
+    range): the second pass replaces them by the rows of Z, which the later
+    passes read, one (n, d) × (d, d) product fewer per pass.
     Cost: O(n d²) per pass. ``residual`` is the fixed-point residual of the
     last iterate the scores were computed for.
     """
