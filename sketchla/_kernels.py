@@ -405,8 +405,8 @@ def orthonormalize(Y, xp, out=None):
         Y = np.asarray(Y)
         if Y.shape[0] >= 4 * Y.shape[1] and Y.dtype == np.float64:
             Q = _cholesky_qr2(Y, out)
-            if Q is not None:
-                return Q if out is not None else np.ascontiguousarray(Q)
+            if Q is not None:  # C-ordered: tall_matmul's result, or out
+                return Q
         Q = sla.qr(Y, mode="economic", overwrite_a=out is None, check_finite=False)[0]
         if out is None:
             return Q

@@ -236,10 +236,10 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
         if images is not None:
             images.append(Y)
         W = to_numpy(back(Y, back_work))
-        if W.dtype == np.float64 and sparse:  # the buffer: scaled in place
+        if sparse and W.dtype == np.float64:  # the buffer: scaled in place
             W *= c
             return W
-        return W.astype(np.float64) * c
+        return W.astype(np.float64, copy=False) * c
 
     def orth(B, out):  # into a slot of K
         return _kernels.orthonormalize(np.asarray(B, dtype=np.float64), np, out=out)

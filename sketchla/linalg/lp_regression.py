@@ -22,10 +22,11 @@ def solve_weighted_lp(A, b, v, p, max_iter=100, tol=1e-10, presolve=True):
 
     p = 1: the dual linear program max bᵀy s.t. Aᵀy = 0, |y_j| ≤ v_j (HiGHS),
     through :func:`sketchla.linalg.quantile.solve_weighted_check_loss` at
-    τ = 1/2 (``presolve`` as there). p = 2: weighted least squares. Otherwise iteratively reweighted
-    least squares with weights v_j·max(|r_j|, δ)^{p−2} and a safeguard: a
-    step is halved until the objective decreases, so the objective is
-    monotone (δ = 1e-12·max|r| avoids division by zero for p < 2).
+    τ = 1/2 (``presolve`` as there). p = 2: weighted least squares.
+    Otherwise iteratively reweighted least squares with weights
+    v_j·max(|r_j|, δ)^{p−2} and a safeguard: a step is halved until the
+    objective decreases, so the objective is monotone (δ = 1e-12·max|r|
+    avoids division by zero for p < 2).
     """
     if p == 1:  # Σ v|r| = Σ 2v·ρ_{1/2}(r): the check-loss linear program
         from .quantile import solve_weighted_check_loss

@@ -28,7 +28,6 @@ __all__ = ["quantile_regression", "solve_weighted_check_loss"]
 _ASSEMBLE_BYTES = 1 << 28
 
 
-
 def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None, presolve=True):
     """min_x Σ_j v_j ρ_τ(b_j − a_jᵀx) + penalty · Σ_{k penalized} |x_k|, exactly.
 
