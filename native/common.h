@@ -113,6 +113,24 @@ double sk_grad_dd(const double *A, int64_t n, int64_t d, const double *x,
 double sk_grad_f32(const float *A, int64_t n, int64_t d, const double *x, const float *b,
                    double *g);
 
+/* ---- chosen columns with a probe of the whole matrix (columns.c) ----
+ * out (n, k) C-contiguous <- V[:, J], lev (n) <- its squared row norms,
+ * acc (r) <- V^T (V z), for V (n, r) with element strides (s0, s1) and J in
+ * [0, r). Returns the number of rows where V z is not finite, or -1 when out
+ * of memory. */
+int64_t sk_probe_columns_f64(const double *V, int64_t n, int64_t r, int64_t s0, int64_t s1,
+                             const double *z, const int64_t *J, int64_t k, double *out,
+                             double *lev, double *acc);
+
+/* ---- k-DPP eigenvector choice (kdpp.c) ----
+ * esp_ratios: out (n + 1, k) <- rho_l(m) = e_{l-1}(m) / e_l(m) of the first m
+ * of lam (n, >= 0) at [m, l - 1] (+inf where e_l(m) = 0). choose_k: J (k)
+ * <- an ascending size-k subset with P(J) ~ prod lam_J, from the uniforms u
+ * (n) in [0, 1); returns 0, -1 when lam has fewer than k positive entries,
+ * -2 when out of memory. */
+void sk_esp_ratios(const double *lam, int64_t n, int64_t k, double *out);
+int64_t sk_choose_k(const double *lam, int64_t n, int64_t k, const double *u, int64_t *J);
+
 /* ---- thread policy (threads.c) ----
  * The threads every parallel region uses: 1 in a child created by fork()
  * (GNU OpenMP's pool does not survive fork), else the calling thread's own

@@ -792,6 +792,109 @@ fail:
   return NULL;
 }
 
+/* probe_columns(V, z, J, out, lev, acc) -> rows of V z that are not finite;
+ * out <- V[:, J], lev <- its squared row norms, acc <- V^T (V z) */
+static PyObject *py_probe_columns(PyObject *self, PyObject *args) {
+  PyObject *vo, *zo, *jo, *oo, *lo, *ao;
+  buf_t V, z = {0}, J = {0}, out = {0}, lev = {0}, acc = {0};
+  if (!PyArg_ParseTuple(args, "OOOOOO:probe_columns", &vo, &zo, &jo, &oo, &lo, &ao))
+    return NULL;
+  if (acquire(vo, "V", 0, 2, 2, &V) < 0) return NULL;
+  int64_t n = V.shape[0], r = V.shape[1], k = 0, bad = 0;
+  if (expect_kind(&V, "V", K_F64) < 0 || carray(zo, "z", 0, K_F64, 1, r, -1, &z) < 0 ||
+      carray(jo, "J", 0, K_I64, 1, -1, -1, &J) < 0)
+    goto fail;
+  k = J.shape[0];
+  const int64_t *jv = (const int64_t *)J.view.buf;
+  for (int64_t t = 0; t < k; t++)
+    if (jv[t] < 0 || jv[t] >= r) {
+      PyErr_SetString(PyExc_ValueError, "J: a column index is out of range");
+      goto fail;
+    }
+  if (carray(oo, "out", 1, K_F64, 2, n, k, &out) < 0 ||
+      carray(lo, "lev", 1, K_F64, 1, n, -1, &lev) < 0 ||
+      carray(ao, "acc", 1, K_F64, 1, r, -1, &acc) < 0)
+    goto fail;
+  buf_t *ins[] = {&V, &z, &J, &out, &lev};
+  if (disjoint(&out, "out", ins, 3) < 0 || disjoint(&lev, "lev", ins, 4) < 0 ||
+      disjoint(&acc, "acc", ins, 5) < 0)
+    goto fail;
+  Py_BEGIN_ALLOW_THREADS;
+  bad = sk_probe_columns_f64(V.view.buf, n, r, V.strides[0], V.strides[1], z.view.buf,
+                             jv, k, out.view.buf, lev.view.buf, acc.view.buf);
+  Py_END_ALLOW_THREADS;
+  if (bad < 0) PyErr_NoMemory();
+fail:;
+  buf_t *const held[] = {&V, &z, &J, &out, &lev, &acc};
+  release_all(held, 6);
+  if (PyErr_Occurred()) return NULL;
+  return PyLong_FromLongLong((long long)bad);
+}
+
+/* Acquire the eigenvalues of a k-DPP: contiguous float64, finite, >= 0. */
+static int acquire_eigenvalues(PyObject *obj, buf_t *b) {
+  if (carray(obj, "lam", 0, K_F64, 1, -1, -1, b) < 0) return -1;
+  const double *v = (const double *)b->view.buf;
+  for (int64_t i = 0; i < b->shape[0]; i++)
+    if (!(v[i] >= 0.0 && v[i] <= 1.7976931348623157e308)) {
+      PyErr_SetString(PyExc_ValueError, "lam must be finite and non-negative");
+      release(b);
+      return -1;
+    }
+  return 0;
+}
+
+/* esp_ratios(lam, out): out (n + 1, k) <- the ratios e_{l-1} / e_l */
+static PyObject *py_esp_ratios(PyObject *self, PyObject *args) {
+  PyObject *lo, *oo;
+  buf_t lam, out = {0};
+  if (!PyArg_ParseTuple(args, "OO:esp_ratios", &lo, &oo)) return NULL;
+  if (acquire_eigenvalues(lo, &lam) < 0) return NULL;
+  int64_t n = lam.shape[0];
+  if (carray(oo, "out", 1, K_F64, 2, n + 1, -1, &out) < 0) goto fail;
+  buf_t *ins[] = {&lam};
+  if (disjoint(&out, "out", ins, 1) < 0) goto fail;
+  Py_BEGIN_ALLOW_THREADS;
+  sk_esp_ratios(lam.view.buf, n, out.shape[1], out.view.buf);
+  Py_END_ALLOW_THREADS;
+fail:;
+  buf_t *const held[] = {&lam, &out};
+  release_all(held, 2);
+  if (PyErr_Occurred()) return NULL;
+  Py_RETURN_NONE;
+}
+
+/* choose_k(lam, u, J): J (k) <- a size-k subset with P(J) ~ prod lam_J */
+static PyObject *py_choose_k(PyObject *self, PyObject *args) {
+  PyObject *lo, *uo, *jo;
+  buf_t lam, u = {0}, J = {0};
+  if (!PyArg_ParseTuple(args, "OOO:choose_k", &lo, &uo, &jo)) return NULL;
+  if (acquire_eigenvalues(lo, &lam) < 0) return NULL;
+  int64_t n = lam.shape[0], rc = 0;
+  if (carray(uo, "u", 0, K_F64, 1, n, -1, &u) < 0 ||
+      carray(jo, "J", 1, K_I64, 1, -1, -1, &J) < 0)
+    goto fail;
+  const double *uv = (const double *)u.view.buf;
+  for (int64_t i = 0; i < n; i++)
+    if (!(uv[i] >= 0.0 && uv[i] < 1.0)) {
+      PyErr_SetString(PyExc_ValueError, "u must lie in [0, 1)");
+      goto fail;
+    }
+  buf_t *ins[] = {&lam, &u};
+  if (disjoint(&J, "J", ins, 2) < 0) goto fail;
+  Py_BEGIN_ALLOW_THREADS;
+  rc = sk_choose_k(lam.view.buf, n, J.shape[0], uv, J.view.buf);
+  Py_END_ALLOW_THREADS;
+  if (rc == -2) PyErr_NoMemory();
+  else if (rc == -1)
+    PyErr_SetString(PyExc_ValueError, "lam has fewer positive entries than the size of J");
+fail:;
+  buf_t *const held[] = {&lam, &u, &J};
+  release_all(held, 3);
+  if (PyErr_Occurred()) return NULL;
+  Py_RETURN_NONE;
+}
+
 /* ---------------------------------------------------------------- threads */
 
 #define SK_MAX_THREADS 4096
@@ -854,6 +957,13 @@ static PyMethodDef methods[] = {
     {"csr_matmat", py_csr_matmat, METH_VARARGS,
      "csr_matmat(indptr, indices, data, ncols, X, out, trans): out <- A @ X (trans false) "
      "or A.T @ X (trans true) for CSR A."},
+    {"probe_columns", py_probe_columns, METH_VARARGS,
+     "probe_columns(V, z, J, out, lev, acc) -> rows where V z is not finite; "
+     "out <- V[:, J], lev <- its squared row norms, acc <- V.T @ (V @ z)."},
+    {"esp_ratios", py_esp_ratios, METH_VARARGS,
+     "esp_ratios(lam, out): out[m, l - 1] <- e_{l-1} / e_l of the first m eigenvalues."},
+    {"choose_k", py_choose_k, METH_VARARGS,
+     "choose_k(lam, u, J): J <- an ascending subset with P(J) ~ prod(lam[J])."},
     {"sparse_gram", py_sparse_gram, METH_VARARGS,
      "sparse_gram(indptr, indices, data, d, out): out <- A.T @ A for CSR A."},
     {"altmin_update_rows", py_altmin_update_rows, METH_VARARGS,

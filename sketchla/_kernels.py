@@ -622,6 +622,42 @@ def take_cols(Y, idx, xp):
     return xp.take(Y, xp.asarray(idx, device=device(Y)), axis=1)
 
 
+def probe_columns(V, J, z):
+    """(V[:, J] C-ordered, its squared row norms, Vᵀ(V z), the number of rows
+    where V z is not finite) for a host float64 V (n, r) of any strides.
+
+    One native pass: each block of rows is read from memory once for both
+    products and the gather (threaded; the result does not depend on the
+    thread count)."""
+    n, r = V.shape
+    J = np.ascontiguousarray(J, dtype=np.int64)
+    out = np.empty((n, J.size))
+    lev = np.empty(n)
+    acc = np.empty(r)
+    bad = native().probe_columns(V, np.ascontiguousarray(z, dtype=np.float64), J, out, lev,
+                                 acc)
+    return out, lev, acc, bad
+
+
+def esp_ratios(lam, k):
+    """ρ (n + 1, k): ρ[m, l − 1] = e_{l−1}/e_l of the first m of λ ≥ 0 (+inf
+    where e_l = 0), the elementary symmetric polynomials' table as ratios of
+    adjacent levels (native; it neither overflows nor underflows)."""
+    lam = np.ascontiguousarray(lam, dtype=np.float64)
+    out = np.empty((lam.size + 1, k))
+    native().esp_ratios(lam, out)
+    return out
+
+
+def choose_k(lam, k, u):
+    """An ascending size-k subset J of range(len(λ)) with P(J) ∝ Π_{i∈J} λ_i,
+    drawn with the uniforms u (one per eigenvalue; native, O(k √n) memory)."""
+    J = np.empty(k, dtype=np.int64)
+    native().choose_k(np.ascontiguousarray(lam, dtype=np.float64),
+                      np.ascontiguousarray(u, dtype=np.float64), J)
+    return J
+
+
 def row_access(A, scale=1.0):
     """(squared row norms of A / scale as a host float64 vector, rows(idx) -> those
     rows of A on the host).

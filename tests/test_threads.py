@@ -42,6 +42,7 @@ WORK = textwrap.dedent(
             sketchla.lstsq(B, b, rng=0).x,
             sketchla.leverage_scores(X, method="exact"),
             sketchla.altmin_complete(C, 5, rng=0, max_iter=5).U,
+            sketchla.sample_k_dpp((np.linspace(1.0, 2.0, 40), U), 10, rng=0),
         )
     """
 )

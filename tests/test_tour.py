@@ -15,8 +15,10 @@ from sketchla._tour import run_tour, section_titles
     ("Matrix completion", ["exact", "sketched", "s/sweep"], "sketchla_tour_completion.png"),
     ("Ratings", ["rank 10, biases", "the mean rating", "held-out RMSE"], None),
     ("Symmetric tensor", ["sketchla.spm", "TensorLy"], None),
-    ("DPP and volume", ["christoffel", "volume_rescaled", "repeated_dpp"],
-     "sketchla_tour_weighted_ls.png"),
+    ("DPP and volume", ["christoffel", "volume_rescaled", "repeated_dpp",
+                        "k = 199: 199 distinct items"], "sketchla_tour_weighted_ls.png"),
+    ("Randomized SVD", ["LAPACK gesdd", "(svds)", "exact for a projection"], None),
+    ("coordinated sampling", ["bit-identical to one pass: True", "entries within ±2 std"], None),
 ])
 def test_tour_section(capsys, monkeypatch, tmp_path, only, expect, plot):
     pytest.importorskip("matplotlib")

@@ -8,7 +8,8 @@ best of two runs each, BLAS and sketchla's pool held at 2 threads:
   truncated SVD: at least 2x faster than
   ``sklearn.utils.extmath.randomized_svd`` at its defaults.
 - ``RandomizedSVDSparse``: 10^6 x 10^5 scipy.sparse at density 1e-4 (column
-  popularity Zipf-distributed, as in term-document data), rank 20: at least
+  popularity Zipf-distributed, as in term-document data:
+  ``sketchla.datasets.make_term_document``), rank 20: at least
   3x faster than ``scipy.sparse.linalg.svds`` at equal accuracy.
 
 Both run ``sketchla.randomized_svd`` at its defaults (block Krylov,
@@ -79,22 +80,6 @@ class RandomizedSVDDense:
     track_singular_value_error_sklearn = tracked("sval_err_sklearn", unit="max |s/σ − 1|")
 
 
-def zipf_sparse(n, d, density, rng):
-    """n x d CSR with about density·n·d nonzeros, column j chosen with
-    probability ∝ 1/(j + 10) (a term-document-like popularity law)."""
-    import scipy.sparse as sp
-
-    g = np.random.default_rng(rng)
-    nnz = int(density * n * d)
-    p = 1.0 / (np.arange(d) + 10.0)
-    p /= p.sum()
-    rows = g.integers(0, n, nnz)
-    cols = g.choice(d, size=nnz, p=p)
-    A = sp.csr_matrix((g.standard_normal(nnz) + 1.0, (rows, cols)), shape=(n, d))
-    A.sum_duplicates()
-    return A
-
-
 class RandomizedSVDSparse:
     timeout = 1800
     number = 1
@@ -104,9 +89,10 @@ class RandomizedSVDSparse:
         from scipy.sparse.linalg import svds
 
         import sketchla
+        from sketchla.datasets import make_term_document
 
         k = 20
-        A = zipf_sparse(10**6, 10**5, 1e-4, rng=0)
+        A = make_term_document(10**6, 10**5, 1e-4, rng=0)
         fro2 = float(np.sum(A.data**2))
         sketchla.randomized_svd(A[:10000], k, rng=0)
         t_ours = t_svds = np.inf

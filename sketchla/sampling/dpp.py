@@ -50,6 +50,10 @@ __all__ = [
 ]
 
 
+#: the most entries (proposals × k) of one batch of proposal features
+_BATCH_ENTRIES = 1 << 20
+
+
 def chain_rule_rejection(k, propose, features, g, batch=None):
     """The projection-DPP chain rule by rejection from the leverage proposal.
 
@@ -57,28 +61,46 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
     the density ∝ ‖φ(x)‖²; ``features(x)`` their feature rows φ(x) (s × k),
     whose Gram operator is the identity under the base measure. Returns the
     k accepted proposals in draw order (a list).
+
+    The proposals do not depend on the state of the chain, so they are
+    drawn in batches (``batch`` at a time; by default the expected number
+    still needed, k·H_{k−t} after t acceptances, plus 2k, within
+    ``_BATCH_ENTRIES`` features) and examined in order, each once, against
+    the state at its turn: proposal x is accepted after t acceptances with
+    probability ‖P_t^⊥ φ(x)‖² / ‖φ(x)‖² from its own uniform. The residuals
+    ‖P_t^⊥ φ(x)‖² of the batch's unexamined proposals are updated by one
+    product per acceptance.
     """
-    E = np.zeros((k, 0))
+    E = np.zeros((k, k))  # columns 0..t-1: orthonormal basis of the accepted features
     chosen = []
-    for t in range(k):
-        s = batch or max(4, int(np.ceil(2.0 * k / (k - t))))
-        while True:
-            xs = propose(s)
-            F = features(xs)
-            nrm = np.einsum("ij,ij->i", F, F)
-            proj = F @ E
-            resid = nrm - np.einsum("ij,ij->i", proj, proj)
-            acc = g.random(s) * nrm < resid
-            if acc.any():
-                j = int(np.argmax(acc))
-                w = F[j] - E @ proj[j]
-                w /= np.linalg.norm(w)
-                # one re-orthogonalization keeps E orthonormal to working precision
-                w -= E @ (E.T @ w)
-                w /= np.linalg.norm(w)
-                E = np.column_stack([E, w])
-                chosen.append(xs[j])
-                break
+    t = 0
+    while t < k:
+        m = batch or min(int(np.ceil(k * (np.sum(1.0 / np.arange(1, k - t + 1)) + 2.0))),
+                         max(16, _BATCH_ENTRIES // k))
+        xs = propose(m)
+        F = np.asarray(features(xs), dtype=np.float64)
+        resid = np.einsum("ij,ij->i", F, F)
+        bar = g.random(m) * resid  # accept where the residual is above
+        if t:
+            P = F @ E[:, :t]
+            resid -= np.einsum("ij,ij->i", P, P)
+        i = 0
+        while t < k and i < m:
+            j = i + int(np.argmax(bar[i:] < resid[i:]))
+            if not bar[j] < resid[j]:
+                break  # the batch is used up
+            # the accepted feature against the basis, Gram-Schmidt twice
+            Et = E[:, :t]
+            w = F[j] - Et @ (Et.T @ F[j])
+            w -= Et @ (Et.T @ w)
+            w /= np.linalg.norm(w)
+            E[:, t] = w
+            chosen.append(xs[j])
+            t += 1
+            i = j + 1
+            if t < k and i < m:
+                p = F[i:] @ w
+                resid[i:] -= p * p
     return chosen
 
 
@@ -109,9 +131,14 @@ def _check_basis(U, name="U"):
     return np.ascontiguousarray(U, dtype=np.float64) if array_kind(U) == "numpy" else U
 
 
-def _dpp_from_basis(U, g):
+def _dpp_from_basis(U, g, lev=None):
+    """The projection DPP of orthonormal U (N, k); ``lev``: U's squared row
+    norms when the caller has them."""
     N, k = U.shape
-    lev, rows = _kernels.row_access(U)
+    if lev is None:
+        lev, rows = _kernels.row_access(U)
+    else:  # host U
+        rows = U.__getitem__
     cdf = np.cumsum(lev)
     cdf /= cdf[-1]
 

@@ -13,11 +13,16 @@ DPPs (Hough, Krishnapur, Peres & Virág 2006): with L = Σ λ_i v_i v_iᵀ,
 2. draw the projection DPP with kernel V_J V_Jᵀ
    (:func:`sketchla.sample_projection_dpp`'s rejection chain rule).
 
-The table of elementary symmetric polynomials is kept in log space, one
-``logaddexp`` cumulative sum per level (e_l(n) = Σ_{j ≤ n} λ_j e_{l−1}(j−1)):
-it neither overflows nor underflows, whatever the spread of the
-eigenvalues, where the direct recursion does for large N (DPPy's exact
-k-DPP sampler; DPPy's GitHub tracker, #80).
+The table of elementary symmetric polynomials is kept as the ratios
+ρ_l(n) = e_{l−1}(n) / e_l(n) of adjacent levels, from
+e_l(n) = e_l(n−1) + λ_n e_{l−1}(n−1):
+ρ_l(n) = (1 + λ_n ρ_{l−1}(n−1)) / (1/ρ_l(n−1) + λ_n). A ratio is about 1/λ,
+so the table neither overflows nor underflows, whatever the spread of the
+eigenvalues, where e_l itself does for large N (DPPy's exact k-DPP sampler;
+DPPy's GitHub tracker, #80). Eigenvalue n joins J at level l with
+probability x/(1 + x), x = λ_n ρ_l(n−1). The sampler keeps every √n-th
+column of the table and rebuilds the rest segment by segment on the way
+back: O(k √n) memory, O(k n) time (native code).
 
 References
 ----------
@@ -87,6 +92,8 @@ def _from_eig(pair):
     # finiteness of V is read off the probe below (one pass fewer)
     V = check_array(pair[1], "eigenvectors", ndim=2, ensure_finite=False)
     check_host(V, "eigenvectors", "sample_dpp", "host eigenvector selection")
+    # orthonormal to half the given precision (float32 eigenvectors: 3e-4)
+    tol = float(np.sqrt(np.finfo(V.dtype if V.dtype.kind == "f" else np.float64).eps))
     lam = np.asarray(lam, dtype=np.float64)
     V = np.asarray(V, dtype=np.float64)
     N, r = V.shape
@@ -99,38 +106,26 @@ def _from_eig(pair):
         raise ValueError("eigenvalues must be non-negative (L positive semidefinite)")
     # V's finiteness and orthonormality are checked by _columns, in the pass
     # that gathers the chosen eigenvectors
-    return lam, V  # given eigenvalues are exact: used as they are
+    return lam, V, tol  # given eigenvalues are exact: used as they are
 
 
-#: bytes of V per block of _columns: a block stays in cache for its products and gather
-_PROBE_BLOCK_BYTES = 1 << 21
-
-
-def _columns(V, J, probe):
-    """V[:, J]; with ``probe``, V (given by the caller) checked in the same
-    pass: Vᵀ(V z) = z for a random z. Any departure of VᵀV from I above
-    ~1e-8 shows with probability 1, and a NaN or inf anywhere in V makes
-    V z non-finite (z has no zero entry). Each block of rows is read from
-    memory once for both products and the gather."""
-    if not probe:
-        return np.take(V, J, axis=1)
-    N, r = V.shape
-    z = np.random.default_rng(0).standard_normal(r)
-    rows = max(1, _PROBE_BLOCK_BYTES // max(8 * r, 1))
-    VtVz = np.zeros(r)
-    VJ = np.empty((N, J.size))
-    finite = True
-    for lo in range(0, N, rows):
-        Vb = V[lo:lo + rows]
-        y = Vb @ z
-        finite = finite and bool(np.isfinite(y).all())
-        VtVz += Vb.T @ y
-        np.take(Vb, J, axis=1, out=VJ[lo:lo + rows])
-    if not finite:
+def _columns(V, J, tol):
+    """(V[:, J], its squared row norms or None); with a tolerance ``tol``, V
+    (given by the caller) checked in the same pass: ‖Vᵀ(V z) − z‖ ≤ tol‖z‖
+    for a random z. Any departure of VᵀV from I above about ``tol`` shows
+    with probability 1, and a NaN or inf anywhere in V makes V z non-finite
+    (z has no zero entry). One native pass reads each block of V's rows once
+    for both products, the gather and the row norms
+    (:func:`sketchla._kernels.probe_columns`)."""
+    if tol is None:
+        return np.take(V, J, axis=1), None
+    z = np.random.default_rng(0).standard_normal(V.shape[1])
+    VJ, lev, VtVz, bad = _kernels.probe_columns(V, J, z)
+    if bad:
         raise ValueError("eigenvectors must not contain NaN or infinity")
-    if r and np.linalg.norm(VtVz - z) > 1e-8 * np.linalg.norm(z):
+    if z.size and not np.linalg.norm(VtVz - z) <= tol * np.linalg.norm(z):
         raise ValueError("eigenvectors must have orthonormal columns")
-    return VJ
+    return VJ, lev
 
 
 def _from_factor(B):
@@ -160,9 +155,10 @@ def _from_factor(B):
 
 
 def _spectrum(L, form):
-    """(λ ≥ 0 (r,), V (N, r), probe): the eigenpairs of the kernel, with
-    λ = 0 where an eigenvalue is zero or rounding noise; ``probe`` says that
-    V was given and its orthonormality is checked by :func:`_columns`."""
+    """(λ ≥ 0 (r,), V (N, r), tol): the eigenpairs of the kernel, with
+    λ = 0 where an eigenvalue is zero or rounding noise; ``tol`` (None when
+    computed here) is the orthonormality to which a given V is checked by
+    :func:`_columns`."""
     form = check_option(form, "form", FORMS)
     if form == "auto":
         if isinstance(L, tuple):
@@ -177,65 +173,41 @@ def _spectrum(L, form):
         raise TypeError("L: a scipy.sparse kernel would have to be densified for its "
                         "eigendecomposition; pass a sparse feature matrix B with "
                         "L = B Bᵀ (form='factor') or the eigendecomposition (form='eig')")
-    lam, V = {"kernel": _from_kernel, "eig": _from_eig, "factor": _from_factor}[form](L)
-    return lam, V, form == "eig"  # a given V is checked where it is read (_columns)
+    if form == "eig":  # a given V is checked where it is read (_columns)
+        return _from_eig(L)
+    return (*{"kernel": _from_kernel, "factor": _from_factor}[form](L), None)
 
 
-def _projection(V, J, g, probe=False):
-    VJ = _columns(V, J, probe)
+def _projection(V, J, g, tol=None):
+    VJ, lev = _columns(V, J, tol)
     if J.size == 0:
         return np.zeros(0, dtype=np.int64)
-    return _dpp_from_basis(VJ, g)
-
-
-#: log-space terms spanning less than this are summed as exp(t − max): no term underflows
-_LOG_SPAN = 600.0
+    return _dpp_from_basis(VJ, g, lev)
 
 
 def log_elementary_symmetric(lam, k):
     """log e_l(λ_1, ..., λ_n) for l = 0..k and n = 0..len(λ): an array (k + 1, n + 1).
 
-    Each level is one cumulative sum in log space:
-    e_l(n) = Σ_{j ≤ n} λ_j e_{l−1}(j − 1), so O(k n) work with no overflow
-    or underflow for any positive λ (a cumulative sum of exp(t − max t)
-    when the level's terms span less than e^600, else a cumulative
-    ``logaddexp``).
+    From the table of ratios ρ_l(n) = e_{l−1}(n) / e_l(n) of adjacent
+    levels (:func:`sketchla._kernels.esp_ratios`), built by the recursion
+    ρ_l(n) = (1 + λ_n ρ_{l−1}(n−1)) / (1/ρ_l(n−1) + λ_n) in O(k n): a ratio
+    is about 1/λ, so nothing overflows or underflows for any spread of the
+    eigenvalues, where e_l itself spans thousands of decades. Then
+    log e_l = −Σ_{m ≤ l} log ρ_m (−inf exactly where e_l = 0).
     """
-    n = lam.size
-    with np.errstate(divide="ignore"):
-        loglam = np.log(lam)
-    E = np.full((k + 1, n + 1), -np.inf)
-    E[0] = 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for level in range(1, k + 1):
-            terms = loglam + E[level - 1, :-1]
-            top = terms.max() if n else -np.inf
-            low = terms[np.isfinite(terms)]
-            if np.isfinite(top) and top - low.min() < _LOG_SPAN:
-                # the terms' exponentials relative to the largest do not
-                # underflow: one cumulative sum of positive numbers
-                E[level, 1:] = np.log(np.cumsum(np.exp(terms - top))) + top
-            else:
-                E[level, 1:] = np.logaddexp.accumulate(terms)
+    lam = np.asarray(lam, dtype=np.float64)
+    E = np.zeros((k + 1, lam.size + 1))
+    if k:
+        with np.errstate(divide="ignore"):
+            E[1:] = -np.cumsum(np.log(_kernels.esp_ratios(lam, k).T), axis=0)
     return E
 
 
 def _choose_k(lam, k, g):
-    """A size-k subset J of the eigen-indices with P(J) ∝ Π_{i∈J} λ_i."""
-    E = log_elementary_symmetric(lam, k).tolist()
-    J = []
-    level = k
-    with np.errstate(divide="ignore"):
-        logu = np.log(g.random(lam.size)).tolist()
-        loglam = np.log(lam).tolist()
-    for n in range(lam.size, 0, -1):
-        if level == 0:
-            break
-        # include eigenvalue n with probability λ_n e_{l−1}(n−1) / e_l(n)
-        if logu[n - 1] < loglam[n - 1] + E[level - 1][n - 1] - E[level][n]:
-            J.append(n - 1)
-            level -= 1
-    return np.array(J[::-1], dtype=np.int64)
+    """A size-k subset J of the eigen-indices with P(J) ∝ Π_{i∈J} λ_i (ascending):
+    backwards through the table of e_l over the first n eigenvalues, kept as
+    ratios of adjacent levels (native; module docstring)."""
+    return _kernels.choose_k(lam, k, g.random(lam.size))
 
 
 def sample_dpp(L, rng=None, *, form="auto"):
@@ -249,8 +221,10 @@ def sample_dpp(L, rng=None, *, form="auto"):
     L : array (N, N), (eigenvalues, eigenvectors), or array (N, D)
         The positive semidefinite kernel matrix; or its eigendecomposition, a
         pair of λ (r,) ≥ 0 and V (N, r) with orthonormal columns (a low-rank
-        L = V diag(λ) Vᵀ); or a feature matrix B (dense or scipy.sparse) with
-        L = B Bᵀ, which is never formed.
+        L = V diag(λ) Vᵀ; VᵀV = I is checked to the square root of V's
+        machine epsilon, 1.5e-8 in float64 and 3.5e-4 in float32); or a
+        feature matrix B (dense or scipy.sparse) with L = B Bᵀ, which is
+        never formed.
     rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
         The random draws (NumPy's conventions).
     form : {"auto", "kernel", "eig", "factor"}, keyword-only
@@ -291,9 +265,9 @@ def sample_dpp(L, rng=None, *, form="auto"):
     True
     """
     g = check_rng(rng)
-    lam, V, probe = _spectrum(L, form)
+    lam, V, tol = _spectrum(L, form)
     J = np.flatnonzero(g.random(lam.size) < lam / (1.0 + lam))
-    return _projection(V, J, g, probe)
+    return _projection(V, J, g, tol)
 
 
 def sample_k_dpp(L, k, rng=None, *, form="auto"):
@@ -322,11 +296,14 @@ def sample_k_dpp(L, k, rng=None, *, form="auto"):
     Notes
     -----
     Exact. The eigenvectors are chosen backwards through the table of
-    log e_l over the first n eigenvalues (Kulesza & Taskar 2012,
-    Algorithm 8) kept in log space, so no eigenvalue spread (1e-12 to 1e3
-    over 10^5 eigenvalues, say) overflows or underflows it. Cost: the
-    eigendecomposition (see :func:`sample_dpp`), O(r k) for the table over
-    the r nonzero eigenvalues, then the projection DPP of rank k.
+    e_l over the first n eigenvalues (Kulesza & Taskar 2012, Algorithm 8),
+    kept as the ratios e_{l−1}/e_l of adjacent levels, so no eigenvalue
+    spread (1e-12 to 1e3 over 10^5 eigenvalues, say) overflows or
+    underflows it. Cost: the eigendecomposition (see :func:`sample_dpp`),
+    O(r k) time and O(k √r) memory for the table over the r eigenvalues,
+    then the projection DPP of rank k. A given eigendecomposition is
+    checked (V finite, VᵀV = I) in the one pass that gathers the chosen
+    eigenvectors.
 
     References
     ----------
@@ -345,11 +322,13 @@ def sample_k_dpp(L, k, rng=None, *, form="auto"):
     ((10,), 10)
     """
     g = check_rng(rng)
-    lam, V, probe = _spectrum(L, form)
+    lam, V, tol = _spectrum(L, form)
     k = check_int(k, "k", minimum=0, maximum=V.shape[0], maximum_label="N")
+    if lam.size and lam.max() > 0:
+        lam = lam / lam.max()  # the k-DPP is that of L / λ_max: no ratio overflows
     rank = int(np.count_nonzero(lam))
     if k > rank:
         raise ValueError(f"k = {k} exceeds the rank of L ({rank}): a k-DPP draws "
                          "k items only from a kernel of rank at least k")
     J = _choose_k(lam, k, g) if k else np.zeros(0, dtype=np.int64)
-    return _projection(V, J, g, probe)
+    return _projection(V, J, g, tol)

@@ -412,6 +412,10 @@ TARGETS = [
     Target("sample_k_dpp", "psd",
            lambda X, a, P: np.sort(sketchla.sample_k_dpp(X, P["k"], rng=0)),
            params={"k": 2}, discrete=True, arg="L"),
+    Target("sample_k_dpp eigendecomposition", "orth",
+           lambda X, a, P: np.sort(sketchla.sample_k_dpp((a["eigenvalues"], X), P["k"],
+                                                         rng=0)),
+           params={"k": 2}, discrete=True, arg="eigenvectors", power=None),
     Target("SketchedRegression", "tall",
            lambda X, a, P: sketchla.SketchedRegression(random_state=0).fit(X, a["b"]).coef_,
            rtol=1e-6, arg="X", min_rows=_tall_rows),
@@ -471,6 +475,8 @@ def aux_for(target, clean, c, case):
     """The other inputs of a call, built from the clean values (valid)."""
     if target.kind == "keys":
         return {"_n": case["n"]}
+    if target.arg == "eigenvectors":  # a given eigendecomposition: λ for clean's columns
+        return {"eigenvalues": np.linspace(1.0, 2.0, clean.shape[1] if clean.ndim == 2 else 0)}
     if target.kind != "tall" or clean.ndim != 2:
         return {}
     return {"b": _b(clean, c), "B": _second(clean)}

@@ -286,3 +286,28 @@ def test_orthonormalize_paths(case):
         np.testing.assert_allclose(buf[:, 2:-2], Q, atol=1e-12)
         assert np.all(buf[:, :2] == 7.0) and np.all(buf[:, -2:] == 7.0)
         np.testing.assert_array_equal(Y, Y0)
+
+
+def test_term_document_matrix_and_its_truncated_svd():
+    """make_term_document: the asked density, Zipf column popularity, and a
+    randomized SVD within 1e-4 of the optimum that the exact sparse SVD gives."""
+    from scipy.sparse.linalg import svds
+
+    from sketchla.datasets import make_term_document
+
+    A = make_term_document(20000, 2000, 1e-3, rng=0)
+    assert sp.issparse(A) and A.format == "csr" and A.shape == (20000, 2000)
+    assert 0.9 * 4e4 <= A.nnz <= 4e4
+    counts = np.diff(A.tocsc().indptr)
+    # E counts_j ∝ 1/(j + 10): the first 10 columns hold ~ H-ratio of the mass
+    p = 1.0 / (np.arange(2000) + 10.0)
+    assert abs(counts[:10].sum() / A.nnz - p[:10].sum() / p.sum()) < 0.01
+    fro2 = float(np.sum(A.data ** 2))
+    s_ref = np.sort(svds(A, k=10, random_state=0)[1])[::-1]
+    _, s, _ = randomized_svd(A, 10, rng=0)
+    ratio = np.sqrt((fro2 - np.sum(s ** 2)) / (fro2 - np.sum(s_ref ** 2)))
+    assert 1.0 - 1e-9 <= ratio <= 1.0 + 1e-4
+    for bad, match in (({"density": 0.0}, "density"), ({"n_docs": 0}, "n_docs")):
+        kw = {"n_docs": 10, "n_terms": 5, **bad}
+        with pytest.raises(ValueError, match=match):
+            make_term_document(rng=0, **kw)

@@ -139,6 +139,139 @@ def test_log_elementary_symmetric_is_exact_and_never_overflows():
     assert np.isclose(tail[60, -1], np.log(big[-60:]).sum(), rtol=1e-12)
 
 
+def _log_esp_reference(lam, k):
+    """log e_l of the first n of λ in log space, one cumulative ``logaddexp``
+    per level (e_l(n) = Σ_{j ≤ n} λ_j e_{l−1}(j−1)): an independent check
+    of the ratio recursion."""
+    with np.errstate(divide="ignore"):
+        loglam = np.log(lam)
+    E = np.full((k + 1, lam.size + 1), -np.inf)
+    E[0] = 0.0
+    for level in range(1, k + 1):
+        E[level, 1:] = np.logaddexp.accumulate(loglam + E[level - 1, :-1])
+    return E
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ratio_table_matches_the_log_space_recursion(seed):
+    """log e_l from the native ratio table against a log-space recursion,
+    over 2000 eigenvalues spanning 1e-14 to 1e6 in random order, some zero."""
+    g = np.random.default_rng(seed)
+    lam = 10.0 ** g.uniform(-14, 6, 2000)
+    lam[g.choice(2000, 50, replace=False)] = 0.0
+    got, want = log_elementary_symmetric(lam, 80), _log_esp_reference(lam, 80)
+    assert np.array_equal(np.isfinite(got), np.isfinite(want))
+    fin = np.isfinite(want)
+    # both accumulate O(n) roundings of relative size eps per entry
+    assert np.allclose(got[fin], want[fin], rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("lam", [
+    np.array([0.3, 2.0, 1.0]),
+    np.array([1.0, 5.0, 0.5, 2.0, 0.0, 3.0, 1.5, 0.2]),          # segment length 3
+    np.array([4.0, 0.1, 1.0, 2.0, 0.5, 3.0, 1.5, 0.7, 2.5]),       # segment length 4
+    np.array([1e-9, 1e3, 2.0, 1e-6, 0.5, 7.0, 1.0, 0.0, 3.0, 1e2, 0.3, 4.0]),
+])
+def test_native_eigenvector_choice_matches_enumeration(lam):
+    """Every size k of the native backward pass across its segment
+    boundaries, zero eigenvalues never chosen: P(J) ∝ Π λ_J exactly."""
+    from sketchla._kernels import choose_k
+
+    g = np.random.default_rng(int(lam.size))
+    for k in sorted({1, int(np.count_nonzero(lam)) // 2, int(np.count_nonzero(lam)) - 1}):
+        probs = {J: np.prod(lam[list(J)]) for J in itertools.combinations(range(lam.size), k)}
+        Z = sum(probs.values())
+        probs = {J: v / Z for J, v in probs.items() if v > 0}
+        samples = [choose_k(lam, k, g.random(lam.size)) for _ in range(20000)]
+        assert all(np.all(np.diff(J) > 0) and (lam[J] > 0).all() for J in samples)
+        assert _chi2(samples, probs) > CHI2_P
+
+
+@pytest.mark.parametrize("lam, k, u, match", [
+    (np.array([1.0, -1.0]), 1, np.zeros(2), "non-negative"),
+    (np.array([1.0, np.nan]), 1, np.zeros(2), "non-negative"),
+    (np.array([1.0, np.inf]), 1, np.zeros(2), "finite"),
+    (np.array([1.0, 0.0, 2.0]), 3, np.zeros(3), "fewer positive"),
+    (np.array([1.0, 2.0]), 1, np.array([0.5, 1.0]), r"\[0, 1\)"),
+    (np.array([1.0, 2.0]), 1, np.zeros(3), "wrong shape"),
+])
+def test_native_eigenvector_choice_refuses_bad_input(lam, k, u, match):
+    from sketchla._kernels import choose_k
+
+    with pytest.raises(ValueError, match=match):
+        choose_k(lam, k, u)
+
+
+def test_given_eigenvectors_are_checked_to_their_own_precision():
+    """float32 eigenvectors (orthonormal to ~1e-6) are accepted and give
+    the float64 decomposition's draw; a departure from VᵀV = I well above
+    the square root of the dtype's epsilon is refused in either dtype."""
+    g = np.random.default_rng(2)
+    B = g.standard_normal((300, 40))
+    lam, V = np.linalg.eigh(B @ B.T)
+    lam = lam.clip(0)
+    lam32, V32 = np.linalg.eigh((B @ B.T).astype(np.float32))
+    assert sample_k_dpp((lam32.clip(0), V32), 6, rng=0).shape == (6,)
+    assert sample_k_dpp((lam, np.asfortranarray(V)), 6, rng=0).tolist() == \
+        sample_k_dpp((lam, V), 6, rng=0).tolist()
+    bent = V.copy()
+    bent[:, -1] += 1e-6 * bent[:, -2]  # VᵀV − I of norm 1e-6
+    with pytest.raises(ValueError, match="orthonormal"):
+        sample_k_dpp((lam, bent), 6, rng=0)
+    bent32 = V32.copy()
+    bent32[:, -1] += 1e-2 * bent32[:, -2]
+    with pytest.raises(ValueError, match="orthonormal"):
+        sample_k_dpp((lam32.clip(0), bent32), 6, rng=0)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_probe_columns_gathers_and_probes_in_one_pass(layout):
+    """V[:, J], its row norms and Vᵀ(V z) for every layout, bit-identical
+    for 1, 2 and 3 threads; the inputs untouched."""
+    import sketchla
+    from sketchla._kernels import probe_columns
+
+    g = np.random.default_rng(1)
+    V = g.standard_normal((3001, 70))
+    if layout == "F":
+        V = np.asfortranarray(V)
+    elif layout == "strided":
+        V = np.repeat(V, 2, axis=1)[::1, ::2]
+    J = np.array([69, 0, 5, 5, 33])
+    z = g.standard_normal(70)
+    before = V.copy()
+    runs = []
+    for n in (1, 2, 3):
+        with sketchla.threads(n):
+            runs.append(probe_columns(V, J, z))
+    out, lev, acc, bad = runs[0]
+    assert np.array_equal(out, V[:, J]) and out.flags.c_contiguous and bad == 0
+    assert np.allclose(lev, (V[:, J] ** 2).sum(axis=1), rtol=1e-13)
+    assert np.allclose(acc, V.T @ (V @ z), rtol=1e-11)
+    for other in runs[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(runs[0], other))
+    assert np.array_equal(V, before)
+    V = np.array(V)
+    V[17, 3] = np.nan
+    V[2000, 9] = -np.inf
+    assert probe_columns(V, J, z)[3] == 2
+
+
+def test_probe_columns_refuses_bad_indices_and_aliases():
+    from sketchla._kernels import native
+
+    V = np.eye(6)[:, :4].copy()
+    z = np.ones(4)
+    for J in (np.array([4]), np.array([-1])):
+        with pytest.raises(ValueError, match="out of range"):
+            native().probe_columns(V, z, J, np.empty((6, 1)), np.empty(6), np.empty(4))
+    with pytest.raises(ValueError, match="overlap"):
+        native().probe_columns(V, z, np.array([0]), np.empty((6, 1)), np.empty(6), z)
+    with pytest.raises(TypeError, match="float64"):
+        native().probe_columns(V.astype(np.float32), z, np.array([0]), np.empty((6, 1)),
+                               np.empty(6), np.empty(4))
+
+
 def test_k_dpp_is_stable_over_a_wide_eigenvalue_spread():
     """N = 10^5 items, 200 eigenvalues from 1e-12 to 1e3 (the regime where
     the direct recursion overflows): exactly k distinct items, and the
