@@ -12,7 +12,9 @@
  *
  * with rho_0 = 0 and rho_l(0) = +inf (e_l of nothing is 0); an infinite ratio
  * is exactly a level with no subset yet, and lam_n = 0 leaves the column as
- * it was. Item n joins J at level l with probability
+ * it was. For lam_n >= 1 the fraction is divided through by lam_n, so that no
+ * intermediate product overflows: the ratios stay representable for any
+ * eigenvalues between about 1e-308 and 1e308, with no rescaling. Item n joins J at level l with probability
  * lam_n e_{l-1}(n-1) / e_l(n) = x / (1 + x), x = lam_n rho_l(n-1).
  *
  * Columns of the table (k ratios each) are built one from the previous; the
@@ -33,10 +35,19 @@ static void column_step(double lam, const double *prev, double *next, int64_t k)
     return;
   }
   double below = 0.0; /* rho_{l-1}(n-1); rho_0 = 0 */
-  for (int64_t l = 0; l < k; l++) {
-    double p = prev[l];
-    next[l] = (1.0 + lam * below) / (1.0 / p + lam);
-    below = p;
+  if (lam < 1.0) {
+    for (int64_t l = 0; l < k; l++) {
+      double p = prev[l];
+      next[l] = (1.0 + lam * below) / (1.0 / p + lam);
+      below = p;
+    }
+  } else { /* the same divided by lam: no product lam * rho overflows */
+    const double inv = 1.0 / lam;
+    for (int64_t l = 0; l < k; l++) {
+      double p = prev[l];
+      next[l] = (inv + below) / (1.0 + 1.0 / (lam * p));
+      below = p;
+    }
   }
 }
 

@@ -195,8 +195,7 @@ def log_elementary_symmetric(lam, k):
     eigenvalues, where e_l itself spans thousands of decades. Then
     log e_l = −Σ_{m ≤ l} log ρ_m (−inf exactly where e_l = 0).
     """
-    lam = np.asarray(lam, dtype=np.float64)
-    E = np.zeros((k + 1, lam.size + 1))
+    E = np.zeros((k + 1, np.size(lam) + 1))
     if k:
         with np.errstate(divide="ignore"):
             E[1:] = -np.cumsum(np.log(_kernels.esp_ratios(lam, k).T), axis=0)
@@ -324,8 +323,6 @@ def sample_k_dpp(L, k, rng=None, *, form="auto"):
     g = check_rng(rng)
     lam, V, tol = _spectrum(L, form)
     k = check_int(k, "k", minimum=0, maximum=V.shape[0], maximum_label="N")
-    if lam.size and lam.max() > 0:
-        lam = lam / lam.max()  # the k-DPP is that of L / λ_max: no ratio overflows
     rank = int(np.count_nonzero(lam))
     if k > rank:
         raise ValueError(f"k = {k} exceeds the rank of L ({rank}): a k-DPP draws "

@@ -37,8 +37,11 @@ SCORES = ("leverage", "root_leverage", "lewis", "sensitivity", "combined", "unif
 #: Cauchy and Gaussian responses, they were within 12 % and 10 % (3 and 2
 #: iterations, against 7 and 6 at 1e-2), and the objective of quantile
 #: regression over 12 seeds and τ ∈ {0.1, 0.5, 0.9} was the same from 1e-2
-#: to 1. p ≥ 4 (a convex program, no contraction) keeps 1e-2.
+#: to 1. p ≥ 4 (a convex program, no contraction) keeps SAMPLING_TOL_CONVEX.
 SAMPLING_TOL = 0.75
+
+#: the Lewis weights' tolerance for sampling at p ≥ 4 (the convex program)
+SAMPLING_TOL_CONVEX = 1e-2
 
 
 def row_scores(A, p=2, scores="lewis", rng=None):
@@ -56,7 +59,7 @@ def row_scores(A, p=2, scores="lewis", rng=None):
     if scores == "uniform":
         return np.ones(n)
     if scores == "lewis":
-        return _host(lewis_weights(A, p, tol=SAMPLING_TOL if p < 4 else 1e-2))
+        return _host(lewis_weights(A, p, tol=SAMPLING_TOL if p < 4 else SAMPLING_TOL_CONVEX))
     if scores == "sensitivity":
         return _host(lp_sensitivities(A, p, method="bound"))
     lev = _host(leverage_scores(A, "exact", rng=rng))

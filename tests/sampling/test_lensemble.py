@@ -187,6 +187,28 @@ def test_native_eigenvector_choice_matches_enumeration(lam):
         assert _chi2(samples, probs) > CHI2_P
 
 
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 300), k=st.integers(0, 40), seed=st.integers(0, 2**16),
+       spread=st.sampled_from([0.0, 3.0, 30.0, 300.0]), zeros=st.floats(0.0, 0.9))
+def test_hypothesis_ratio_table_and_choice(n, k, seed, spread, zeros):
+    """Any length, level count, spread (up to 10^±300) and share of zero
+    eigenvalues: the ratio table's log e_l agrees with the log-space
+    recursion, and the native choice returns k ascending indices of positive
+    eigenvalues whenever there are k of them."""
+    from sketchla._kernels import choose_k
+
+    g = np.random.default_rng(seed)
+    lam = 10.0 ** g.uniform(-spread, spread, n) if spread else np.ones(n)
+    lam[g.random(n) < zeros] = 0.0
+    got, want = log_elementary_symmetric(lam, k), _log_esp_reference(lam, k)
+    assert np.array_equal(np.isfinite(got), np.isfinite(want))
+    fin = np.isfinite(want)
+    assert np.allclose(got[fin], want[fin], rtol=1e-10, atol=1e-9)
+    if 0 < k <= np.count_nonzero(lam):
+        J = choose_k(lam, k, g.random(n))
+        assert J.shape == (k,) and np.all(np.diff(J) > 0) and (lam[J] > 0).all()
+
+
 @pytest.mark.parametrize("lam, k, u, match", [
     (np.array([1.0, -1.0]), 1, np.zeros(2), "non-negative"),
     (np.array([1.0, np.nan]), 1, np.zeros(2), "non-negative"),
