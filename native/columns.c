@@ -25,18 +25,6 @@
  * entries (contiguous when V is column-major) */
 #define SK_SUB 512
 
-/* sum_j a[j*sa] b[j] in 16 independent partial sums (the compiler may not
- * reassociate one running sum, so a single accumulator is latency-bound) */
-static inline double dot16(const double *a, int64_t sa, const double *b, int64_t m) {
-  double s[16] = {0.0};
-  int64_t j = 0;
-  for (; j + 16 <= m; j += 16)
-    for (int q = 0; q < 16; q++) s[q] += a[(j + q) * sa] * b[j + q];
-  for (; j < m; j++) s[0] += a[j * sa] * b[j];
-  for (int q = 0; q < 8; q++) s[q] += s[q + 8];
-  return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-}
-
 static int64_t n_blocks(int64_t n, int64_t r, int strided) {
   int64_t nb = strided ? (n + SK_SUB - 1) / SK_SUB : n;
   if (nb > 64) nb = 64;
@@ -52,7 +40,7 @@ static int64_t block_rows(const double *V, int64_t lo, int64_t hi, int64_t r, in
   int64_t bad = 0;
   for (int64_t i = lo; i < hi; i++) {
     const double *v = V + i * s0;
-    double y = dot16(v, 1, z, r);
+    double y = sk_dot(v, 1, z, r);
     if (!isfinite(y)) bad++;
     for (int64_t j = 0; j < r; j++) acc[j] += y * v[j];
     double *o = out + i * k, s = 0.0;
@@ -80,7 +68,7 @@ static inline int64_t sub_strided(const double *V, int64_t m, int64_t r, int64_t
   }
   for (int64_t i = 0; i < m; i++)
     if (!isfinite(y[i])) bad++;
-  for (int64_t j = 0; j < r; j++) acc[j] += dot16(V + j * s1, sa, y, m);
+  for (int64_t j = 0; j < r; j++) acc[j] += sk_dot(V + j * s1, sa, y, m);
   for (int64_t t = 0; t < k; t++) {
     const double *c = V + J[t] * s1;
     for (int64_t i = 0; i < m; i++) out[i * k + t] = c[i * sa];

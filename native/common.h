@@ -28,6 +28,19 @@
 
 #define SK_RESTRICT __restrict__
 
+/* sum_j a[j*sa] b[j] in 16 independent partial sums: the compiler may not
+ * reassociate one running sum (no -ffast-math), so a single accumulator is
+ * bound by the latency of the additions. */
+static inline double sk_dot(const double *a, int64_t sa, const double *b, int64_t m) {
+  double s[16] = {0.0};
+  int64_t j = 0;
+  for (; j + 16 <= m; j += 16)
+    for (int q = 0; q < 16; q++) s[q] += a[(j + q) * sa] * b[j + q];
+  for (; j < m; j++) s[0] += a[j * sa] * b[j];
+  for (int q = 0; q < 8; q++) s[q] += s[q + 8];
+  return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
 /* Dense row-major sketch application: rows cut into at most SK_SLOTS fixed
  * slots, with at most SK_SLOT_BUDGET bytes of extra accumulators. */
 #define SK_SLOTS 16
@@ -130,6 +143,15 @@ int64_t sk_probe_columns_f64(const double *V, int64_t n, int64_t r, int64_t s0, 
  * -2 when out of memory. */
 void sk_esp_ratios(const double *lam, int64_t n, int64_t k, double *out);
 int64_t sk_choose_k(const double *lam, int64_t n, int64_t k, const double *u, int64_t *J);
+
+/* ---- one batch of the projection-DPP chain rule (chain.c) ----
+ * F (m, k) C-contiguous: proposal features in draw order; u (m): their
+ * uniforms; E (k, k) C-contiguous: rows 0..t-1 an orthonormal basis of the
+ * features accepted so far, rows t.. written as proposals are accepted;
+ * acc (k): batch positions of the proposals accepted here; resid (m):
+ * scratch. Returns how many were accepted (at most k - t). */
+int64_t sk_chain_batch(const double *F, int64_t m, int64_t k, const double *u, double *E,
+                       int64_t t, int64_t *acc, double *resid);
 
 /* ---- thread policy (threads.c) ----
  * The threads every parallel region uses: 1 in a child created by fork()

@@ -895,6 +895,39 @@ fail:;
   Py_RETURN_NONE;
 }
 
+/* chain_batch(F, u, E, t, acc, resid) -> accepted: one batch of the
+ * projection-DPP chain rule (chain.c) */
+static PyObject *py_chain_batch(PyObject *self, PyObject *args) {
+  PyObject *fo, *uo, *eo, *ao, *ro;
+  long long t;
+  buf_t F, u = {0}, E = {0}, acc = {0}, resid = {0};
+  if (!PyArg_ParseTuple(args, "OOOLOO:chain_batch", &fo, &uo, &eo, &t, &ao, &ro)) return NULL;
+  if (carray(fo, "F", 0, K_F64, 2, -1, -1, &F) < 0) return NULL;
+  int64_t m = F.shape[0], k = F.shape[1], got = 0;
+  if (carray(uo, "u", 0, K_F64, 1, m, -1, &u) < 0 ||
+      carray(eo, "E", 1, K_F64, 2, k, k, &E) < 0 ||
+      carray(ao, "acc", 1, K_I64, 1, k, -1, &acc) < 0 ||
+      carray(ro, "resid", 1, K_F64, 1, m, -1, &resid) < 0)
+    goto fail;
+  if (t < 0 || t > k) {
+    PyErr_Format(PyExc_ValueError, "t must be in [0, %lld], got %lld", (long long)k, t);
+    goto fail;
+  }
+  buf_t *ins[] = {&F, &u, &E, &acc};
+  if (disjoint(&E, "E", ins, 2) < 0 || disjoint(&acc, "acc", ins, 3) < 0 ||
+      disjoint(&resid, "resid", ins, 4) < 0)
+    goto fail;
+  Py_BEGIN_ALLOW_THREADS;
+  got = sk_chain_batch(F.view.buf, m, k, u.view.buf, E.view.buf, (int64_t)t, acc.view.buf,
+                       resid.view.buf);
+  Py_END_ALLOW_THREADS;
+fail:;
+  buf_t *const held[] = {&F, &u, &E, &acc, &resid};
+  release_all(held, 5);
+  if (PyErr_Occurred()) return NULL;
+  return PyLong_FromLongLong((long long)got);
+}
+
 /* ---------------------------------------------------------------- threads */
 
 #define SK_MAX_THREADS 4096
@@ -964,6 +997,9 @@ static PyMethodDef methods[] = {
      "esp_ratios(lam, out): out[m, l - 1] <- e_{l-1} / e_l of the first m eigenvalues."},
     {"choose_k", py_choose_k, METH_VARARGS,
      "choose_k(lam, u, J): J <- an ascending subset with P(J) ~ prod(lam[J])."},
+    {"chain_batch", py_chain_batch, METH_VARARGS,
+     "chain_batch(F, u, E, t, acc, resid) -> accepted: one batch of the projection-DPP "
+     "chain rule; E's rows t.. and acc are written."},
     {"sparse_gram", py_sparse_gram, METH_VARARGS,
      "sparse_gram(indptr, indices, data, d, out): out <- A.T @ A for CSR A."},
     {"altmin_update_rows", py_altmin_update_rows, METH_VARARGS,

@@ -639,6 +639,18 @@ def probe_columns(V, J, z):
     return out, lev, acc, bad
 
 
+def chain_batch(F, u, E, t):
+    """One batch of the projection-DPP chain rule (native): the proposals'
+    features F (m, k) examined in order with their uniforms u (m) against
+    the orthonormal rows 0..t−1 of E (k, k), which grows in place. Returns
+    the batch positions of the accepted proposals."""
+    F = np.ascontiguousarray(F, dtype=np.float64)
+    acc = np.empty(F.shape[1], dtype=np.int64)
+    got = native().chain_batch(F, np.ascontiguousarray(u, dtype=np.float64), E, t, acc,
+                               np.empty(F.shape[0]))
+    return acc[:got]
+
+
 def esp_ratios(lam, k):
     """ρ (n + 1, k): ρ[m, l − 1] = e_{l−1}/e_l of the first m of λ ≥ 0 (+inf
     where e_l = 0), the elementary symmetric polynomials' table as ratios of

@@ -67,40 +67,19 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
     still needed, k·H_{k−t} after t acceptances, plus 2k, within
     ``_BATCH_ENTRIES`` features) and examined in order, each once, against
     the state at its turn: proposal x is accepted after t acceptances with
-    probability ‖P_t^⊥ φ(x)‖² / ‖φ(x)‖² from its own uniform. The residuals
-    ‖P_t^⊥ φ(x)‖² of the batch's unexamined proposals are updated by one
-    product per acceptance.
+    probability ‖P_t^⊥ φ(x)‖² / ‖φ(x)‖² from its own uniform. A batch runs
+    natively (:func:`sketchla._kernels.chain_batch`): the residuals
+    ‖P_t^⊥ φ(x)‖² of its unexamined proposals drop by one product per
+    acceptance, and each accepted feature is orthogonalized twice.
     """
-    E = np.zeros((k, k))  # columns 0..t-1: orthonormal basis of the accepted features
+    E = np.zeros((k, k))  # rows 0..t-1: orthonormal basis of the accepted features
     chosen = []
-    t = 0
-    while t < k:
+    while len(chosen) < k:
+        t = len(chosen)
         m = batch or min(int(np.ceil(k * (np.sum(1.0 / np.arange(1, k - t + 1)) + 2.0))),
                          max(16, _BATCH_ENTRIES // k))
         xs = propose(m)
-        F = np.asarray(features(xs), dtype=np.float64)
-        resid = np.einsum("ij,ij->i", F, F)
-        bar = g.random(m) * resid  # accept where the residual is above
-        if t:
-            P = F @ E[:, :t]
-            resid -= np.einsum("ij,ij->i", P, P)
-        i = 0
-        while t < k and i < m:
-            j = i + int(np.argmax(bar[i:] < resid[i:]))
-            if not bar[j] < resid[j]:
-                break  # the batch is used up
-            # the accepted feature against the basis, Gram-Schmidt twice
-            Et = E[:, :t]
-            w = F[j] - Et @ (Et.T @ F[j])
-            w -= Et @ (Et.T @ w)
-            w /= np.linalg.norm(w)
-            E[:, t] = w
-            chosen.append(xs[j])
-            t += 1
-            i = j + 1
-            if t < k and i < m:
-                p = F[i:] @ w
-                resid[i:] -= p * p
+        chosen.extend(xs[j] for j in _kernels.chain_batch(features(xs), g.random(m), E, t))
     return chosen
 
 

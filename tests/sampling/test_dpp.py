@@ -383,3 +383,50 @@ def test_no_warning_for_orthonormal_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sample_projection_dpp(U, rng=0)
+
+
+def test_native_chain_batch_matches_the_sequential_rule():
+    """The native batch accepts exactly the proposals that the chain rule,
+    applied one proposal at a time with the same uniforms, accepts; E's new
+    rows are an orthonormal basis of the accepted features."""
+    from sketchla._kernels import chain_batch
+
+    g = np.random.default_rng(0)
+    k = 7
+    U = np.linalg.qr(g.standard_normal((60, k)))[0]
+    for start in (0, 3):
+        E = np.zeros((k, k))
+        if start:
+            E[:start] = np.linalg.qr(g.standard_normal((k, start)))[0].T
+        F = U[g.integers(0, 60, 40)]
+        u = g.random(40)
+        want, basis = [], [e for e in E[:start]]
+        for i, f in enumerate(F):
+            if len(basis) == k:
+                break
+            B = np.array(basis).reshape(-1, k)
+            resid = f @ f - np.sum((B @ f) ** 2)
+            if u[i] * (f @ f) < resid:
+                want.append(i)
+                w = f - B.T @ (B @ f)
+                basis.append(w / np.linalg.norm(w))
+        got = chain_batch(F, u, E, start)
+        assert got.tolist() == want
+        t = start + len(got)
+        assert np.allclose(E[:t] @ E[:t].T, np.eye(t), atol=1e-12)
+        # the accepted features lie in the span of E's rows
+        P = F[got] - (F[got] @ E[:t].T) @ E[:t]
+        assert np.abs(P).max() < 1e-12
+
+
+def test_native_chain_batch_refuses_bad_arguments():
+    from sketchla._kernels import native
+
+    F, u, E = np.ones((4, 3)), np.full(4, 0.5), np.zeros((3, 3))
+    acc, resid = np.empty(3, dtype=np.int64), np.empty(4)
+    with pytest.raises(ValueError, match="t must be"):
+        native().chain_batch(F, u, E, 4, acc, resid)
+    with pytest.raises(ValueError, match="E has the wrong shape"):
+        native().chain_batch(F, u, np.zeros((2, 3)), 0, acc, resid)
+    with pytest.raises(ValueError, match="overlap"):
+        native().chain_batch(F, u, E, 0, acc, u)
