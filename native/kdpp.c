@@ -14,8 +14,9 @@
  * is exactly a level with no subset yet, and lam_n = 0 leaves the column as
  * it was. For lam_n >= 1 the fraction is divided through by lam_n, so that no
  * intermediate product overflows: the ratios stay representable for any
- * eigenvalues between about 1e-308 and 1e308, with no rescaling. Item n joins J at level l with probability
- * lam_n e_{l-1}(n-1) / e_l(n) = x / (1 + x), x = lam_n rho_l(n-1).
+ * eigenvalues between about 1e-308 and 1e308, with no rescaling. Item n
+ * joins J at level l with probability lam_n e_{l-1}(n-1) / e_l(n) =
+ * x / (1 + x), x = lam_n rho_l(n-1).
  *
  * Columns of the table (k ratios each) are built one from the previous; the
  * sampler keeps every c-th column (c about sqrt(n)) and rebuilds one segment

@@ -7,6 +7,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <string.h>
 
 #include "common.h"
@@ -836,7 +837,7 @@ static int acquire_eigenvalues(PyObject *obj, buf_t *b) {
   if (carray(obj, "lam", 0, K_F64, 1, -1, -1, b) < 0) return -1;
   const double *v = (const double *)b->view.buf;
   for (int64_t i = 0; i < b->shape[0]; i++)
-    if (!(v[i] >= 0.0 && v[i] <= 1.7976931348623157e308)) {
+    if (!(isfinite(v[i]) && v[i] >= 0.0)) {
       PyErr_SetString(PyExc_ValueError, "lam must be finite and non-negative");
       release(b);
       return -1;

@@ -655,7 +655,8 @@ def esp_ratios(lam, k):
     """ρ (n + 1, k): ρ[m, l − 1] = e_{l−1}/e_l of the first m of λ ≥ 0 (+inf
     where e_l = 0), the elementary symmetric polynomials' table as ratios of
     adjacent levels (native; no intermediate product overflows, for any λ
-    from about 1e-308 to 1e308)."""
+    from about 1e-308 to 1e308). The whole table that :func:`choose_k`
+    walks segment by segment, for checking it."""
     lam = np.ascontiguousarray(lam, dtype=np.float64)
     out = np.empty((lam.size + 1, k))
     native().esp_ratios(lam, out)

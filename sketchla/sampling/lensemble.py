@@ -185,23 +185,6 @@ def _projection(V, J, g, tol=None):
     return _dpp_from_basis(VJ, g, lev)
 
 
-def log_elementary_symmetric(lam, k):
-    """log e_l(λ_1, ..., λ_n) for l = 0..k and n = 0..len(λ): an array (k + 1, n + 1).
-
-    From the table of ratios ρ_l(n) = e_{l−1}(n) / e_l(n) of adjacent
-    levels (:func:`sketchla._kernels.esp_ratios`), built by the recursion
-    ρ_l(n) = (1 + λ_n ρ_{l−1}(n−1)) / (1/ρ_l(n−1) + λ_n) in O(k n): a ratio
-    is about 1/λ, so nothing overflows or underflows for any spread of the
-    eigenvalues, where e_l itself spans thousands of decades. Then
-    log e_l = −Σ_{m ≤ l} log ρ_m (−inf exactly where e_l = 0).
-    """
-    E = np.zeros((k + 1, np.size(lam) + 1))
-    if k:
-        with np.errstate(divide="ignore"):
-            E[1:] = -np.cumsum(np.log(_kernels.esp_ratios(lam, k).T), axis=0)
-    return E
-
-
 def _choose_k(lam, k, g):
     """A size-k subset J of the eigen-indices with P(J) ∝ Π_{i∈J} λ_i (ascending):
     backwards through the table of e_l over the first n eigenvalues, kept as
