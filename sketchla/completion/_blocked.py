@@ -156,7 +156,7 @@ def _solve_block(B, fixed, current, sweep, seed, offset, with_resid):
     """One block's rows re-solved by the half-sweep ``sweep`` (its entries
     keyed from ``offset``); with ``with_resid``, also their residual sum."""
     from .._threads import worker_threads
-    from .altmin import _arrays
+    from ._entries import _arrays
 
     resid = np.empty(B.shape[0]) if with_resid else None
     with worker_threads():  # the scheduler runs one task per core
@@ -363,7 +363,7 @@ class _DaskEntries:
 
 def _fold_in_block(B, sel, keep_other, F, reg):
     from .._threads import worker_threads
-    from .altmin import _fold_in
+    from ._entries import _fold_in
 
     with worker_threads():
         return _fold_in(_restrict(B, sel, keep_other), F, reg)
@@ -396,7 +396,7 @@ class _BlockedProblem:
 
     def initialize(self, rank, clip, g):
         """As :func:`altmin._initialize`: the range finder on A0/p by block products."""
-        from .altmin import _clip_rows, _range_finder
+        from ._entries import _clip_rows, _range_finder
 
         m, n = self.shape
         frac = max(self.nnz, 1) / (m * n)

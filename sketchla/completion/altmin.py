@@ -11,11 +11,9 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 
 from .. import _kernels
-from .._kernels import native
 from .._progress import Progress
 from .._threads import serial_blas
 from .._validation import (
@@ -28,10 +26,13 @@ from .._validation import (
     check_option,
     check_rng,
     check_scalar,
-    draw_seed,
 )
-from .._backend import (array_kind, frame_kind, from_numpy, get_namespace, is_sparse,
-                        materialize, to_numpy)
+from .._backend import array_kind, frame_kind, get_namespace, is_sparse
+from ._entries import (_CORE_FACTOR, _SPREAD, _CSREntries, _HalfSweep, _arrays,  # noqa: F401
+                       _fold_in,
+                       _split_bias, _with_ones)
+from ._masked import _MaskedProblem
+from ._sweeps import _balance, _sweep
 
 __all__ = ["altmin_complete", "CompletionResult", "SOLVERS"]
 
@@ -169,57 +170,6 @@ def _observed(X):
     csr.indices = csr.indices.astype(np.int64, copy=False)
     csr.indptr = csr.indptr.astype(np.int64, copy=False)
     return csr, np.dtype(dtype), csr.shape
-
-
-def _range_finder(matmat, rmatmat, shape, k, rng, n_power=4, oversample=10):
-    """Top-k left singular subspace and values of A (Halko–Martinsson–Tropp),
-    given X ↦ A X and Y ↦ Aᵀ Y: 2·n_power + 2 products with (k + p)-column
-    blocks (A sparse or held in blocks is never densified)."""
-    m, n = shape
-    ell = min(k + oversample, min(m, n))
-    Q = np.linalg.qr(matmat(rng.standard_normal((n, ell))))[0]
-    for _ in range(n_power):
-        Q = np.linalg.qr(rmatmat(Q))[0]
-        Q = np.linalg.qr(matmat(Q))[0]
-    B = rmatmat(Q).T  # (ell, n) = Qᵀ A
-    W, s, _ = np.linalg.svd(B, full_matrices=False)
-    return Q @ W[:, :k], s[:k]
-
-
-def _clip_rows(U, clip, rank):
-    """Jain et al.'s incoherence step: rows of U with norm above
-    clip·√(rank/m) scaled down to it, then U re-orthonormalized."""
-    if clip is None:
-        return np.ascontiguousarray(U)
-    cap = clip * np.sqrt(rank / U.shape[0])
-    norms = np.linalg.norm(U, axis=1)
-    big = norms > cap
-    U[big] *= (cap / norms[big])[:, None]
-    return np.ascontiguousarray(np.linalg.qr(U)[0])
-
-
-def _orthonormalize(F, other):
-    """F = Q R; return (Q, other @ Rᵀ): the product F otherᵀ is unchanged."""
-    if array_kind(F) == "numpy":
-        Q, R = np.linalg.qr(F)
-        return np.ascontiguousarray(Q), np.ascontiguousarray(other @ R.T)
-    xp = get_namespace(F)
-    Q, R = xp.linalg.qr(F)
-    return Q, materialize(other @ xp.matrix_transpose(R))
-
-
-def _arrays(M):
-    """(indptr, indices, data) of a CSR matrix as the kernel takes them."""
-    return (M.indptr.astype(np.int64, copy=False), M.indices.astype(np.int64, copy=False),
-            np.ascontiguousarray(M.data, dtype=np.float64))
-
-
-def _part(csr, coo, labels, part):
-    """One part of Ω as CSR: all of it without sample splitting."""
-    if labels is None:
-        return csr
-    keep = labels == part
-    return sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=csr.shape)
 
 
 def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
@@ -559,17 +509,6 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol=1e-6, *, reg=0.0,
     return res
 
 
-def _with_ones(F, alpha=1.0):
-    """[F, alpha]: the fixed factor of a biased row solve, whose last unknown
-    is b/alpha (so its ridge reg·n_i·b²/alpha²)."""
-    return np.ascontiguousarray(np.hstack([F, np.full((F.shape[0], 1), alpha)]))
-
-
-def _split_bias(W, alpha=1.0):
-    """(factor rows, biases) from the solutions of biased row solves."""
-    return np.ascontiguousarray(W[:, :-1]), W[:, -1] * alpha
-
-
 def _fold_in_result(result, csr, reg):
     """Factor rows (and row biases) for new rows ``csr`` of observations in
     the columns of ``result``: each solves its row problem with V fixed
@@ -603,39 +542,6 @@ def _in_x_units(callback, shape, core_r, core_c, d_rows, d_cols, scale):
         callback(it, Uf * root, Vf * root)
 
     return wrapped
-
-
-def _sweep(prob, U, V, it, g, bar, callback, reg=0.0):
-    """One sweep (a V-update, then a U-update): (U, V, relative observed
-    residual, relative objective). Without a ridge V is orthonormalized
-    (the product is unchanged); with one (``reg`` in the scaled units) every
-    half-step minimizes the same objective ‖P_Ω(X − UVᵀ)‖² + reg·(‖U‖² + ‖V‖²)
-    and the sweep ends by balancing the factors; the relative objective is
-    its square root over ‖P_Ω(X)‖."""
-    V = prob.solve_cols(U, V, it, draw_seed(g))
-    if reg == 0:
-        V, U = _orthonormalize(V, U)
-    U, rss, x_norm = prob.solve_rows(V, U, it, draw_seed(g))
-    r = float(np.sqrt(rss) / x_norm) if x_norm > 0 else 0.0
-    f = r
-    if reg > 0 and x_norm > 0:
-        # the balanced factors of the same product have the least weighted
-        # penalty (Σ n_i‖u_i‖² + Σ n_j‖v_j‖² = 2·Σσ_i of D_r U Vᵀ D_c, with
-        # D = diag(√n)): the objective only drops, and the slow drift of the
-        # scale between the factors is gone
-        xp = get_namespace(U)
-        wr = from_numpy(np.sqrt(np.maximum(prob.row_lengths, 1.0)), U)[:, None]
-        wc = from_numpy(np.sqrt(np.maximum(prob.col_lengths, 1.0)), V)[:, None]
-        Uw, Vw = _balance(U * wr, V * wc)
-        U, V = Uw / wr, Vw / wc
-        pen = float(xp.sum(Uw * Uw)) + float(xp.sum(Vw * Vw))
-        if isinstance(prob, _BiasedProblem):
-            pen += prob.bias_penalty()
-        f = float(np.sqrt(rss + reg * pen) / x_norm)
-    bar.update(it, residual=r)
-    if callback is not None:
-        callback(it, U, V)
-    return U, V, r, f
 
 
 def _warn_empty(rows, cols, stacklevel):
@@ -692,76 +598,6 @@ def _altmin_masked(prob, X, rank, solver, max_iter, tol, reg, clip, g, verbose, 
 #: (among the others) are set aside and fitted last: a row with about rank
 #: entries is interpolated, not estimated, and its amplified errors would
 #: feed the other factor
-_CORE_FACTOR = 2
-
-#: "auto" equilibrates when a row's or column's RMS exceeds the median one's by this
-_SPREAD = 4.0
-
-
-def _spread(csr, rows, counts_r, counts_c):
-    """max / median of the row and of the column RMS over the observed entries
-    (``rows``: the row of each stored entry; the counts per row and column)."""
-    m, n = csr.shape
-    sq = csr.data * csr.data
-    out = 1.0
-    for idx, cnt, size in ((rows, counts_r, m), (csr.indices, counts_c, n)):
-        rms = np.sqrt(np.bincount(idx, weights=sq, minlength=size)[cnt > 0] / cnt[cnt > 0])
-        med = np.median(rms) if rms.size else 0.0
-        if med > 0:
-            out = max(out, float(rms.max() / med))
-    return out
-
-
-def _equilibrate(csr, rows, counts_r, counts_c, sweeps=5):
-    """Scale the rows and columns of ``csr`` in place to unit RMS over their
-    observed entries (alternating, ``sweeps`` times); return the row and
-    column factors (Y = D_r X D_c). A diagonal scaling keeps the rank, so the
-    completion of Y gives X's; it removes the coherence that a few rows or
-    columns of much larger magnitude create. Arguments as for :func:`_spread`."""
-    m, n = csr.shape
-    d_r, d_c = np.ones(m), np.ones(n)
-    data0 = csr.data.copy()
-    cnt_r, cnt_c = np.maximum(counts_r, 1), np.maximum(counts_c, 1)
-    for _ in range(sweeps):
-        y = data0 * d_r[rows] * d_c[csr.indices]
-        rms = np.sqrt(np.bincount(rows, weights=y * y, minlength=m) / cnt_r)
-        d_r /= np.where(rms > 0, rms, 1.0)
-        y = data0 * d_r[rows] * d_c[csr.indices]
-        rms = np.sqrt(np.bincount(csr.indices, weights=y * y, minlength=n) / cnt_c)
-        d_c /= np.where(rms > 0, rms, 1.0)
-    # one overall scale keeps the largest entry at 1 (the unit scaling of the data)
-    csr.data = data0 * d_r[rows] * d_c[csr.indices]
-    top = _unit_scale(csr.data)
-    return d_r / top, d_c
-
-
-def _core(csr, rank):
-    """Boolean masks of the rows and columns that keep at least ``rank``
-    observed entries among each other (peeled until stable): the part whose
-    factors the alternating solves determine.
-
-    Each round drops every row and column below ``rank`` at once and
-    subtracts from the counts only the entries those held (a dropped row's
-    entries in columns still kept, through the CSR arrays, and a dropped
-    column's in rows still kept, through the CSC ones), so the peeling
-    costs O(nnz) in all, however many rounds it takes. An entry in both a
-    dropped row and a dropped column is subtracted twice, but only from
-    counts of dropped lines, which are never read again."""
-    m, n = csr.shape
-    csc = csr.tocsc()
-    cr = np.diff(csr.indptr).astype(np.int64)
-    cc = np.diff(csc.indptr).astype(np.int64)
-    keep_r, keep_c = np.ones(m, bool), np.ones(n, bool)
-    while True:
-        drop_r, drop_c = keep_r & (cr < rank), keep_c & (cc < rank)
-        if not (drop_r.any() or drop_c.any()):
-            return keep_r, keep_c
-        j = csr.indices[_kernels.range_positions(csr.indptr, np.flatnonzero(drop_r))]
-        i = csc.indices[_kernels.range_positions(csc.indptr, np.flatnonzero(drop_c))]
-        cc -= np.bincount(j[keep_c[j]], minlength=n)
-        cr -= np.bincount(i[keep_r[i]], minlength=m)
-        keep_r &= ~drop_r
-        keep_c &= ~drop_c
 
 
 class _DivergenceGuard:
@@ -792,214 +628,6 @@ class _DivergenceGuard:
         return self._U.copy(), self._V.copy()
 
 
-def _unit_scale(data):
-    """Divide ``data`` (a float64 array the caller owns) in place by its largest
-    magnitude and return that magnitude (1 when it is 0)."""
-    s = _kernels.abs_max(data)
-    if s > 0:
-        data /= s
-        return s
-    return 1.0
-
-
-class _CSREntries:
-    """The observations in memory, as CSR: what the driver of
-    :func:`altmin_complete` asks of them (the counterpart of
-    ``_blocked._DaskEntries``)."""
-
-    def __init__(self, csr, dtype, shape):
-        self.csr, self.dtype, self.shape, self.nnz = csr, dtype, shape, csr.nnz
-        self._counts = np.diff(csr.indptr), np.bincount(csr.indices, minlength=shape[1])
-        self._rows = np.repeat(np.arange(shape[0]), self._counts[0])  # row of each entry
-
-    def unit_scale(self):
-        return _unit_scale(self.csr.data)
-
-    def counts(self):
-        return self._counts
-
-    def spread(self, counts_r, counts_c):
-        return _spread(self.csr, self._rows, counts_r, counts_c)
-
-    def equilibrate(self, counts_r, counts_c):
-        return _equilibrate(self.csr, self._rows, counts_r, counts_c)
-
-    def core(self, need):
-        return _core(self.csr, need)
-
-    def core_nnz(self, core_r, core_c):
-        return self.csr[core_r][:, core_c].nnz
-
-    def problem(self, core_r, core_c, sweep, split_rng, max_iter, biases=False):
-        sub = self.csr[np.flatnonzero(core_r)][:, np.flatnonzero(core_c)].tocsr()
-        sub.indices = sub.indices.astype(np.int64, copy=False)
-        sub.indptr = sub.indptr.astype(np.int64, copy=False)
-        if biases:
-            return _BiasedProblem(sub, sweep)
-        return _CSRProblem(sub, split_rng, max_iter, sweep)
-
-    def fold_in_cols(self, under_cols, core_r, U, reg, shift=None):
-        """``shift``: subtracted from each entry by its row (biased solves)."""
-        return _fold_in(self.csr.T.tocsr()[under_cols][:, np.flatnonzero(core_r)], U, reg,
-                        shift)
-
-    def fold_in_rows(self, under_rows, V, reg, shift=None):
-        return _fold_in(self.csr[under_rows], V, reg, shift)
-
-
-class _CSRProblem:
-    """The observations as CSR (rows) and CSC (columns) parts for the native
-    row kernels; with sample splitting, each half-sweep uses its own part."""
-
-    def __init__(self, csr, split_rng, max_iter, sweep):
-        m = csr.shape[0]
-        self.sweep = sweep
-        self.labels = (split_rng.integers(0, 2 * max_iter + 1, size=csr.nnz)
-                       if split_rng is not None else None)
-        self.csr = csr
-        self.coo = csr.tocoo() if split_rng is not None else None
-        self.A0 = _part(csr, self.coo, self.labels, 0)
-        self.rows0, self.cols0 = _arrays(self.A0), _arrays(self.A0.T.tocsr())
-        self.row_lengths = np.diff(csr.indptr)
-        self.col_lengths = np.bincount(csr.indices, minlength=csr.shape[1])
-        self.resid = np.empty(m)
-        self.x_norm = None
-
-    def initialize(self, rank, clip, g):
-        return _initialize(self.A0, rank, clip, g)
-
-    def solve_cols(self, U, V, it, seed):
-        cols = self.cols0 if self.labels is None else \
-            _arrays(_part(self.csr, self.coo, self.labels, 2 * it - 1).T.tocsr())
-        return self.sweep(cols, U, V, seed)
-
-    def solve_rows(self, V, U, it, seed):
-        rows = self.rows0 if self.labels is None else \
-            _arrays(_part(self.csr, self.coo, self.labels, 2 * it))
-        U = self.sweep(rows, V, U, seed, self.resid)
-        if self.x_norm is None or self.labels is not None:
-            self.x_norm = np.sqrt(np.dot(rows[2], rows[2]))
-        return U, self.resid.sum(), self.x_norm
-
-
-class _MaskedProblem:
-    """Dense X with NaN for the missing entries, in any array-API namespace
-    (dask, CuPy, array-api-strict): every row's normal equations are formed
-    as one product of the mask with the rows' outer products and solved in
-    one batched solve. Cost O(n·m·k²) a sweep (the mask is dense); rows are
-    solved exactly whatever ``solver`` says (the sketch preconditioner is a
-    kernel of the CSR path)."""
-
-    reg = 0.0
-
-    def __init__(self, X):
-        xp = self.xp = get_namespace(X)
-        X = xp.astype(X, xp.float64)
-        if bool(xp.any(xp.isinf(X))):
-            raise ValueError("X must not contain inf (NaN marks a missing entry)")
-        obs = ~xp.isnan(X)
-        self.M = xp.astype(obs, xp.float64)
-        X0 = xp.where(obs, X, xp.zeros_like(X))
-        scale = _kernels.abs_max(X0)
-        self.scale = scale if scale > 0 else 1.0
-        self.X0 = X0 / self.scale
-        rc = to_numpy(xp.sum(self.M, axis=1))
-        cc = to_numpy(xp.sum(self.M, axis=0))
-        self.row_lengths, self.col_lengths = rc, cc
-        self._row_n = from_numpy(rc, self.X0)
-        self._col_n = from_numpy(cc, self.X0)
-        self.nnz = int(rc.sum())
-        self.empty_rows = np.flatnonzero(rc == 0)
-        self.empty_cols = np.flatnonzero(cc == 0)
-        self._row_empty = from_numpy((rc == 0).astype(np.float64), self.X0)
-        self._col_empty = from_numpy((cc == 0).astype(np.float64), self.X0)
-        self.x_norm = float(xp.sqrt(xp.sum(self.X0 * self.X0)))
-
-    def initialize(self, rank, clip, g):
-        """As :func:`_initialize`, in the array API: range finder on X0/p,
-        clipped rows, V = X0ᵀU/p."""
-        xp = self.xp
-        m, n = self.X0.shape
-        frac = max(self.nnz, 1) / (m * n)
-        A = self.X0 / frac
-        At = xp.matrix_transpose(A)
-        ell = min(rank + 10, min(m, n))
-        Q = xp.linalg.qr(A @ from_numpy(g.standard_normal((n, ell)), A))[0]
-        for _ in range(4):
-            Q = xp.linalg.qr(At @ Q)[0]
-            Q = xp.linalg.qr(A @ Q)[0]
-        W = xp.linalg.svd(xp.matrix_transpose(Q) @ A, full_matrices=False)[0]
-        U = Q @ W[:, :rank]
-        if clip is not None:
-            cap = clip * np.sqrt(rank / m)
-            norms = to_numpy(xp.linalg.vector_norm(U, axis=1))
-            shrink = np.where(norms > cap, cap / np.maximum(norms, 1e-300), 1.0)
-            U = xp.linalg.qr(U * from_numpy(shrink, U)[:, None])[0]
-        return U, xp.matrix_transpose(self.X0) @ U / frac
-
-    def _solve(self, M, X, F, empty, counts):
-        """Row i: argmin_u Σ_j M_ij (X_ij − F_jᵀu)² + reg·n_i‖u‖² for every i at once."""
-        xp = self.xp
-        p, k = F.shape
-        outer = xp.reshape(F[:, :, None] * F[:, None, :], (p, k * k))
-        G = xp.reshape(M @ outer, (M.shape[0], k, k))
-        eye = xp.eye(k, dtype=G.dtype)
-        # empty rows get the identity (their right-hand side is 0, so u = 0)
-        G = G + (self.reg * counts + empty)[:, None, None] * eye
-        return _kernels.batched_solve(G, (X @ F)[:, :, None], xp)[:, :, 0]
-
-    def solve_cols(self, U, V, it, seed):
-        xp = self.xp
-        return self._solve(xp.matrix_transpose(self.M), xp.matrix_transpose(self.X0), U,
-                           self._col_empty, self._col_n)
-
-    def solve_rows(self, V, U, it, seed):
-        xp = self.xp
-        U = materialize(self._solve(self.M, self.X0, V, self._row_empty, self._row_n))
-        R = self.M * (self.X0 - U @ xp.matrix_transpose(V))
-        return U, float(xp.sum(R * R)), self.x_norm
-
-    def zero_empty(self, U, V):
-        return U, V  # already 0: their normal equations have a zero right-hand side
-
-
-def _initialize(A0, rank, clip, g):
-    """(U, V): the top-``rank`` left subspace of the rescaled observations
-    A0/p (randomized range finder, sparse A0 never densified), rows of norm
-    above clip·√(rank/m) clipped and re-orthonormalized (incoherence), and
-    V = A0ᵀU/p as the warm start of the first V-step."""
-    m, n = A0.shape
-    frac = max(A0.nnz, 1) / (m * n)
-    A = A0 / frac
-
-    def matmat(X, transpose=False):  # threaded native kernel, no transposed copy
-        return _kernels.sparse_matmat(A, X, transpose=transpose)
-
-    U = _clip_rows(_range_finder(matmat, lambda Y: matmat(Y, transpose=True), A.shape,
-                                 rank, g)[0], clip, rank)
-    V = np.ascontiguousarray(matmat(U, transpose=True))
-    return U, V
-
-
-class _HalfSweep:
-    """One half-sweep: every row of the target factor re-solved (in parallel,
-    native kernel) against the fixed other factor, exactly or sketch-preconditioned."""
-
-    def __init__(self, reg, sketched, n_inner, sketch_rows):
-        self.reg, self.sketched = reg, sketched
-        self.n_inner, self.sketch_rows = n_inner, sketch_rows
-
-    def __call__(self, part, fixed, current, seed, resid=None, offset=0):
-        """``part`` as :func:`_arrays` gives it; ``offset``, the position of its
-        first entry in the whole matrix (a block of rows), keys the sketches.
-        Row i's ridge is reg·n_i (ALS-WR)."""
-        out = np.empty_like(current)
-        native().altmin_update_rows(*part, fixed, current, out, self.reg, self.sketched,
-                                    self.n_inner, self.sketch_rows, seed, resid, offset,
-                                    True)
-        return out
-
-
 class _StoppingRule:
     """Stop at rounding level (relative observed residual ≤ 1e-14) or, without
     sample splitting, when the relative decrease of the objective (the
@@ -1023,82 +651,3 @@ class _StoppingRule:
         return self.converged
 
 
-def _balance(U, V):
-    """Factors of the same product with U = Q_U W Σ^½, V = Q_V Z Σ^½ (the k × k
-    SVD on the host)."""
-    xp = get_namespace(U)
-    Qu, Ru = xp.linalg.qr(U)
-    Qv, Rv = xp.linalg.qr(V)
-    W, s, Zt = sla.svd(to_numpy(Ru @ xp.matrix_transpose(Rv)))
-    r = np.sqrt(s)
-    return Qu @ from_numpy(W * r, U), Qv @ from_numpy(Zt.T * r, V)
-
-
-def _fold_in(csr, V, reg, shift=None):
-    """Row factors for new rows: each solves its least-squares problem with V
-    fixed (ridge reg·n_i, ALS-WR); ``shift[j]`` is first subtracted from the
-    entries of column j (the mean and biases of biased solves)."""
-    U = np.zeros((csr.shape[0], V.shape[1]))
-    indptr, indices, data = _arrays(csr)
-    if shift is not None:
-        data = data - np.broadcast_to(shift, (csr.shape[1],))[indices]
-    native().altmin_update_rows(indptr, indices, data, np.ascontiguousarray(V, dtype=np.float64),
-                                U, U, float(reg), False, 1, V.shape[1], 0, None, 0, True)
-    return U
-
-
-class _BiasedProblem(_CSRProblem):
-    """The observations as for :class:`_CSRProblem`, for the model
-    x_ij ≈ μ + b_i + c_j + u_iᵀv_j: each half-sweep solves for [v_j, c_j]
-    against [U, 1] on x_ij − μ − b_i (and for [u_i, b_i] against [V, 1] on
-    x_ij − μ − c_j), so the biases are fitted with the factors by the same
-    row kernel, under the same weighted ridge."""
-
-    def __init__(self, csr, sweep):
-        super().__init__(csr, None, 0, sweep)
-        data = self.rows0[2]
-        self.mean = float(data.mean()) if data.size else 0.0
-        self.x_norm = float(np.sqrt(np.dot(data, data)))
-        self.b, self.c = np.zeros(csr.shape[0]), np.zeros(csr.shape[1])
-
-    def biases(self):
-        return self.b, self.c
-
-    def set_biases(self, b, c):
-        self.b, self.c = b.copy(), c.copy()
-
-    def bias_penalty(self):
-        return float(np.dot(self.row_lengths, self.b * self.b)
-                     + np.dot(self.col_lengths, self.c * self.c))
-
-    def initialize(self, rank, clip, g):
-        """Biases by three alternating ridge means (b_i = mean of x − μ − c
-        over row i, over 1 + reg), then :func:`_initialize` on the residual."""
-        indptr, cols, data = self.rows0
-        rows = np.repeat(np.arange(self.csr.shape[0]), self.row_lengths)
-        shrink = 1.0 + self.sweep.reg
-        nr, nc = np.maximum(self.row_lengths, 1), np.maximum(self.col_lengths, 1)
-        for _ in range(3):
-            self.c = np.bincount(cols, data - self.mean - self.b[rows],
-                                 self.csr.shape[1]) / nc / shrink
-            self.b = np.bincount(rows, data - self.mean - self.c[cols],
-                                 self.csr.shape[0]) / nr / shrink
-        R = sp.csr_matrix((data - self.mean - self.b[rows] - self.c[cols], cols, indptr),
-                          shape=self.csr.shape)
-        return _initialize(R, rank, clip, g)
-
-    def _half(self, part, fixed, current, own, other, seed, resid=None):
-        """[current, own] re-solved against [fixed, 1] on x − μ − other (the
-        other side's biases, by each entry's index): (factor rows, biases)."""
-        indptr, idx, data = part
-        W = self.sweep((indptr, idx, data - self.mean - other[idx]), _with_ones(fixed),
-                       np.ascontiguousarray(np.hstack([current, own[:, None]])), seed, resid)
-        return _split_bias(W)
-
-    def solve_cols(self, U, V, it, seed):
-        V, self.c = self._half(self.cols0, U, V, self.c, self.b, seed)
-        return V
-
-    def solve_rows(self, V, U, it, seed):
-        U, self.b = self._half(self.rows0, V, U, self.b, self.c, seed, self.resid)
-        return U, self.resid.sum(), self.x_norm
