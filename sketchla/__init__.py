@@ -65,10 +65,12 @@ _LAZY = {
     # matrix completion
     "altmin_complete": "completion",
     "CompletionResult": "completion",
+    "RegPath": "completion",
     "AltMinCompletion": "completion",
     "Ratings": "completion",
     "split_entries": "completion",
     "rating_errors": "completion",
+    "load_movielens_100k": "completion",
     # symmetric tensors
     "spm": "tensor",
     "spm_moments": "tensor",

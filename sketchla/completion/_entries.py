@@ -4,6 +4,8 @@ the initialization, and the native row solves (plain and with biases)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -63,6 +65,16 @@ def _split_bias(W, alpha=1.0):
     return np.ascontiguousarray(W[:, :-1]), W[:, -1] * alpha
 
 
+#: "auto" takes the sketched row solver from this rank on, when the median row
+#: and column lengths are at least _AUTO_LENGTH times the rank (measured
+#: crossover, see altmin_complete)
+_AUTO_RANK = 20
+_AUTO_LENGTH = 5
+
+#: rows and columns with fewer than this many times ``rank`` observed entries
+#: (among the others) are set aside and fitted last: a row with about rank
+#: entries is interpolated, not estimated, and its amplified errors would
+#: feed the other factor
 _CORE_FACTOR = 2
 
 #: "auto" equilibrates when a row's or column's RMS exceeds the median one's by this
@@ -231,7 +243,9 @@ def _initialize(A0, rank, clip, g):
     above clip·√(rank/m) clipped and re-orthonormalized (incoherence), and
     V = A0ᵀU/p as the warm start of the first V-step."""
     m, n = A0.shape
-    frac = max(A0.nnz, 1) / (m * n)
+    if A0.nnz == 0:  # nothing observed in the core: zero factors
+        return np.zeros((m, rank)), np.zeros((n, rank))
+    frac = A0.nnz / (m * n)
     A = A0 / frac
 
     def matmat(X, transpose=False):  # threaded native kernel, no transposed copy
@@ -330,3 +344,32 @@ class _BiasedProblem(_CSRProblem):
     def solve_rows(self, V, U, it, seed):
         U, self.b = self._half(self.rows0, V, U, self.b, self.c, seed, self.resid)
         return U, self.resid.sum(), self.x_norm
+
+
+def _plan_core(entries, rank, counts_r, counts_c, stacklevel):
+    """The well-observed core (boolean masks) and the rows and columns set
+    aside from it; if the core cannot carry the rank (tiny or extreme
+    inputs), a laxer one, then every observed row and column. A warning
+    names the rows and columns set aside (none with ``stacklevel=0``)."""
+    for need in (_CORE_FACTOR * rank, rank, 1):
+        core_r, core_c = entries.core(need)
+        ms, ns = int(core_r.sum()), int(core_c.sum())
+        if min(ms, ns) >= rank and entries.core_nnz(core_r, core_c) >= rank * (ms + ns - rank):
+            break
+    under_rows = np.flatnonzero(~core_r & (counts_r > 0))
+    under_cols = np.flatnonzero(~core_c & (counts_c > 0))
+    if stacklevel and (under_rows.size or under_cols.size):
+        warnings.warn(
+            f"{under_rows.size} row(s) and {under_cols.size} column(s) of X have fewer than "
+            f"{need} observed entries (among the well-observed others): they are fitted "
+            "last, by minimum-norm least squares, and their completed values are poorly "
+            "determined (CompletionResult.underdetermined_rows / _cols)",
+            RuntimeWarning, stacklevel=stacklevel)
+    return core_r, core_c, under_rows, under_cols
+
+
+def _choose_solver(solver, prob, rank):
+    if solver != "auto":
+        return solver
+    lengths = min(np.median(prob.row_lengths), np.median(prob.col_lengths))
+    return "sketched" if rank >= _AUTO_RANK and lengths >= _AUTO_LENGTH * rank else "exact"

@@ -32,8 +32,9 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    rank : int, default 2
-        Target rank (the contract's first positional argument).
+    rank : int or "auto", default 2
+        Target rank (the contract's first positional argument); ``"auto"``
+        chooses it on held-out entries (see :func:`altmin_complete`).
     solver : {"auto", "sketched", "exact"}, default "auto"
         The row solver: ``"exact"`` normal equations, or ``"sketched"``
         (CountSketch-preconditioned CG); ``"auto"`` takes the sketched one
@@ -41,11 +42,15 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         :func:`altmin_complete` for the measured crossover).
     max_iter : int, default 100
         Maximum number of sweeps.
-    tol : float, default 1e-6
-        Stop when the relative decrease of the objective falls to ``tol``.
-    reg : float, default 0.0
+    tol : float or "auto", default "auto"
+        Stop when the relative decrease of the objective falls to ``tol``
+        (``"auto"``: 1e-6 without a ridge, 1e-4 with one).
+    reg : float or "auto", default "auto"
         Ridge λ weighted by each row's and column's number of observations
-        (ALS-WR), in the units of X; about 0.05 on ratings.
+        (ALS-WR), in the units of X. ``"auto"`` chooses it on a held-out
+        tenth of the observed entries along a warm-started path, then
+        refits on all of them (see :func:`altmin_complete`); λ = 0 on
+        exactly low-rank data.
     biases : bool, default False
         Fit a global mean and row (user) and column (item) biases with the
         factors: the model μ + b_i + c_j + u_iᵀv_j of rating data.
@@ -72,6 +77,13 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Vᵀ: the fitted matrix is ``row_factors_ @ components_``.
     n_iter_, converged_, residuals_ :
         As in :class:`CompletionResult`.
+    reg_ : float
+        The ridge λ of the fit (the chosen one with ``reg="auto"``).
+    reg_path_ : RegPath or None
+        With ``reg="auto"``: every λ tried and its held-out RMSE
+        (``regs``, ``scores``), the baseline's RMSE (``baseline``).
+    rank_ : int
+        The rank of the fit (the chosen one with ``rank="auto"``).
     mean_ : float
         The global mean (0 without ``biases``).
     row_bias_, col_bias_ : ndarray or None
@@ -122,7 +134,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, rank=2, solver="auto", max_iter=100, tol=1e-6, reg=0.0,
+    def __init__(self, rank=2, solver="auto", max_iter=100, tol="auto", reg="auto",
                  biases=False, sample_splitting=False, clip=2.0, n_inner=3,
                  sketch_rows=None, random_state=None, verbose=False):
         self.rank = rank
@@ -188,6 +200,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = res.n_iter
         self.converged_ = res.converged
         self.residuals_ = res.residuals
+        self.reg_, self.reg_path_, self.rank_ = res.reg, res.reg_path, res.U.shape[1]
         self.mean_ = res.mean
         self.row_bias_, self.col_bias_ = res.row_bias, res.col_bias
         self.user_ids_ = None if self._users is None else self._users.ids
@@ -207,7 +220,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         miss = np.isnan(out)
         if miss.any():
             csr, _, _ = _observed(X)
-            U, b = _fold_in_result(self.result_, csr, self.reg)
+            U, b = _fold_in_result(self.result_, csr, self.result_.reg)
             r, c = np.nonzero(miss)
             out[r, c] = np.einsum("ij,ji->i", U[r], self.components_[:, c])
             if b is not None:
@@ -292,7 +305,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             sel = (c >= len(self._items)) & (r >= 0)
             csr = sp.csr_matrix((vals[sel], (c[sel] - len(self._items), r[sel])),
                                 shape=(new_items.size, m))
-            V, cb = _fold_in_result(_transposed(res), csr, self.reg)
+            V, cb = _fold_in_result(_transposed(res), csr, res.reg)
             res.V = np.vstack([res.V, V.astype(res.V.dtype)])
             if cb is not None:
                 res.col_bias = np.concatenate([res.col_bias, cb.astype(res.V.dtype)])
@@ -303,7 +316,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             sel = r >= m
             csr = sp.csr_matrix((vals[sel], (r[sel] - m, c[sel])),
                                 shape=(new_users.size, len(self._items)))
-            U, b = _fold_in_result(res, csr, self.reg)
+            U, b = _fold_in_result(res, csr, res.reg)
             res.U = np.vstack([res.U, U.astype(res.U.dtype)])
             if b is not None:
                 res.row_bias = np.concatenate([res.row_bias, b.astype(res.U.dtype)])

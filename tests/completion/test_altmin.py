@@ -187,7 +187,9 @@ def test_verbose_progress(capsys):
 @pytest.mark.parametrize("kwargs,exc,match", [
     (dict(rank=0), ValueError, "rank"),
     (dict(rank=101), ValueError, "rank"),
-    (dict(rank=40), ValueError, "degrees of freedom"),
+    (dict(rank=40, reg=0.0), ValueError, "degrees of freedom"),
+    (dict(rank="full"), ValueError, "rank"),
+    (dict(rank=2, reg="cv"), ValueError, "reg"),
     (dict(rank=2, solver="svd"), ValueError, "solver"),
     (dict(rank=2, max_iter=0), ValueError, "max_iter"),
     (dict(rank=2, tol=-1), ValueError, "tol"),
