@@ -28,7 +28,8 @@ __all__ = ["quantile_regression", "solve_weighted_check_loss"]
 _ASSEMBLE_BYTES = 1 << 28
 
 
-def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None, presolve=True):
+def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None, presolve=True,
+                              linear=None, return_dual=False):
     """min_x Σ_j v_j ρ_τ(b_j − a_jᵀx) + penalty · Σ_{k penalized} |x_k|, exactly.
 
     By ρ_τ(r) = max_{y ∈ [τ−1, τ]} y·r, the problem is the saddle point
@@ -45,7 +46,10 @@ def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None, pr
     merges repeated rows (so a repeated row and a weighted one give the same
     vertex when the optimum is not unique); ``presolve=False`` skips it for a
     sample whose repeated draws are already merged, where it halved the solve
-    at 10^3–3·10^3 rows.
+    at 10^3–3·10^3 rows. ``linear`` (shape (d,)): a term linearᵀx added to
+    the objective (the dual's constraint rows become Aᵀy = linear, or
+    |Aᵀy − linear| ≤ penalty). ``return_dual``: also the dual y (X's units)
+    and its objective bᵀy.
     """
     from scipy.optimize import linprog
 
@@ -63,14 +67,16 @@ def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None, pr
         pen[mask] = penalty / (s_v * col[mask])
     penalized_lp = bool(np.any(pen > 0))
     options = {"presolve": bool(presolve)}
-    if penalized_lp:  # −pen ≤ Aᵀy ≤ pen as two blocks of inequality rows
+    # Aᵀy_x = linear with y_x = s_v·y and A = unit·diag(col): unitᵀy = linear/(col·s_v)
+    lin = np.zeros(d) if linear is None else np.asarray(linear, np.float64) / (col * s_v)
+    if penalized_lp:  # −pen ≤ Aᵀy − lin ≤ pen as two blocks of inequality rows
         import scipy.sparse as sp
 
         stack = sp.vstack if sp.issparse(unit) else np.vstack
-        res = linprog(-b1, A_ub=stack([unit.T, -unit.T]), b_ub=np.r_[pen, pen],
+        res = linprog(-b1, A_ub=stack([unit.T, -unit.T]), b_ub=np.r_[pen + lin, pen - lin],
                       bounds=bounds, method="highs-ds", options=options)
     else:
-        res = linprog(-b1, A_eq=unit.T, b_eq=np.zeros(d), bounds=bounds, method="highs-ds",
+        res = linprog(-b1, A_eq=unit.T, b_eq=lin, bounds=bounds, method="highs-ds",
                       options=options)
     if res.status != 0:
         raise RuntimeError(f"the check-loss linear program failed: {res.message}")
@@ -79,7 +85,11 @@ def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None, pr
         y = -(mult[:d] - mult[d:])
     else:
         y = -np.asarray(res.eqlin.marginals, dtype=np.float64)
-    return y * (s_b / col)
+    x = y * (s_b / col)
+    if return_dual:
+        dual = np.asarray(res.x, dtype=np.float64) * s_v
+        return x, dual
+    return x
 
 
 def _check_quantile(quantile):
@@ -124,9 +134,19 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     rng : None, int, Generator or SeedSequence
         Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
         (as :func:`numpy.random.default_rng` takes).
-    method : {"auto", "sample", "exact"}, default "auto"
-        "exact" solves the full linear program (HiGHS); "sample" always
-        samples; "auto" samples unless the sample would be the whole data.
+    method : {"auto", "sample", "refine", "exact"}, default "auto"
+        "exact" solves the full linear program (HiGHS). "sample" solves the
+        sampled problem only (within 1 + κε of the optimum's objective).
+        "refine" refines the sample's solution to the exact optimum
+        (Portnoy–Koenker preprocessing [4]_: rows whose residual sign the
+        sampled fit decides, by their residual standardized by ‖R⁻ᵀa_i‖,
+        are aggregated into two rows; the n^(2/3)·d^(1/3) undecided ones
+        form a reduced linear program; rows whose sign comes out wrong join
+        it until none does), certified by a zero duality gap. "auto":
+        "exact" up to 5,000 rows (where one linear program costs about as
+        much as sampling), "refine" up to 200,000 rows, "sample" beyond
+        (there the band of undecided rows outgrows what the dual simplex
+        solves quickly) and for dask input.
     scores : str, default "lewis"
         Scores of the rows of [A b] (``"lewis"`` or ``"sensitivity"`` with
         p = 1); see :func:`sketchla.sample_rows`.
@@ -155,6 +175,8 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
        large-scale applications", ICML (2013); SIAM J. Sci. Comput. 36 (2014).
     .. [2] M. B. Cohen, R. Peng, "ℓp row sampling by Lewis weights", STOC (2015).
     .. [3] R. Koenker, G. Bassett, "Regression quantiles", Econometrica 46 (1978).
+    .. [4] S. Portnoy, R. Koenker, "The Gaussian hare and the Laplacian
+       tortoise", Statistical Science 12(4) (1997).
 
     Examples
     --------
@@ -198,22 +220,34 @@ def check_options(quantile, alpha, method, n_samples, n, width):
 
     tau = _check_quantile(quantile)
     alpha = check_scalar(alpha, "alpha", minimum=0)
-    method = check_option(method, "method", ("auto", "sample", "exact"))
+    method = check_option(method, "method", ("auto", "sample", "exact", "refine"))
     m = default_quantile_samples(n, width + 1, tau) if n_samples is None else \
         check_int(n_samples, "n_samples", minimum=1)
     return tau, alpha, method, m
 
 
+#: method="auto" solves problems of at most this many rows exactly in one
+#: linear program (about the cost of computing the Lewis weights and solving
+#: the sample's); larger ones are sampled and then refined to the optimum, up
+#: to _REFINE_ROWS rows (beyond, the band of undecided rows outgrows what the
+#: dual simplex solves quickly, and "auto" returns the sample's solution)
+_EXACT_ROWS = 5000
+_REFINE_ROWS = 200_000
+
+
 def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
-           row_weight=None):
+           row_weight=None, info=None):
     """The check-loss problem of the design D = diag(row_weight)·[A, const·1] and
     target diag(row_weight)·b (const and row_weight optional), exactly or on an
     ℓ1 Lewis-weight sample of the rows of [D y]. For dense NumPy A the design is
     never formed whole: the Lewis iterations stream over its row blocks and
-    only the sampled rows are assembled."""
-    from .._backend import array_kind, from_numpy, to_numpy
-    from ..sampling.rows import sample_rows
-    from .lp_regression import _merge
+    only the sampled rows are assembled. ``method``: "exact" (one linear
+    program), "sample" (the sample's solution), "refine" (the sample's
+    solution refined to the certified optimum), "auto" (exact up to
+    _EXACT_ROWS rows, refined up to _REFINE_ROWS, else the sample's; dask
+    input: the sample's). ``info`` (a dict): receives the certificate of an
+    exact or refined solve under "certificate"."""
+    from .._backend import array_kind, to_numpy
 
     kind = array_kind(A)
     n, d = A.shape
@@ -242,9 +276,39 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
             part = _kernels.hstack([part, np.full((part.shape[0], 1), const)])
         return part if rw is None else _kernels.scale_rows(part, rw[sel], None)
 
-    if method == "exact" or (method == "auto" and m >= n):
-        return solve_weighted_check_loss(rows(slice(0, n)), yw, np.ones(n), tau, penalty,
-                                         penalized)
+    if method == "exact" or (method == "auto" and (m >= n or n <= _EXACT_ROWS)):
+        x, dual = solve_weighted_check_loss(rows(slice(0, n)), yw, np.ones(n), tau, penalty,
+                                            penalized, return_dual=True)
+        if info is not None:
+            info["certificate"] = _certificate(rows, yw, n, tau, penalty, penalized, x, dual)
+        return x
+    x = _sampled(A, kind, rows, yw, n, width, tau, penalty, m, rng, scores, penalized)
+    if method == "sample" or kind not in ("numpy", "sparse") or (
+            method == "auto" and n > _REFINE_ROWS):
+        return x
+    from ._quantile_refine import refine_to_optimum
+
+    x, cert = refine_to_optimum(rows, yw, n, width, tau, penalty, penalized, x)
+    if info is not None:
+        info["certificate"] = cert
+    return x
+
+
+def _certificate(rows, y, n, tau, penalty, penalized, x, dual):
+    from ._quantile_refine import QuantileCertificate, _objective, _residuals
+
+    obj = _objective(_residuals(rows, y, x, n), tau, x, penalty, penalized)
+    dual_obj = float(y @ dual)
+    return QuantileCertificate(obj, dual_obj, (obj - dual_obj) / obj if obj > 0 else 0.0,
+                               1, n)
+
+
+def _sampled(A, kind, rows, yw, n, width, tau, penalty, m, rng, scores, penalized):
+    """The check-loss solution on an ℓ1 Lewis-weight sample of [D y]."""
+    from .._backend import from_numpy
+    from ..sampling.rows import sample_rows
+    from .lp_regression import _merge
+
     g = check_rng(rng)
     rs = None
     if kind == "numpy" and scores == "lewis" and n >= 8 * (width + 1):

@@ -213,12 +213,18 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Rows sampled; see :func:`sketchla.quantile_regression`.
     random_state : None, int or Generator
         Seed or generator of the randomness (the ``rng`` of the function API).
-    method : {"auto", "sample", "exact"}, default "auto"
+    method : {"auto", "sample", "refine", "exact"}, default "auto"
+        See :func:`quantile_regression`: "auto" is exact (one linear program
+        up to 5,000 rows, a sampled fit refined to the certified optimum up
+        to 200,000) and samples beyond.
     scores : str, default "lewis"
         Which importance scores to sample rows by (see :func:`sample_rows`).
 
     Attributes
     ----------
+    certificate_ : QuantileCertificate or None
+        The objective, the dual objective and the relative duality gap of
+        an exact or refined fit (None for a sampled one).
     coef_ : ndarray, shape (n_features,)
         X's dtype (float32 is kept).
     intercept_ : float
@@ -284,16 +290,19 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         penalized = np.ones(d + fit_intercept, bool)
         penalized[d:] = False
         rng = check_rng(self.random_state, "random_state")
+        info = {}
         if is_sparse(X):
             A, b, offsets = preprocess(X, y, sw, fit_intercept, p=1.0)
-            x = _solve(A, b, tau, alpha * total, m, rng, method, self.scores, penalized)
+            x = _solve(A, b, tau, alpha * total, m, rng, method, self.scores, penalized,
+                       info=info)
         else:
             # dense X: the intercept column (as preprocess would append it) and
             # the weights are applied block by block; [X 1] is never formed
             c = intercept_scale(X)
             x = _solve(X, y, tau, alpha * total, m, rng, method, self.scores, penalized,
-                       const=c if fit_intercept else None, row_weight=sw)
+                       const=c if fit_intercept else None, row_weight=sw, info=info)
             offsets = (fit_intercept, False, c, None)
+        self.certificate_ = info.get("certificate")
         self.coef_, intercept = split_coef(x, X.dtype, offsets)
         self.intercept_ = float(intercept)
         return self
