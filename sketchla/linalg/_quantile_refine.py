@@ -16,10 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from ._frisch_newton import frisch_newton
+
 __all__ = ["QuantileCertificate", "refine_to_optimum"]
 
 #: rows per block of the passes over the design
 _BLOCK = 1 << 16
+#: the band keeps this many times n^(2/3)·width^(1/3) rows: the subsample's
+#: fit (of n^(2/3)·width^(1/3) rows) predicts a residual to about one band
+#: half-width of that size, so three keep the undecided rows with margin
+_BAND = 3.0
 #: rounds of re-banding and re-solving at most
 _MAX_ROUNDS = 12
 #: a round with more wrong signs than this fraction of the kept rows widens
@@ -117,31 +123,58 @@ def _objective(r, tau, x, penalty, penalized):
     return obj
 
 
-def refine_to_optimum(rows, y, n, width, tau, penalty, penalized, x0):
+def _reduced(D, y, tau, penalty, penalized, linear):
+    """(x, dual) of the kept rows D with the aggregated rows' linear term:
+    Frisch–Newton (interior point, a duality gap of 1e-12) without a penalty,
+    HiGHS's dual simplex with one or where the interior point stalls (its
+    ``RuntimeError`` then means an unbounded problem: a wrong aggregation)."""
+    from .lp_regression import unit_scaled
+    from .quantile import solve_weighted_check_loss
+
+    if penalty == 0:
+        unit, b1, _, col, s_b, _ = unit_scaled(D, y, np.ones(D.shape[0]), per_column=True)
+        try:
+            x, dual, _ = frisch_newton(unit, b1, tau, linear=linear / col)
+            return x * (s_b / col), dual
+        except (RuntimeError, np.linalg.LinAlgError):
+            pass
+    return solve_weighted_check_loss(D, y, np.ones(D.shape[0]), tau, penalty, penalized,
+                                     linear=linear, return_dual=True)
+
+
+def _first_fit(rows, y, n, width, tau, penalty, penalized, rng):
+    """The fit of a uniform subsample of n^(2/3)·width^(1/3) rows (Portnoy and
+    Koenker's first stage)."""
+    m = min(n, max(int(np.ceil(n ** (2 / 3) * width ** (1 / 3))), 20 * width))
+    idx = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
+    return _reduced(rows(idx), y[idx], tau, penalty, penalized, np.zeros(width))[0]
+
+
+def refine_to_optimum(rows, y, n, width, tau, penalty, penalized, x0=None, rng=None):
     """The exact minimizer of Σ ρ_τ(y_i − d_iᵀx) + penalty·‖x_P‖₁ over the
     design whose row blocks ``rows(slice)`` gives, from a nearby ``x0``.
 
-    Returns (x, QuantileCertificate). Rows are standardized by
-    ‖R⁻ᵀ d_i‖; the band keeps the n^(2/3)·width^(1/3) rows (Portnoy–Koenker's
-    order) of standardized residual nearest the τ-quantile, doubled when a
+    ``x0`` None: the fit of a uniform subsample (``rng``). Returns
+    (x, QuantileCertificate). Rows are standardized by
+    ‖R⁻ᵀ d_i‖; the band keeps the 3·n^(2/3)·width^(1/3) rows (Portnoy–Koenker's
+    order, with a margin) of standardized residual nearest the τ-quantile, doubled when a
     round finds many wrong signs. Cost: a Gram matrix and a few residual
     passes (O(n·width²) and O(n·width) each) plus linear programs of the
     kept rows.
     """
-    from .quantile import solve_weighted_check_loss
-
+    if x0 is None:
+        x0 = _first_fit(rows, y, n, width, tau, penalty, penalized, rng)
     s = _scales(rows, n, width)
     r = _residuals(rows, y, x0, n)
-    keep = min(n, int(np.ceil(n ** (2 / 3) * width ** (1 / 3))))
+    keep = min(n, int(np.ceil(_BAND * n ** (2 / 3) * width ** (1 / 3))))
     label = _band(r / s, tau, keep)
     tol = 1e-9 * max(float(np.abs(y).max(initial=0)), 1e-300)
     for rounds in range(1, _MAX_ROUNDS + 1):
         below, above = _globs(rows, n, width, label)
         kept = np.flatnonzero(label == 0)
         try:
-            x, dual = solve_weighted_check_loss(
-                rows(kept), y[kept], np.ones(kept.size), tau, penalty, penalized,
-                linear=(1 - tau) * below - tau * above, return_dual=True)
+            x, dual = _reduced(rows(kept), y[kept], tau, penalty, penalized,
+                               (1 - tau) * below - tau * above)
         except RuntimeError:  # the kept rows cannot balance the aggregated ones
             if keep >= n:
                 raise

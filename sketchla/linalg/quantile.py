@@ -135,18 +135,21 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
         Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
         (as :func:`numpy.random.default_rng` takes).
     method : {"auto", "sample", "refine", "exact"}, default "auto"
-        "exact" solves the full linear program (HiGHS). "sample" solves the
-        sampled problem only (within 1 + κε of the optimum's objective).
-        "refine" refines the sample's solution to the exact optimum
-        (Portnoy–Koenker preprocessing [4]_: rows whose residual sign the
-        sampled fit decides, by their residual standardized by ‖R⁻ᵀa_i‖,
-        are aggregated into two rows; the n^(2/3)·d^(1/3) undecided ones
-        form a reduced linear program; rows whose sign comes out wrong join
-        it until none does), certified by a zero duality gap. "auto":
-        "exact" up to 5,000 rows (where one linear program costs about as
-        much as sampling), "refine" up to 200,000 rows, "sample" beyond
-        (there the band of undecided rows outgrows what the dual simplex
-        solves quickly) and for dask input.
+        "exact" solves the full linear program (HiGHS's dual simplex).
+        "sample" solves the ℓ1 Lewis-weight sample's problem only (within
+        1 + κε of the optimum's objective). "refine" reaches the exact
+        optimum by Portnoy and Koenker's preprocessing [4]_: a uniform
+        subsample of n^(2/3)·d^(1/3) rows is solved; rows whose residual
+        sign that fit decides (by the residual standardized by ‖R⁻ᵀa_i‖,
+        RᵀR = AᵀA) are aggregated into two rows; the 3·n^(2/3)·d^(1/3)
+        undecided ones form a reduced problem; rows whose sign comes out
+        wrong join it until none does. The reduced problems are solved by
+        the Frisch–Newton interior-point method [5]_ to a relative duality
+        gap of 1e-12 (with a penalty, by HiGHS), and the result carries
+        the duality gap over all rows as its certificate. "auto": "exact"
+        up to 5,000 rows (one linear program costs about as much as
+        sampling there, and gives a vertex), "refine" beyond; dask input:
+        "sample".
     scores : str, default "lewis"
         Scores of the rows of [A b] (``"lewis"`` or ``"sensitivity"`` with
         p = 1); see :func:`sketchla.sample_rows`.
@@ -177,6 +180,8 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     .. [3] R. Koenker, G. Bassett, "Regression quantiles", Econometrica 46 (1978).
     .. [4] S. Portnoy, R. Koenker, "The Gaussian hare and the Laplacian
        tortoise", Statistical Science 12(4) (1997).
+    .. [5] R. Koenker, "Quantile Regression", Cambridge University Press
+       (2005), §6.3 (Frisch–Newton; quantreg's ``rq.fit.fnb``).
 
     Examples
     --------
@@ -227,12 +232,9 @@ def check_options(quantile, alpha, method, n_samples, n, width):
 
 
 #: method="auto" solves problems of at most this many rows exactly in one
-#: linear program (about the cost of computing the Lewis weights and solving
-#: the sample's); larger ones are sampled and then refined to the optimum, up
-#: to _REFINE_ROWS rows (beyond, the band of undecided rows outgrows what the
-#: dual simplex solves quickly, and "auto" returns the sample's solution)
+#: linear program (HiGHS's dual simplex: a vertex, about the cost of sampling);
+#: larger ones are refined to the optimum from a subsample's fit
 _EXACT_ROWS = 5000
-_REFINE_ROWS = 200_000
 
 
 def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
@@ -242,10 +244,9 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
     ℓ1 Lewis-weight sample of the rows of [D y]. For dense NumPy A the design is
     never formed whole: the Lewis iterations stream over its row blocks and
     only the sampled rows are assembled. ``method``: "exact" (one linear
-    program), "sample" (the sample's solution), "refine" (the sample's
-    solution refined to the certified optimum), "auto" (exact up to
-    _EXACT_ROWS rows, refined up to _REFINE_ROWS, else the sample's; dask
-    input: the sample's). ``info`` (a dict): receives the certificate of an
+    program), "sample" (the ℓ1 Lewis-weight sample's solution), "refine" (a
+    uniform subsample's solution refined to the certified optimum), "auto"
+    (exact up to _EXACT_ROWS rows, else refined; dask input: the sample's). ``info`` (a dict): receives the certificate of an
     exact or refined solve under "certificate"."""
     from .._backend import array_kind, to_numpy
 
@@ -282,13 +283,12 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
         if info is not None:
             info["certificate"] = _certificate(rows, yw, n, tau, penalty, penalized, x, dual)
         return x
-    x = _sampled(A, kind, rows, yw, n, width, tau, penalty, m, rng, scores, penalized)
-    if method == "sample" or kind not in ("numpy", "sparse") or (
-            method == "auto" and n > _REFINE_ROWS):
-        return x
+    if method == "sample" or kind not in ("numpy", "sparse"):
+        return _sampled(A, kind, rows, yw, n, width, tau, penalty, m, rng, scores, penalized)
     from ._quantile_refine import refine_to_optimum
 
-    x, cert = refine_to_optimum(rows, yw, n, width, tau, penalty, penalized, x)
+    x, cert = refine_to_optimum(rows, yw, n, width, tau, penalty, penalized,
+                                rng=check_rng(rng))
     if info is not None:
         info["certificate"] = cert
     return x

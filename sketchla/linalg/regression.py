@@ -215,8 +215,8 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Seed or generator of the randomness (the ``rng`` of the function API).
     method : {"auto", "sample", "refine", "exact"}, default "auto"
         See :func:`quantile_regression`: "auto" is exact (one linear program
-        up to 5,000 rows, a sampled fit refined to the certified optimum up
-        to 200,000) and samples beyond.
+        up to 5,000 rows, a subsample's fit refined to the certified optimum
+        beyond).
     scores : str, default "lewis"
         Which importance scores to sample rows by (see :func:`sample_rows`).
 
