@@ -26,6 +26,11 @@ _BLOCK = 1 << 16
 #: fit (of n^(2/3)·width^(1/3) rows) predicts a residual to about one band
 #: half-width of that size, so three keep the undecided rows with margin
 _BAND = 3.0
+#: interior-point iterations of a warm start before it counts as stalled
+_WARM_ITER = 40
+#: dense designs up to this size are assembled once (a design with an
+#: intercept or row weights is otherwise rebuilt block by block on each pass)
+_MATERIALIZE_BYTES = 1 << 28
 #: rounds of re-banding and re-solving at most
 _MAX_ROUNDS = 12
 #: a round with more wrong signs than this fraction of the kept rows widens
@@ -61,6 +66,10 @@ class QuantileCertificate:
     n_kept: int
 
 
+def _is_sparse(D):
+    return hasattr(D, "toarray")
+
+
 def _passes(rows, n):
     for lo in range(0, n, _BLOCK):
         hi = min(n, lo + _BLOCK)
@@ -81,11 +90,11 @@ def _scales(rows, n, width):
         P = D.T @ D
         G += P.toarray() if hasattr(P, "toarray") else P
     G[np.diag_indices(width)] += 1e-12 * max(np.trace(G), 1e-300) / width
-    R = sla.cholesky(G, lower=False)
+    Rinv = sla.solve_triangular(sla.cholesky(G, lower=False), np.eye(width))
     s = np.empty(n)
     for lo, hi, D in _passes(rows, n):
-        D = D.toarray() if hasattr(D, "toarray") else D
-        s[lo:hi] = np.linalg.norm(sla.solve_triangular(R, D.T, trans="T"), axis=0)
+        B = np.asarray(D @ Rinv)
+        s[lo:hi] = np.sqrt(np.einsum("ij,ij->i", B, B))
     return np.maximum(s, 1e-300)
 
 
@@ -123,21 +132,27 @@ def _objective(r, tau, x, penalty, penalized):
     return obj
 
 
-def _reduced(D, y, tau, penalty, penalized, linear):
+def _reduced(D, y, tau, penalty, penalized, linear, x0=None):
     """(x, dual) of the kept rows D with the aggregated rows' linear term:
-    Frisch–Newton (interior point, a duality gap of 1e-12) without a penalty,
-    HiGHS's dual simplex with one or where the interior point stalls (its
-    ``RuntimeError`` then means an unbounded problem: a wrong aggregation)."""
+    Frisch–Newton (interior point, a duality gap of 1e-12; warm-started from
+    ``x0``, then cold) without a penalty, HiGHS's dual simplex with one or
+    where the interior point stalls (its ``RuntimeError`` then means an
+    unbounded problem: a wrong aggregation)."""
     from .lp_regression import unit_scaled
     from .quantile import solve_weighted_check_loss
 
     if penalty == 0:
         unit, b1, _, col, s_b, _ = unit_scaled(D, y, np.ones(D.shape[0]), per_column=True)
-        try:
-            x, dual, _ = frisch_newton(unit, b1, tau, linear=linear / col)
-            return x * (s_b / col), dual
-        except (RuntimeError, np.linalg.LinAlgError):
-            pass
+        # warm-started from x0 where given (about half the iterations; a
+        # stall is cut short), then from the least-squares start
+        tries = ([] if x0 is None else [(x0 * (col / s_b), _WARM_ITER)]) + [(None, None)]
+        for start, limit in tries:
+            try:
+                x, dual, _ = frisch_newton(unit, b1, tau, linear=linear / col, x0=start,
+                                           max_iter=limit)
+                return x * (s_b / col), dual
+            except (RuntimeError, np.linalg.LinAlgError):
+                pass
     return solve_weighted_check_loss(D, y, np.ones(D.shape[0]), tau, penalty, penalized,
                                      linear=linear, return_dual=True)
 
@@ -162,6 +177,9 @@ def refine_to_optimum(rows, y, n, width, tau, penalty, penalized, x0=None, rng=N
     passes (O(n·width²) and O(n·width) each) plus linear programs of the
     kept rows.
     """
+    if n * width * 8 <= _MATERIALIZE_BYTES and not _is_sparse(rows(slice(0, 1))):
+        whole = rows(slice(0, n))  # one copy of the design, read in place by every pass
+        rows = whole.__getitem__
     if x0 is None:
         x0 = _first_fit(rows, y, n, width, tau, penalty, penalized, rng)
     s = _scales(rows, n, width)
@@ -169,12 +187,13 @@ def refine_to_optimum(rows, y, n, width, tau, penalty, penalized, x0=None, rng=N
     keep = min(n, int(np.ceil(_BAND * n ** (2 / 3) * width ** (1 / 3))))
     label = _band(r / s, tau, keep)
     tol = 1e-9 * max(float(np.abs(y).max(initial=0)), 1e-300)
+    x_start = x0
     for rounds in range(1, _MAX_ROUNDS + 1):
         below, above = _globs(rows, n, width, label)
         kept = np.flatnonzero(label == 0)
         try:
             x, dual = _reduced(rows(kept), y[kept], tau, penalty, penalized,
-                               (1 - tau) * below - tau * above)
+                               (1 - tau) * below - tau * above, x_start)
         except RuntimeError:  # the kept rows cannot balance the aggregated ones
             if keep >= n:
                 raise
@@ -183,6 +202,9 @@ def refine_to_optimum(rows, y, n, width, tau, penalty, penalized, x0=None, rng=N
             n_wrong = -1
             continue
         r = _residuals(rows, y, x, n)
+        # a later round starts cold: from a solution this close, the smoothed
+        # dual start is too far from central and stalls
+        x_start = None
         wrong = ((label == -1) & (r > tol)) | ((label == 1) & (r < -tol))
         n_wrong = int(wrong.sum())
         if n_wrong == 0:

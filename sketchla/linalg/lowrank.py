@@ -50,6 +50,7 @@ from .._validation import check_array, check_int, check_option, check_rng
 __all__ = ["range_finder", "randomized_svd", "nystrom"]
 
 _AUTO_TOL = 1e-4  # stop when the error improves by less than this, relatively
+_GEOMETRIC = 0.5  # the extrapolated stop needs improvements shrinking at least this fast
 _AUTO_MAX = 10
 
 
@@ -334,16 +335,23 @@ def _converged(errs, err):
     """Whether block Krylov stops at the error ``err`` after the errors
     ``errs``: when the last block improved it by less than _AUTO_TOL
     relatively, or when the next block's improvement, extrapolated from the
-    last two (δ_next ≈ δ²/δ_prev: Krylov convergence is at least geometric),
-    would be."""
+    last three (δ_next ≈ δ·ρ, ρ the larger of the last two ratios of
+    improvements, where both are at most _GEOMETRIC), would be."""
     if not errs:
         return False
     delta = errs[-1] - err
     if delta <= _AUTO_TOL * err:
         return True
-    if len(errs) >= 2:
-        before = errs[-2] - errs[-1]
-        return before > 0 and delta * (delta / before) <= _AUTO_TOL * err
+    if len(errs) >= 3:
+        # trusted only where the convergence is visibly geometric (the last
+        # two ratios of improvements at most _GEOMETRIC; the larger one
+        # extrapolates): one large first gain (a dominant singular value)
+        # followed by a flat spectrum's slow gains would stop prematurely
+        d1, d2 = errs[-2] - errs[-1], errs[-3] - errs[-2]
+        if d1 <= 0 or d2 <= 0:
+            return False
+        ratio = max(delta / d1, d1 / d2)
+        return ratio <= _GEOMETRIC and delta * ratio <= _AUTO_TOL * err
     return False
 
 
@@ -436,7 +444,8 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
         with either method. ``"auto"`` stops when the exact Frobenius error
         of the rank-``rank`` approximation improves by less than a relative
         1e-4, or (Krylov) when the next block's improvement, extrapolated
-        from the last two, would (at most 10); it uses 4 for a
+        from the last three, would, provided each of the last two was at
+        most half the one before (at most 10); it uses 4 for a
         LinearOperator, whose Frobenius norm is unknown.
     sketch : {"gaussian", "srht", "countsketch", "sparse_sign"}, default "gaussian"
         The test matrix (see :func:`range_finder`).

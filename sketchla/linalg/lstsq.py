@@ -268,7 +268,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     max_iter = 100 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
     g = check_rng(rng)
 
-    if method == "exact" or (sketch_size is None and m >= n):
+    if method == "exact" or m >= n:  # a sketch of n or more rows saves nothing
         x, n_iter, conv, rank = _exact(A, b)
         rank = min(n, d) if rank is None else rank
         return _result(A, b, x, n_iter, conv, 0, "exact", rank)
@@ -291,13 +291,17 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
         x0 = from_numpy(x0, b)
         return _result(A, b, x0, 0, True, m, "sketch", rank)
     if rank < d:
-        warnings.warn(
-            f"A is numerically rank deficient (rank {rank} < {d} columns); "
-            "returning the minimum-norm solution of method='exact'",
-            RankDeficiencyWarning, stacklevel=2,
-        )
-        x, n_iter, conv, _ = _exact(A, b)
-        return _result(A, b, x, n_iter, conv, m, "exact", rank)
+        # the sketch lost rank: A's own rank decides whether A is to blame
+        # (dense: gelsd's rank; sparse: LSMR gives none, and the sketch's stands)
+        x, n_iter, conv, exact_rank = _exact(A, b)
+        if exact_rank is None or exact_rank < d:
+            exact_rank = rank if exact_rank is None else exact_rank
+            warnings.warn(
+                f"A is numerically rank deficient (rank {exact_rank} < {d} columns); "
+                "returning the minimum-norm solution of method='exact'",
+                RankDeficiencyWarning, stacklevel=2,
+            )
+        return _result(A, b, x, n_iter, conv, m, "exact", exact_rank)
     pre = _Preconditioned(R, piv)
     x0 = from_numpy(pre.solve(Q.T @ Sb), b)
     if method == "sketch":
