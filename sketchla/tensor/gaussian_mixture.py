@@ -17,11 +17,11 @@ from .. import _kernels
 from .._progress import Progress
 from .._validation import check_int, check_rng, check_scalar
 from ._moments import corrected_flattening, data_flattening
+from ._mixture_em import bic, em_spherical, kmeanspp, lloyd, log_resp
 from .spm import _spm_core
 
 __all__ = ["MomentGaussianMixture"]
 
-_BLOCK = 65536
 
 
 def _moment_parameters(A, lam, S2):
@@ -37,58 +37,122 @@ def _moment_parameters(A, lam, S2):
     return A * r, w, ok
 
 
-def _log_resp(X, means, log_w, sigma2, sq=None):
-    """Responsibilities (n, K) of w_k N(x; μ_k, σ²I) and the (n,) log-densities
-    (``sq``: the rows' squared norms, when the caller has them)."""
-    d = X.shape[1]
-    if sq is None:
-        sq = np.einsum("ij,ij->i", X, X)
-    logp = X @ (means.T / sigma2)
-    logp += (log_w - 0.5 * np.einsum("kj,kj->k", means, means) / sigma2)[None, :]
-    top = logp.max(axis=1, keepdims=True)
-    logp -= top
-    np.exp(logp, out=logp)
-    total = logp.sum(axis=1, keepdims=True)
-    logp /= total
-    ll = (top + np.log(total))[:, 0] - 0.5 * sq / sigma2 \
-        - 0.5 * d * np.log(2.0 * np.pi * sigma2)
-    return logp, ll
+#: K and the start are chosen on at most this many rows (all rows when fewer)
+_SUBSAMPLE = 20_000
+#: n_components=None: candidates 1 … min(d, _MAX_AUTO_K)
+_MAX_AUTO_K = 30
+#: … stopping at a K whose BIC is this much per row above the best so far
+_BIC_STOP = 0.05
+
+
+class _Moments:
+    """The data's first and second moments and its covariance spectrum."""
+
+    def __init__(self, X):
+        n = X.shape[0]
+        self.X = X
+        self.mean = X.mean(axis=0)
+        self.S2 = X.T @ X / n
+        self.cov_evals = np.linalg.eigvalsh(self.S2 - np.outer(self.mean, self.mean))
+        self.S2_evals, self.S2_evecs = np.linalg.eigh(self.S2)
+
+
+def _moment_start(mom, K, sigma2, g, verbose):
+    """The moment estimate of a K-component mixture, computed in the span of
+    the top K eigenvectors of E[xxᵀ] (which holds the means; the projection
+    keeps the noise spherical): ((means, weights, variances), σ², CPResult).
+    Components the moments cannot identify are filled by k-means++."""
+    d = mom.X.shape[1]
+    if sigma2 is None:  # the covariance's d − K + 1 smallest eigenvalues are σ²
+        sigma2 = float(max(np.mean(mom.cov_evals[: max(d - K + 1, 1)]), 0.0))
+    U = mom.S2_evecs[:, ::-1][:, :K]
+    Y = mom.X @ U
+    M3 = data_flattening(Y, 3)
+    M = corrected_flattening(M3, K, 3, sigma2, {0: 1.0, 1: mom.mean @ U})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            res = _spm_core(M, K, 3, K, g, 5000, 3, 1e-14, None, 1e-2, verbose, max_rank=K,
+                            name="the debiased third moment of X")
+        except ValueError:
+            res = None
+    if res is None:
+        means, w = np.zeros((0, d)), np.zeros(0)
+    else:
+        m_y, w, ok = _moment_parameters(res.factors, res.weights,
+                                        U.T @ mom.S2 @ U - sigma2 * np.eye(K))
+        means, w = (m_y[:, ok].T @ U.T), w[ok]
+    if means.shape[0] < K:  # fill what the moments could not identify
+        means = kmeanspp(mom.X, K, g, centers=means)
+        w = np.r_[w, np.full(K - w.size, max(float(w.mean()) if w.size else 1.0, 1e-3))]
+    w = w / w.sum()
+    return (means, w, np.full(K, max(sigma2, 1e-12))), sigma2, res
+
+
+def _best_start(X, start, K, tied, max_iter, tol, g):
+    """EM on X from the moment start and from a k-means start (k-means++
+    seeding and Lloyd iterations, as scikit-learn starts): the fit of
+    higher likelihood, ((means, weights, variances, mean log-likelihood,
+    iterations, converged), "moments" or "k-means++")."""
+    sq = np.einsum("ij,ij->i", X, X)
+    var0 = float(np.mean(np.var(X, axis=0)))
+    fits = {"moments": em_spherical(X, *start, max_iter, tol, tied, sq=sq),
+            "k-means++": em_spherical(X, *lloyd(X, kmeanspp(X, K, g)),
+                                      np.full(K, max(var0, 1e-12)), max_iter, tol, tied,
+                                      sq=sq)}
+    # the moment start wins ties (within the EM tolerance)
+    best = "moments" if fits["moments"][3] >= fits["k-means++"][3] - tol else "k-means++"
+    return fits[best], best
 
 
 class MomentGaussianMixture(DensityMixin, BaseEstimator):
-    """Gaussian mixture Σ_k w_k N(μ_k, σ²I) by the method of moments.
+    """Gaussian mixture Σ_k w_k N(μ_k, σ_k²I) started from the method of moments.
 
-    For such a mixture with K ≤ d components and linearly independent
-    means, Hsu & Kakade's identities give, with σ² the smallest eigenvalue
-    of the covariance,
+    For a mixture of spherical Gaussians with K ≤ d components, linearly
+    independent means and a shared variance σ², Hsu & Kakade's identities
+    give, with σ² the smallest eigenvalue of the covariance,
 
         E[x ⊗ x] − σ² I = Σ_k w_k μ_k μ_kᵀ,
         E[x^{⊗3}] − σ² Σ_i sym(E[x] ⊗ e_i ⊗ e_i) = Σ_k w_k μ_k^{⊗3}.
 
-    The debiased third moment is formed in SPM's reduced coordinates only
-    (one pass over the data, O(n·d³/2), never d³ per sample); the subspace
-    power method decomposes it, with the number of components read from its
-    spectral gap when not given; the second moment gives each component's
-    weight and norm. The result is the global moment estimate, with no
-    initialization and no local optimum; ``max_iter`` EM iterations (shared
-    spherical covariance) then move it to the maximum-likelihood estimate
-    nearby, as a statistically efficient one-step refinement does.
+    The means span the top K eigenvectors of E[x xᵀ], so the data are
+    projected there (an orthonormal projection keeps the noise spherical)
+    and the debiased third moment is formed and decomposed in K
+    dimensions by the subspace power method; the second moment gives each
+    component's weight and norm. That global estimate needs no
+    initialization. EM (per-component variances σ_k², scikit-learn's
+    ``covariance_type="spherical"``, or one shared σ² with ``"tied"``) then
+    moves it to the maximum-likelihood estimate nearby. A second start, by
+    k-means (greedy k-means++ seeding and Lloyd iterations, as
+    scikit-learn's ``GaussianMixture`` starts), runs beside it, and the
+    higher likelihood wins: on data the moment model fits, that is the
+    moment start; where it is not, a warning says so. The start and K are
+    chosen on at most 20,000 rows; EM then runs on all of them.
 
     Parameters
     ----------
     n_components : int or None, default None
-        K. ``None`` estimates it from the spectral gap of the debiased third
-        moment's flattening (:func:`sketchla.spm`).
+        K, always honoured (components the moments cannot identify are
+        seeded by k-means++; a component that EM empties restarts at the
+        worst-explained row). ``None``: the BIC over K = 1, 2, … (at most
+        min(d, 30)), each candidate fitted from its best start; the search
+        stops once a K's BIC exceeds the best by 0.05 per row, and a fit
+        with a component carried by fewer than d + 1 rows (a degenerate
+        spike) does not count.
     noise_variance : float or None, default None
-        σ². ``None`` estimates it as the mean of the d − K + 1 smallest
-        eigenvalues of the covariance (the first pass uses the smallest).
-    max_iter : int, default 10
-        EM iterations after the moment estimate; 0 keeps the moment estimate.
+        σ² of the moment estimate. ``None`` estimates it as the mean of the
+        d − K + 1 smallest eigenvalues of the covariance.
+    covariance_type : {"spherical", "tied"}, default "spherical"
+        The EM model: σ_k² per component, or one σ² shared by all.
+    max_iter : int, default 100
+        EM iterations from each start (scikit-learn's default); 0 keeps the
+        chosen start.
     tol : float, default 1e-3
         EM stops when the mean log-likelihood gains less than ``tol``
         (scikit-learn's ``GaussianMixture`` rule).
     random_state : None, int or Generator
-        Starting points of the subspace power method.
+        Starting points of the subspace power method, the k-means++ seeds and
+        the subsample.
     verbose : bool or int, default False
         Progress of the fit (``True``) or nothing.
 
@@ -96,16 +160,21 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
     ----------
     means_ : ndarray, shape (K, d)
     weights_ : ndarray, shape (K,)
+    covariances_ : ndarray, shape (K,)
+        σ_k² of each component (all equal with ``"tied"``).
     noise_variance_ : float
-        σ², the shared variance of every coordinate.
+        Σ_k w_k σ_k².
     moment_means_, moment_weights_ : ndarray
         The moment estimate before EM.
-    moment_result_ : CPResult
-        The decomposition of the debiased third moment (``spectrum``,
-        ``gap``, ``noise_level`` show why K was chosen).
+    moment_result_ : CPResult or None
+        The decomposition of the projected, debiased third moment.
+    init_ : str
+        The start that won: ``"moments"`` or ``"k-means++"``.
+    bic_ : dict
+        With ``n_components=None``: the BIC of each candidate K.
     n_components_ : int
     n_iter_ : int
-        EM iterations run.
+        EM iterations run from the winning start.
     converged_ : bool
         EM reached ``tol`` (True when ``max_iter=0``).
     lower_bound_ : float
@@ -113,12 +182,22 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
 
     Notes
     -----
-    Cost: one pass over X for the moments, O(n·d·C(d+1, 2)) flops; the
-    decomposition works on a C(d+1, 2) × d matrix; each EM iteration costs
-    O(n·d·K). Requires K ≤ d and linearly independent means (a component
-    whose mean is 0 or a combination of the others is invisible to the
-    third moment); for K > d use :func:`sketchla.spm_moments` with an even
-    order and a known σ².
+    Which data the moment start fits: clusters that are roughly spherical
+    with comparable spreads and means that are linearly independent (at
+    most d of them), e.g. standardized wine and iris, where it wins and
+    matches scikit-learn's spherical mixture. Elongated or very unequal
+    clusters (raw breast-cancer features spanning five orders of
+    magnitude, digit images) break the identities; then the k-means start
+    usually wins, with the warning. A spherical model's BIC over-counts
+    elongated clusters, so ``n_components=None`` is reliable only on data
+    the model fits (the measured choices on scikit-learn's bundled sets
+    are in ``tests/real/test_mixture_real.py``).
+
+    Cost: one pass over X for the projection and the moments (O(n·d·K) +
+    O(n·K³)); the decomposition works on a C(K+1, 2) × K matrix; each EM
+    iteration costs O(n·d·K), on at most 20,000 rows for the two starts
+    and on all rows after. For K > d use :func:`sketchla.spm_moments` with
+    an even order and a known σ².
 
     References
     ----------
@@ -138,29 +217,44 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
     3
     """
 
-    def __init__(self, n_components=None, noise_variance=None, max_iter=10, tol=1e-3,
-                 random_state=None, verbose=False):
+    def __init__(self, n_components=None, noise_variance=None, covariance_type="spherical",
+                 max_iter=100, tol=1e-3, random_state=None, verbose=False):
         self.n_components = n_components
         self.noise_variance = noise_variance
+        self.covariance_type = covariance_type
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
 
     def fit(self, X, y=None):
-        """Estimate the mixture from the rows of X (n_samples, n_features)."""
-        from .._validation import validate_estimator_data
+        """Estimate the mixture from the rows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data; float32 is computed in float64.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        from .._validation import check_option, validate_estimator_data
 
         X = validate_estimator_data(self, X, ensure_min_samples=2)
         X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
         K = None
         if self.n_components is not None:
-            K = check_int(self.n_components, "n_components", minimum=1, maximum=d,
-                          maximum_label=f"n_features = {d} (the third moment identifies "
-                                        "at most d components)")
+            K = check_int(self.n_components, "n_components", minimum=1, maximum=min(d, n),
+                          maximum_label=f"min(n_samples, n_features) = {min(d, n)} (the "
+                                        "third moment identifies at most d components)")
         sigma2 = check_scalar(self.noise_variance, "noise_variance", minimum=0,
                               allow_none=True)
+        tied = check_option(self.covariance_type, "covariance_type",
+                            ("spherical", "tied")) == "tied"
         max_iter = check_int(self.max_iter, "max_iter", minimum=0)
         tol = check_scalar(self.tol, "tol", minimum=0)
         g = check_rng(self.random_state, "random_state")
@@ -170,55 +264,56 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         X = X / s
         if sigma2 is not None:
             sigma2 = sigma2 / s**2
-
-        mean = X.mean(axis=0)
-        S2raw = X.T @ X / n
-        evals = np.linalg.eigvalsh(S2raw - np.outer(mean, mean))
-        M3 = data_flattening(X, 3)
-        estimate_sigma = sigma2 is None
-        sigma2_used = float(max(evals[0], 0.0)) if estimate_sigma else sigma2
-
-        def decompose(s2, rank):
-            M = corrected_flattening(M3, d, 3, s2, {0: 1.0, 1: mean})
-            with warnings.catch_warnings():
-                if rank is None:
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                return _spm_core(M, d, 3, rank, g, 5000, 3, 1e-14, None, 1e-2,
-                                 self.verbose, max_rank=d,
-                                 name="the debiased third moment of X")
-
-        res = decompose(sigma2_used, K)
-        if estimate_sigma:
-            # the covariance is Σ_k w_k (μ_k − μ̄)(μ_k − μ̄)ᵀ + σ²I: its d − K + 1
-            # smallest eigenvalues are σ²
-            k_here = res.rank if K is None else K
-            sigma2_used = float(max(np.mean(evals[: max(d - k_here + 1, 1)]), 0.0))
-            res = decompose(sigma2_used, K)
-        if K is None and res.gap < 10.0:
-            warnings.warn(
-                f"the debiased third moment shows no clear spectral gap (gap {res.gap:.3g} "
-                f"at {res.rank} components): pass n_components", RuntimeWarning,
-                stacklevel=2)
-        means, w, ok = _moment_parameters(res.factors, res.weights,
-                                          S2raw - sigma2_used * np.eye(d))
-        if not ok.all():
-            warnings.warn(
-                f"{int((~ok).sum())} of {ok.size} moment components have a non-positive "
-                "second-moment weight and were dropped", RuntimeWarning, stacklevel=2)
-            means, w = means[:, ok], w[ok]
-            if not ok.any():
-                raise ValueError("no mixture component could be identified from the "
-                                 "moments of X")
-        w = w / w.sum()
+        moments = _Moments(X)
+        sub = X if n <= _SUBSAMPLE else X[np.sort(g.choice(n, _SUBSAMPLE, replace=False))]
+        if K is None:
+            K = self._choose_k(moments, sub, sigma2, tied, max_iter, tol, g, s)
+        start, sigma2_used, res = _moment_start(moments, K, sigma2, g, self.verbose)
         self.moment_result_ = res
-        self.moment_means_ = means.T.copy()
-        self.moment_weights_ = w.copy()
-        self.means_, self.weights_ = self.moment_means_.copy(), w
-        self.noise_variance_ = sigma2_used if sigma2_used > 0 else float(np.finfo(float).tiny)
-        self.n_components_ = self.means_.shape[0]
-        self._em(X, max_iter, tol, fit_sigma=estimate_sigma)
+        self.moment_means_, self.moment_weights_ = start[0].copy(), start[1].copy()
+        params, self.init_ = _best_start(sub, start, K, tied, max_iter, tol, g)
+        if self.init_ != "moments":
+            warnings.warn(
+                "the data do not look like a mixture of spherical Gaussians with linearly "
+                "independent means (the moment estimate's likelihood lost to a k-means++ "
+                "start, which is used instead); see the Notes", RuntimeWarning,
+                stacklevel=2)
+        means, w, var, bound, it, conv = params
+        if sub is not X:  # the subsample chose the start: EM on all rows from it
+            with Progress(max_iter, "EM", self.verbose) as bar:
+                means, w, var, bound, it, conv = em_spherical(X, means, w, var, max_iter,
+                                                              tol, tied, bar=bar)
+                bar.close(f"{it} EM iterations")
+        if max_iter and not conv:
+            warnings.warn(f"EM did not reach tol={tol:g} in {max_iter} iterations",
+                          RuntimeWarning, stacklevel=2)
+        if means.shape[0] < K:
+            warnings.warn(f"EM emptied {K - means.shape[0]} of {K} components",
+                          RuntimeWarning, stacklevel=2)
+        self.means_, self.weights_, self.covariances_ = means, w, var
+        self.noise_variance_ = float(np.dot(w, var))
+        self.n_components_ = means.shape[0]
+        self.n_iter_, self.converged_, self.lower_bound_ = it, conv, bound
         self._rescale(s, d)
         return self
+
+    def _choose_k(self, moments, sub, sigma2, tied, max_iter, tol, g, s):
+        """K by the BIC (in X's units: the data were divided by s) over
+        1 … min(d, _MAX_AUTO_K), each candidate fitted on the subsample from
+        its best start; the first K whose BIC exceeds the best by _BIC_STOP
+        ends the search."""
+        n, d = sub.shape
+        self.bic_ = {}
+        for k in range(1, min(d, n - 1, _MAX_AUTO_K) + 1):
+            start = _moment_start(moments, k, sigma2, g, False)[0]
+            params, _ = _best_start(sub, start, k, tied, max_iter, tol, g)
+            # a component carried by fewer rows than its mean has coordinates is a
+            # degenerate spike (its variance shrinks towards 0), not a cluster
+            self.bic_[k] = np.inf if params[1].min() * n < d + 1 else bic(
+                params[3] - d * float(np.log(s)), n, d, params[0].shape[0], tied)
+            if self.bic_[k] > min(self.bic_.values()) + _BIC_STOP * n:
+                break
+        return min(self.bic_, key=self.bic_.get)
 
     def _rescale(self, s, d):
         """Parameters of the data from those of the data divided by s."""
@@ -229,52 +324,12 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
             s3 = s**3
             self.moment_result_ = type(r)(r.weights * s3, r.factors, r.n_iter, r.order,
                                           r.rank, r.spectrum * s3, r.gap, r.noise_level * s3)
+            self.covariances_ = np.maximum(self.covariances_ * s**2, np.finfo(float).tiny)
             self.noise_variance_ = max(float(self.noise_variance_ * s**2),
                                        float(np.finfo(float).tiny))
         self.means_ = self.means_ * s
         self.moment_means_ = self.moment_means_ * s
         self.lower_bound_ = self.lower_bound_ - d * float(np.log(s))
-
-    def _em(self, X, max_iter, tol, fit_sigma):
-        n, d = X.shape
-        self.n_iter_, self.converged_ = 0, max_iter == 0
-        prev, bound = -np.inf, None
-        sq = np.einsum("ij,ij->i", X, X)  # once for every E-step
-        sq_total = float(sq.sum())
-        with Progress(max_iter, "EM from the moment estimate", self.verbose) as bar:
-            for it in range(max_iter):
-                log_w = np.log(np.maximum(self.weights_, np.finfo(float).tiny))
-                Nk = np.zeros(self.n_components_)
-                Sx = np.zeros((self.n_components_, d))
-                ll_sum = 0.0
-                for lo in range(0, n, _BLOCK):
-                    blk = X[lo:lo + _BLOCK]
-                    resp, ll = _log_resp(blk, self.means_, log_w, self.noise_variance_,
-                                         sq[lo:lo + _BLOCK])
-                    Nk += resp.sum(axis=0)
-                    Sx += resp.T @ blk
-                    ll_sum += ll.sum()
-                bound = ll_sum / n
-                keep = Nk > 10 * np.finfo(float).eps * n
-                self.means_ = Sx[keep] / Nk[keep, None]
-                self.weights_ = Nk[keep] / n
-                self.n_components_ = int(keep.sum())
-                if fit_sigma:
-                    ss = sq_total - float(np.sum(Sx[keep] ** 2 / Nk[keep, None]))
-                    self.noise_variance_ = max(ss / (n * d), np.finfo(float).tiny)
-                self.n_iter_ = it + 1
-                bar.update(it + 1, mean_log_likelihood=bound)
-                if abs(bound - prev) < tol:
-                    self.converged_ = True
-                    break
-                prev = bound
-            bar.close(f"{self.n_iter_} EM iterations")
-        if max_iter and not self.converged_:
-            warnings.warn(f"EM did not reach tol={tol:g} in {max_iter} iterations; the "
-                          "estimate is still the moment estimate moved by EM",
-                          RuntimeWarning, stacklevel=3)
-        # as in scikit-learn: the mean log-likelihood of the last E-step
-        self.lower_bound_ = float(np.mean(self.score_samples(X)) if bound is None else bound)
 
     def _check_X(self, X):
         from sklearn.utils.validation import check_is_fitted
@@ -289,7 +344,7 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         """Log-density of each row of X under the fitted mixture."""
         X = self._check_X(X)
         log_w = np.log(np.maximum(self.weights_, np.finfo(float).tiny))
-        return _log_resp(X, self.means_, log_w, self.noise_variance_)[1]
+        return log_resp(X, self.means_, log_w, self.covariances_)[1]
 
     def score(self, X, y=None):
         """Mean log-density of the rows of X under the fitted mixture."""
@@ -299,7 +354,7 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         """Posterior probability of each component for each row of X."""
         X = self._check_X(X)
         log_w = np.log(np.maximum(self.weights_, np.finfo(float).tiny))
-        return _log_resp(X, self.means_, log_w, self.noise_variance_)[0]
+        return log_resp(X, self.means_, log_w, self.covariances_)[0]
 
     def predict(self, X):
         """The most probable component of each row of X."""
