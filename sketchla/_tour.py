@@ -615,6 +615,17 @@ def _moments_section(quick, verbose):
     return rows
 
 
+@section("Real data at the defaults: ratings, quantile regression, a mixture and ICA")
+def _real_data_section(quick, verbose):
+    from ._tour_real import real_data_rows
+
+    rows = real_data_rows(quick, verbose)
+    print("  ours/peer: each at its defaults on the same data; time: median of 3 ± half "
+          "the spread;\n  ARI: adjusted Rand index against the classes; gap: the relative "
+          "duality gap (0: optimal)")
+    return rows
+
+
 def run_tour(full=False, verbose=True, only=None):
     """Run every registered section (or those whose title contains ``only``).
 

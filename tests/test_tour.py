@@ -19,6 +19,8 @@ from sketchla._tour import run_tour, section_titles
                         "k = 199: 199 distinct items"], "sketchla_tour_weighted_ls.png"),
     ("Randomized SVD", ["LAPACK gesdd", "(svds)", "exact for a projection"], None),
     ("coordinated sampling", ["bit-identical to one pass: True", "entries within ±2 std"], None),
+    ("Real data", ["MovieLens 100k", "RMSE 0.92", "slope 0.644014", "rel. diff",
+                   "GaussianMixture(spherical): ARI", "max |corr| of sources"], None),
 ])
 def test_tour_section(capsys, monkeypatch, tmp_path, only, expect, plot):
     pytest.importorskip("matplotlib")
