@@ -51,6 +51,8 @@ _LAZY = {
     "LpRegression": "linalg",
     "quantile_regression": "linalg",
     "QuantileRegression": "linalg",
+    "QuantileCertificate": "linalg",
+    "QuantileSummary": "linalg",
     # DPP and volume sampling, weighted least squares on a domain
     "sample_projection_dpp": "sampling",
     "sample_dpp": "sampling",

@@ -5,6 +5,8 @@ from .lowrank import nystrom, randomized_svd, range_finder
 from .lp_regression import lp_regression
 from .lstsq import LstsqResult, RankDeficiencyWarning, lstsq, sketch_and_solve
 from .matmul import approx_matmul
+from ._quantile_inference import QuantileSummary
+from ._quantile_refine import QuantileCertificate
 from .quantile import quantile_regression
 from .weighted_ls import (PolynomialBasis, approximate, polynomial_basis,
                           sample_weighted_ls_points)
@@ -12,7 +14,9 @@ from .weighted_ls import (PolynomialBasis, approximate, polynomial_basis,
 __all__ = [
     "LpRegression",
     "LstsqResult",
+    "QuantileCertificate",
     "QuantileRegression",
+    "QuantileSummary",
     "RankDeficiencyWarning",
     "SketchedRegression",
     "approx_matmul",

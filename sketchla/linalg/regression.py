@@ -306,3 +306,50 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.coef_, intercept = split_coef(x, X.dtype, offsets)
         self.intercept_ = float(intercept)
         return self
+
+    def summary(self, X, y, vcov="robust"):
+        """Standard errors, t statistics and confidence intervals of the fit,
+        as statsmodels' ``QuantReg`` reports them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The training data.
+        y : array-like of shape (n_samples,)
+            The training response.
+        vcov : {"robust", "iid"}, default "robust"
+            The sandwich covariance (heteroscedasticity-robust) or the iid
+            one; both with an Epanechnikov-kernel density at zero and the
+            Hall–Sheather bandwidth (statsmodels' defaults).
+
+        Returns
+        -------
+        QuantileSummary
+            Its ``str()`` is the coefficient table; ``bse``, ``pvalues``,
+            ``conf_int`` hold the numbers (the intercept last, as ``const``).
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        from .._backend import is_sparse
+        from .._validation import check_option, validate_estimator_data
+        from ._quantile_inference import QuantileSummary, quantile_covariance
+
+        check_is_fitted(self)
+        vcov = check_option(vcov, "vcov", ("robust", "iid"))
+        X, y = validate_estimator_data(self, X, y, reset=False, accept_sparse="csr")
+        X = X.astype(np.float64) if not is_sparse(X) else X.astype(np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        x = np.r_[self.coef_, self.intercept_] if self.fit_intercept else \
+            np.asarray(self.coef_, np.float64)
+        if self.fit_intercept:
+            import scipy.sparse as sp
+
+            ones = np.ones((X.shape[0], 1))
+            D = sp.hstack([X, ones]).tocsr() if is_sparse(X) else np.hstack([X, ones])
+        else:
+            D = X
+        cov = quantile_covariance(D, y, x, float(self.quantile), vcov)
+        names = [f"x{i}" for i in range(X.shape[1])] + (["const"] if self.fit_intercept
+                                                        else [])
+        return QuantileSummary(names, x, np.sqrt(np.diag(cov)), D.shape[0] - D.shape[1],
+                               float(self.quantile), vcov)

@@ -55,3 +55,30 @@ def test_refined_sample_is_the_certified_optimum(tau):
     cert = est.certificate_
     assert cert.n_kept < n and abs(cert.duality_gap) < 1e-9
     assert cert.objective == pytest.approx(cert.dual_objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("tau", (0.25, 0.5, 0.9))
+def test_engel_standard_errors_as_statsmodels(tau):
+    sm = pytest.importorskip("statsmodels.api")
+    engel = pytest.importorskip("statsmodels.datasets.engel")
+    data = engel.load_pandas().data
+    X, y = data[["income"]].to_numpy(), data["foodexp"].to_numpy()
+    est = QuantileRegression(quantile=tau).fit(X, y)
+    ref = {v: sm.QuantReg(y, sm.add_constant(X, prepend=False)).fit(q=tau, vcov=v)
+           for v in ("iid", "robust")}
+    np.testing.assert_allclose(est.summary(X, y, vcov="iid").bse, ref["iid"].bse, rtol=1e-5)
+    # robust: the same formula; at the exact optimum two residuals are 0 (they
+    # count as negative), where statsmodels' iterative fit leaves them at ±tiny
+    np.testing.assert_allclose(est.summary(X, y).bse, ref["robust"].bse, rtol=0.03)
+    assert "const" in str(est.summary(X, y))
+
+
+def test_confidence_intervals_cover_at_their_level():
+    g = np.random.default_rng(0)
+    hits = []
+    for _ in range(200):
+        X = g.standard_normal((400, 2))
+        y = 1.0 + X @ [2.0, -1.0] + g.standard_t(3, 400)
+        ci = QuantileRegression(quantile=0.5).fit(X, y).summary(X, y).conf_int
+        hits.append((ci[:, 0] <= [2.0, -1.0, 1.0]) & ([2.0, -1.0, 1.0] <= ci[:, 1]))
+    assert 0.90 <= np.mean(hits) <= 0.99
