@@ -1,5 +1,7 @@
-"""Real data at the defaults: MovieLens 100k ratings (shipped in the recbole
-wheel; ``pip install --no-deps recbole``), 80/20 split by entries.
+"""Real data at the defaults.
+
+MovieLens 100k ratings (shipped in the recbole wheel; ``pip install
+--no-deps recbole``), 80/20 split by entries.
 
 Target (``RatingsReal``): the default ``AltMinCompletion(biases=True)``
 (only ``biases`` given: ``reg="auto"`` chooses the ridge on held-out
@@ -11,7 +13,14 @@ at its defaults is reported beside it.
 Timings: the two sides interleaved, 7 rounds, both held at 2 threads
 (Surprise runs on one); the median and the spread (min–max) are reported.
 
-Run ``python -m benchmarks.real_data`` from ``asv_bench/`` for the table.
+Targets (``MixtureReal``, ``ICAReal``), on scikit-learn's bundled sets: the
+mixture's adjusted Rand index at the true K within 0.05 of
+``GaussianMixture(covariance_type="spherical")``, ``n_components=None``
+within one of the true K, no slower than scikit-learn; ICA sources
+correlated below 0.05, no slower than ``FastICA()``.
+
+Run ``python -m benchmarks.real_data [ratings|mixture|ica]`` from
+``asv_bench/`` for the table.
 """
 
 import json
@@ -100,6 +109,82 @@ def ratings_run(svdpp=True):
     return out
 
 
+_SETS = ("iris", "wine", "digits", "breast_cancer")
+
+
+def _bundled():
+    """scikit-learn's bundled sets, raw and standardized: name → (X, labels)."""
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    out = {}
+    for name in _SETS:
+        d = getattr(datasets, f"load_{name}")()
+        out[name] = (d.data, d.target)
+        out[name + " std"] = (StandardScaler().fit_transform(d.data), d.target)
+    return out
+
+
+def _interleaved(ours, theirs, rounds=_ROUNDS):
+    a, b = [], []
+    for _ in range(rounds):
+        out_a, t = _timed(ours)
+        a.append(t)
+        out_b, t = _timed(theirs)
+        b.append(t)
+    return out_a, out_b, a, b
+
+
+def mixture_run():
+    """At the true K: ARI against scikit-learn's spherical GaussianMixture and
+    the time ratio (medians of interleaved rounds); with n_components=None:
+    the K chosen."""
+    from sklearn.metrics import adjusted_rand_score as ari
+    from sklearn.mixture import GaussianMixture
+
+    from sketchla import MomentGaussianMixture
+
+    out = {}
+    with held_threads(2), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, (X, y) in _bundled().items():
+            K = len(np.unique(y))
+            ours, theirs, a, b = _interleaved(
+                lambda: MomentGaussianMixture(n_components=K, random_state=0).fit(X),
+                lambda: GaussianMixture(K, covariance_type="spherical",
+                                        random_state=0).fit(X))
+            auto = MomentGaussianMixture(random_state=0).fit(X)
+            out[name] = {"ari": ari(y, ours.predict(X)), "sklearn_ari": ari(y, theirs.predict(X)),
+                         "time": _summary(a), "sklearn_time": _summary(b),
+                         "speedup": float(np.median(b) / np.median(a)),
+                         "k_true": K, "k_chosen": auto.n_components_, "start": ours.init_}
+            out[name]["ari_shortfall"] = out[name]["sklearn_ari"] - out[name]["ari"]
+    return out
+
+
+def ica_run():
+    """The largest |correlation| between sources and the time against FastICA."""
+    from sklearn.decomposition import FastICA
+
+    from sketchla import CumulantICA
+
+    out = {}
+    with held_threads(2), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in ("iris", "wine", "diabetes", "breast_cancer", "digits"):
+            from sklearn import datasets
+
+            X = getattr(datasets, f"load_{name}")().data
+            ours, theirs, a, b = _interleaved(
+                lambda: CumulantICA(random_state=0).fit(X),
+                lambda: FastICA(random_state=0).fit(X))
+            C = np.corrcoef(ours.transform(X).T)
+            out[name] = {"max_corr": float(np.abs(C - np.diag(np.diag(C))).max()),
+                         "time": _summary(a), "fastica_time": _summary(b),
+                         "speedup": float(np.median(b) / np.median(a))}
+    return out
+
+
 def _summary(xs):
     xs = np.asarray(xs, dtype=float)
     return {"median": float(np.median(xs)), "min": float(xs.min()), "max": float(xs.max())}
@@ -120,5 +205,34 @@ class RatingsReal:
     track_time = tracked("time", "median", unit="seconds")
 
 
-if __name__ == "__main__":  # python -m benchmarks.real_data
-    print(json.dumps(ratings_run(), indent=1))
+class MixtureReal:
+    timeout = 900
+    params = [[f"{n}{t}" for n in _SETS for t in ("", " std")]]
+    param_names = ["data"]
+
+    def setup_cache(self):
+        return mixture_run()
+
+    track_ari_shortfall = tracked("ari_shortfall", unit="ARI (scikit-learn's − ours)")
+    track_speedup = tracked("speedup", unit="x (GaussianMixture / ours)")
+    track_k_chosen = tracked("k_chosen", unit="components")
+
+
+class ICAReal:
+    timeout = 900
+    params = [["iris", "wine", "diabetes", "breast_cancer", "digits"]]
+    param_names = ["data"]
+
+    def setup_cache(self):
+        return ica_run()
+
+    track_max_correlation = tracked("max_corr", unit="|corr|")
+    track_speedup = tracked("speedup", unit="x (FastICA / ours)")
+
+
+if __name__ == "__main__":  # python -m benchmarks.real_data [ratings|mixture|ica]
+    import sys
+
+    what = sys.argv[1] if len(sys.argv) > 1 else "ratings"
+    run = {"ratings": ratings_run, "mixture": mixture_run, "ica": ica_run}[what]
+    print(json.dumps(run(), indent=1))

@@ -37,6 +37,9 @@ def _moment_parameters(A, lam, S2):
     return A * r, w, ok
 
 
+#: the decomposition is only EM's start: one try of at most this many power
+#: iterations per component
+_SPM_ITER = 300
 #: K and the start are chosen on at most this many rows (all rows when fewer)
 _SUBSAMPLE = 20_000
 #: n_components=None: candidates 1 … min(d, _MAX_AUTO_K)
@@ -72,7 +75,7 @@ def _moment_start(mom, K, sigma2, g, verbose):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            res = _spm_core(M, K, 3, K, g, 5000, 3, 1e-14, None, 1e-2, verbose, max_rank=K,
+            res = _spm_core(M, K, 3, K, g, _SPM_ITER, 1, 1e-6, None, 1e-2, verbose, max_rank=K,
                             name="the debiased third moment of X")
         except ValueError:
             res = None

@@ -195,7 +195,7 @@ class CumulantICA(TransformerMixin, BaseEstimator):
             with warnings.catch_warnings():
                 if K is None:
                     warnings.simplefilter("ignore", RuntimeWarning)
-                res = _spm_core(M, w, 4, K, g, _SPM_ITER, 1, 1e-10, None, 1e-2, self.verbose,
+                res = _spm_core(M, w, 4, K, g, _SPM_ITER, 1, 1e-6, None, 1e-2, self.verbose,
                                 max_rank=w, name="the fourth cumulant of X")
             Q = res.factors
             self.cumulant_result_ = res
