@@ -33,6 +33,12 @@ def once(fn):
     return out, time.perf_counter() - t0
 
 
+def spread(xs):
+    """{"median", "min", "max"} of a list of timings (or ratios)."""
+    xs = np.asarray(xs, dtype=float)
+    return {"median": float(np.median(xs)), "min": float(xs.min()), "max": float(xs.max())}
+
+
 def best_of(fn, repeat):
     """(result of the last call, best seconds) over ``repeat`` calls of fn."""
     best, out = np.inf, None

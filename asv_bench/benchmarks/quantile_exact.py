@@ -24,11 +24,10 @@ and cvxopt).
 
 import json
 import sys
-import time
 
 import numpy as np
 
-from ._util import held_threads, tracked
+from ._util import held_threads, once, spread, tracked
 
 TAUS = (0.1, 0.5, 0.9)
 
@@ -46,21 +45,12 @@ def _loss(X, y, coef, intercept, tau):
     return float(np.sum(np.maximum(tau * r, (tau - 1) * r)))
 
 
-def _timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
 
 def _ours(X, y, tau):
     import sketchla
 
-    return _timed(lambda: sketchla.QuantileRegression(quantile=tau, random_state=0).fit(X, y))
+    return once(lambda: sketchla.QuantileRegression(quantile=tau, random_state=0).fit(X, y))
 
-
-def _summary(xs):
-    xs = np.asarray(xs, float)
-    return {"median": float(np.median(xs)), "min": float(xs.min()), "max": float(xs.max())}
 
 
 def conquer_run(n=10**6, rounds=3):
@@ -78,14 +68,14 @@ def conquer_run(n=10**6, rounds=3):
                 est, t = _ours(X, y, tau)
                 ours_t.append(t)
                 if low_dim is not None:
-                    fit, t = _timed(lambda: low_dim(X, y, intercept=True).fit(tau=tau))
+                    fit, t = once(lambda: low_dim(X, y, intercept=True).fit(tau=tau))
                     theirs_t.append(t)
-            row = {"time": _summary(ours_t), "duality_gap": est.certificate_.duality_gap,
+            row = {"time": spread(ours_t), "duality_gap": est.certificate_.duality_gap,
                    "kept_rows": est.certificate_.n_kept}
             f = _loss(X, y, est.coef_, est.intercept_, tau)
             if low_dim is not None:
                 beta = np.asarray(fit["beta"])
-                row["conquer_time"] = _summary(theirs_t)
+                row["conquer_time"] = spread(theirs_t)
                 row["conquer_objective_ratio"] = _loss(X, y, beta[1:], beta[0], tau) / f
                 row["speedup"] = row["conquer_time"]["median"] / row["time"]["median"]
             out[str(tau)] = row
@@ -101,14 +91,14 @@ def statsmodels_run(n=10**5):
         _ours(X[:20000], y[:20000], 0.5)
         for tau in TAUS:
             ours_t = [_ours(X, y, tau)[1]]
-            res, ts = _timed(lambda: sm.QuantReg(y, sm.add_constant(X, prepend=False))
+            res, ts = once(lambda: sm.QuantReg(y, sm.add_constant(X, prepend=False))
                              .fit(q=tau))
             for _ in range(2):
                 est, t = _ours(X, y, tau)
                 ours_t.append(t)
             coef = np.asarray(res.params)
             out[str(tau)] = {
-                "time": _summary(ours_t), "statsmodels_time": ts,
+                "time": spread(ours_t), "statsmodels_time": ts,
                 "speedup": ts / float(np.median(ours_t)),
                 "statsmodels_objective_ratio":
                     _loss(X, y, coef[:-1], coef[-1], tau)

@@ -24,12 +24,11 @@ Run ``python -m benchmarks.real_data [ratings|mixture|ica]`` from
 """
 
 import json
-import time
 import warnings
 
 import numpy as np
 
-from ._util import held_threads, tracked
+from ._util import held_threads, once, spread, tracked
 
 _ROUNDS = 7
 _HAND = (0.03, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3)
@@ -61,11 +60,6 @@ def _surprise_rmse(algo, test):
     return float(np.sqrt(np.mean((pred - y) ** 2)))
 
 
-def _timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
 
 def ratings_run(svdpp=True):
     from sketchla import AltMinCompletion, rating_errors
@@ -92,19 +86,19 @@ def ratings_run(svdpp=True):
         except ImportError:
             surprise = None
         for _ in range(_ROUNDS):
-            times.append(_timed(ours)[1])
+            times.append(once(ours)[1])
             if surprise is not None:
-                algo, t = _timed(lambda: surprise.SVD(random_state=0).fit(trainset))
+                algo, t = once(lambda: surprise.SVD(random_state=0).fit(trainset))
                 surprise_times.append(t)
-        out["time"] = _summary(times)
+        out["time"] = spread(times)
         if surprise is not None:
             out["surprise_rmse"] = _surprise_rmse(algo, test)
-            out["surprise_time"] = _summary(surprise_times)
+            out["surprise_time"] = spread(surprise_times)
             ratios = np.array(surprise_times) / np.array(times)
-            out["speedup"] = _summary(ratios)
+            out["speedup"] = spread(ratios)
             out["rmse_ratio"] = out["rmse"] / out["surprise_rmse"]
             if svdpp:
-                algo, t = _timed(lambda: surprise.SVDpp(random_state=0).fit(trainset))
+                algo, t = once(lambda: surprise.SVDpp(random_state=0).fit(trainset))
                 out["svdpp_rmse"], out["svdpp_time"] = _surprise_rmse(algo, test), t
     return out
 
@@ -128,9 +122,9 @@ def _bundled():
 def _interleaved(ours, theirs, rounds=_ROUNDS):
     a, b = [], []
     for _ in range(rounds):
-        out_a, t = _timed(ours)
+        out_a, t = once(ours)
         a.append(t)
-        out_b, t = _timed(theirs)
+        out_b, t = once(theirs)
         b.append(t)
     return out_a, out_b, a, b
 
@@ -155,7 +149,7 @@ def mixture_run():
                                         random_state=0).fit(X))
             auto = MomentGaussianMixture(random_state=0).fit(X)
             out[name] = {"ari": ari(y, ours.predict(X)), "sklearn_ari": ari(y, theirs.predict(X)),
-                         "time": _summary(a), "sklearn_time": _summary(b),
+                         "time": spread(a), "sklearn_time": spread(b),
                          "speedup": float(np.median(b) / np.median(a)),
                          "k_true": K, "k_chosen": auto.n_components_, "start": ours.init_}
             out[name]["ari_shortfall"] = out[name]["sklearn_ari"] - out[name]["ari"]
@@ -180,14 +174,10 @@ def ica_run():
                 lambda: FastICA(random_state=0).fit(X))
             C = np.corrcoef(ours.transform(X).T)
             out[name] = {"max_corr": float(np.abs(C - np.diag(np.diag(C))).max()),
-                         "time": _summary(a), "fastica_time": _summary(b),
+                         "time": spread(a), "fastica_time": spread(b),
                          "speedup": float(np.median(b) / np.median(a))}
     return out
 
-
-def _summary(xs):
-    xs = np.asarray(xs, dtype=float)
-    return {"median": float(np.median(xs)), "min": float(xs.min()), "max": float(xs.max())}
 
 
 class RatingsReal:

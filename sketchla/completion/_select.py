@@ -189,8 +189,11 @@ def _baseline(train, rows, cols, vals, biases):
 
 
 def _grid(top):
-    """λ from top/2 down by factors of _GRID_FACTOR to _LAM_MIN·top."""
+    """λ from top/2 down by factors of _GRID_FACTOR to _LAM_MIN·top (none when
+    top is not positive: zero residuals, nothing to regularize)."""
     lams = []
+    if not (np.isfinite(top) and top > 0):
+        return lams
     lam = top / 2
     while lam >= _LAM_MIN * top:
         lams.append(lam)
@@ -298,18 +301,20 @@ def select_reg(csr, rank, opts, g, *, allow_zero, fit_zero=None, verbose=False):
     held = _HeldOut(tr, tc, ty / scale, core_r, core_c)
     U0, V0 = _balance(*prob.initialize(rank, opts.clip, g))
     lams = _grid(_top_weighted(prob, g))
+    if not lams and fitted is None:
+        return fallback
     with Progress(len(lams), "altmin reg path", verbose) as bar:
         tried, scores, state, ran_out = _descend(prob, sweep, held, lams, U0, V0, g, bar,
                                                  scale)
-        if fitted is not None:
+        if fitted is not None and np.isfinite(zero):
             tried.append(0.0)
             scores.append(zero / scale)
-        if not scores:
+        if not scores or not np.isfinite(scores).all():
             return fallback
         k = int(np.argmin(scores))
         if allow_zero and ran_out and tried[k] == lams[-1]:
             # still improving at the end of the path: λ → 0
-            if fitted is None:
+            if fitted is None or not np.isfinite(zero):
                 tried.append(0.0)
                 scores.append(scores[k])
             k = len(tried) - 1
@@ -335,8 +340,12 @@ def _descend(prob, sweep, held, lams, U0, V0, g, bar, scale):
             ran_out = False
             break
         U, V = fit
+        score = held.rmse(U, V, biased)
+        if not np.isfinite(score):
+            ran_out = False
+            break
         tried.append(lam)
-        scores.append(held.rmse(U, V, biased))
+        scores.append(score)
         bar.update(len(tried), reg=lam * scale, heldout_rmse=scores[-1] * scale)
         if scores[-1] < best:
             best, misses = scores[-1], 0
@@ -351,9 +360,10 @@ def _descend(prob, sweep, held, lams, U0, V0, g, bar, scale):
         if biased:
             prob.set_biases(*state[2])
         fit = _fit_at(prob, sweep, state[0], state[1], lam_v, g, _quiet, 1)
-        if fit is not None:
+        score = np.nan if fit is None else held.rmse(*fit, biased)
+        if np.isfinite(score):
             tried.append(lam_v)
-            scores.append(held.rmse(*fit, biased))
+            scores.append(score)
             if scores[-1] < best:
                 state = (fit[0].copy(), fit[1].copy(),
                          biased and tuple(a.copy() for a in prob.biases()))

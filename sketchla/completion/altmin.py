@@ -433,6 +433,9 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
     g = check_rng(rng)
     path = None
     if auto_rank:
+        if min(m, n) < 1 or nnz < 1:
+            raise ValueError(f'rank="auto": X ({m}x{n}, {nnz} observed entries) has no '
+                             "rank to choose")
         rank, path = _select_rank(entries, nnz, opts, g, verbose)
     else:
         dof = rank * (m + n - rank)

@@ -12,6 +12,7 @@ _BLOCK = 65536
 #: Lloyd iterations after the k-means++ seeding, at most
 _LLOYD_ITER = 100
 _TINY = np.finfo(float).tiny
+_VAR_FLOOR = 1e-6
 
 
 def log_resp(X, means, log_w, variances, sq=None):
@@ -44,6 +45,9 @@ def em_spherical(X, means, weights, variances, max_iter, tol, tied, sq=None, bar
         sq = np.einsum("ij,ij->i", X, X)
     prev, bound, it, converged = -np.inf, -np.inf, 0, max_iter == 0
     var = np.broadcast_to(np.asarray(variances, float), (means.shape[0],)).copy()
+    # variances stay above 1e-6 of the data's (scikit-learn's reg_covar on
+    # standardized data): a component on a single row would be a spike
+    floor = _VAR_FLOOR * max(float(np.mean(np.var(X, axis=0))), _TINY)
     for it in range(1, max_iter + 1):
         log_w = np.log(np.maximum(weights, _TINY))
         K = means.shape[0]
@@ -64,11 +68,11 @@ def em_spherical(X, means, weights, variances, max_iter, tol, tied, sq=None, bar
         means = Sx / Nk[:, None]
         weights = Nk / Nk.sum()
         ss = np.maximum(Sq - np.einsum("kj,kj->k", Sx, means), 0)   # Σ r_ik ‖x_i − μ_k‖²
-        total = max(float(ss[~dead].sum()) / (n * d), _TINY)
+        total = max(float(ss[~dead].sum()) / (n * d), floor)
         if tied:
             var = np.full(K, total)
         else:
-            var = np.maximum(ss / (Nk * d), 1e-6 * total)
+            var = np.maximum(ss / (Nk * d), floor)
         if dead.any():  # restart at the worst-explained row, with the pooled variance
             means[dead], var[dead] = X[worst[1]], total
             converged = False
