@@ -293,10 +293,11 @@ def test_altmin_on_sparse_chunks_equals_in_memory(solver, scheduler):
     sweeps follow the in-memory iterates for every chunking, sketched solves
     included (each entry is hashed by its position in the whole matrix)."""
     X, _ = _completion_problem(noise=0.1)
-    ref = sketchla.altmin_complete(X, 4, solver=solver, max_iter=15, tol=0, rng=0)
+    # reg="auto" chooses on held-out entries in memory only (dask: λ = 0): fixed here
+    ref = sketchla.altmin_complete(X, 4, solver=solver, max_iter=15, tol=0, reg=0.0, rng=0)
     for rows in (600, 150, 97):
         res = sketchla.altmin_complete(da.from_array(X, chunks=(rows, 400), asarray=False), 4,
-                                       solver=solver, max_iter=15, tol=0, rng=0)
+                                       solver=solver, max_iter=15, tol=0, reg=0.0, rng=0)
         assert res.n_iter == ref.n_iter
         np.testing.assert_allclose(res.residuals, ref.residuals, rtol=1e-9)
         _same_completion(res, ref, 1e-8)
