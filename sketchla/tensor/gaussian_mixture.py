@@ -42,6 +42,9 @@ def _moment_parameters(A, lam, S2):
 _SPM_ITER = 300
 #: K and the start are chosen on at most this many rows (all rows when fewer)
 _SUBSAMPLE = 20_000
+#: n_components=None: candidates above this K are fitted from the moment
+#: start alone (the k-means start's cost grows with K)
+_KMEANS_K = 4
 #: n_components=None: candidates 1 … min(d, _MAX_AUTO_K)
 _MAX_AUTO_K = 30
 #: … stopping at a K whose BIC is this much per row above the best so far
@@ -92,17 +95,18 @@ def _moment_start(mom, K, sigma2, g, verbose):
     return (means, w, np.full(K, max(sigma2, 1e-12))), sigma2, res
 
 
-def _best_start(X, start, K, tied, max_iter, tol, g):
+def _best_start(X, start, K, tied, max_iter, tol, g, kmeans=True):
     """EM on X from the moment start and from a k-means start (k-means++
     seeding and Lloyd iterations, as scikit-learn starts): the fit of
     higher likelihood, ((means, weights, variances, mean log-likelihood,
     iterations, converged), "moments" or "k-means++")."""
     sq = np.einsum("ij,ij->i", X, X)
     var0 = float(np.mean(np.var(X, axis=0)))
-    fits = {"moments": em_spherical(X, *start, max_iter, tol, tied, sq=sq),
-            "k-means++": em_spherical(X, *lloyd(X, kmeanspp(X, K, g)),
-                                      np.full(K, max(var0, 1e-12)), max_iter, tol, tied,
-                                      sq=sq)}
+    fits = {"moments": em_spherical(X, *start, max_iter, tol, tied, sq=sq)}
+    if not kmeans:
+        return fits["moments"], "moments"
+    fits["k-means++"] = em_spherical(X, *lloyd(X, kmeanspp(X, K, g)),
+                                     np.full(K, max(var0, 1e-12)), max_iter, tol, tied, sq=sq)
     # the moment start wins ties (within the EM tolerance)
     best = "moments" if fits["moments"][3] >= fits["k-means++"][3] - tol else "k-means++"
     return fits[best], best
@@ -270,7 +274,10 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         moments = _Moments(X)
         sub = X if n <= _SUBSAMPLE else X[np.sort(g.choice(n, _SUBSAMPLE, replace=False))]
         if K is None:
-            K = self._choose_k(moments, sub, sigma2, tied, max_iter, tol, g, s)
+            # the search's moment starts from the subsample's moments (one
+            # projection of the subsample per candidate, not of all rows)
+            K = self._choose_k(moments if sub is X else _Moments(sub), sub, sigma2, tied,
+                               max_iter, tol, g, s)
         start, sigma2_used, res = _moment_start(moments, K, sigma2, g, self.verbose)
         self.moment_result_ = res
         self.moment_means_, self.moment_weights_ = start[0].copy(), start[1].copy()
@@ -309,7 +316,8 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         self.bic_ = {}
         for k in range(1, min(d, n - 1, _MAX_AUTO_K) + 1):
             start = _moment_start(moments, k, sigma2, g, False)[0]
-            params, _ = _best_start(sub, start, k, tied, max_iter, tol, g)
+            params, _ = _best_start(sub, start, k, tied, max_iter, tol, g,
+                                    kmeans=k <= _KMEANS_K)
             # a component carried by fewer rows than its mean has coordinates is a
             # degenerate spike (its variance shrinks towards 0), not a cluster
             self.bic_[k] = np.inf if params[1].min() * n < d + 1 else bic(
