@@ -1,7 +1,7 @@
 """Low-rank matrix completion by alternating minimization, and ratings."""
 
 from .._lazy import lazy_attributes
-from ._select import RegPath
+from ._regpath import RegPath
 from .altmin import CompletionResult, altmin_complete
 from .movielens import load_movielens_100k
 from .ratings import Ratings, rating_errors, split_entries

@@ -399,24 +399,13 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
     else:
         rank = check_int(rank, "rank", minimum=1, maximum=min(m, n),
                          maximum_label=f"min(X.shape) = {min(m, n)}")
-    check_option(solver, "solver", SOLVERS)
     auto_reg = isinstance(reg, str)
     if auto_reg:
         check_option(reg, "reg", ("auto",))
     else:
         reg = check_scalar(reg, "reg", minimum=0)
-    if not (isinstance(tol, str) and tol == "auto"):
-        tol = check_scalar(tol, "tol", minimum=0)
-    opts = _Options(
-        solver=solver, max_iter=check_int(max_iter, "max_iter", minimum=1), tol=tol,
-        clip=check_scalar(clip, "clip", minimum=0, include_minimum=False, allow_none=True),
-        n_inner=check_int(n_inner, "n_inner", minimum=1),
-        sketch_rows=None if sketch_rows is None else check_int(
-            sketch_rows, "sketch_rows", minimum=1 if auto_rank else rank),
-        equilibrate=equilibrate if isinstance(equilibrate, str) and equilibrate == "auto"
-        else check_bool(equilibrate, "equilibrate"),
-        biases=check_bool(biases, "biases"),
-        sample_splitting=check_bool(sample_splitting, "sample_splitting"))
+    opts = _Options.checked(solver, max_iter, tol, clip, n_inner, sketch_rows, equilibrate,
+                            biases, sample_splitting, 1 if auto_rank else rank)
     if opts.biases and (blocked or not host or opts.sample_splitting):
         raise TypeError(
             "biases: altmin_complete(biases=True) supports numpy and scipy.sparse input "
@@ -476,6 +465,25 @@ class _Options:
     equilibrate: object
     biases: bool
     sample_splitting: bool
+
+    @classmethod
+    def checked(cls, solver, max_iter, tol, clip, n_inner, sketch_rows, equilibrate, biases,
+                sample_splitting, min_sketch):
+        """The options validated, each error naming its argument."""
+        check_option(solver, "solver", SOLVERS)
+        auto = isinstance(equilibrate, str) and equilibrate == "auto"
+        return cls(
+            solver=solver, max_iter=check_int(max_iter, "max_iter", minimum=1),
+            tol=tol if isinstance(tol, str) and tol == "auto"
+            else check_scalar(tol, "tol", minimum=0),
+            clip=check_scalar(clip, "clip", minimum=0, include_minimum=False,
+                              allow_none=True),
+            n_inner=check_int(n_inner, "n_inner", minimum=1),
+            sketch_rows=None if sketch_rows is None else check_int(
+                sketch_rows, "sketch_rows", minimum=min_sketch),
+            equilibrate=equilibrate if auto else check_bool(equilibrate, "equilibrate"),
+            biases=check_bool(biases, "biases"),
+            sample_splitting=check_bool(sample_splitting, "sample_splitting"))
 
     def resolved(self, rank, reg):
         """The options with the defaults that depend on the rank and the ridge:
