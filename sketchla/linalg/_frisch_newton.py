@@ -81,7 +81,7 @@ def frisch_newton(A, b, tau, linear=None, v=None, x0=None, max_iter=None):
     z = np.maximum(r, 0) + delta
     w = np.maximum(-r, 0) + delta
     gap = np.inf
-    for it in range(_MAX_ITER if max_iter is None else max_iter):
+    for _ in range(_MAX_ITER if max_iter is None else max_iter):
         r_p = r_target - A.T @ a                        # primal infeasibility
         r_d = b - A @ x - w + z                         # dual infeasibility
         primal = float(b @ a)
@@ -124,5 +124,4 @@ def frisch_newton(A, b, tau, linear=None, v=None, x0=None, max_iter=None):
     if not np.isfinite(gap):
         raise RuntimeError("Frisch–Newton did not reach the duality gap (an unbounded "
                            "primal, or a problem beyond its accuracy)")
-    frisch_newton.n_iter = it
     return x, a - (1 - tau) * v, gap
