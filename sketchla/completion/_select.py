@@ -19,6 +19,8 @@ from ._sweeps import _balance, _sweep
 
 __all__ = ["select_reg"]
 
+#: the inner sweeps of a path point display nothing
+_SILENT = Progress(1, "altmin reg path", False)
 #: the fraction of the observed entries held out to score the path
 HOLDOUT = 0.1
 #: the path: λ from σ₁/2 down by _GRID_FACTOR while λ ≥ _LAM_MIN·σ₁ (σ₁ the
@@ -142,14 +144,14 @@ def _revive(U, V, U0, V0):
     return U, V
 
 
-def _fit_at(prob, sweep, U, V, lam, g, bar, it0):
+def _fit_at(prob, sweep, U, V, lam, g):
     """Sweeps at ridge ``lam`` (scaled units) from (U, V): at most
     _PATH_SWEEPS, fewer once the objective's relative decrease is below
-    _PATH_TOL."""
+    _PATH_TOL (no progress display: the path reports per λ)."""
     sweep.reg = lam
     prev = np.inf
     for k in range(_PATH_SWEEPS):
-        U, V, _, f = _sweep(prob, U, V, it0 + k, g, bar, None, lam)
+        U, V, _, f = _sweep(prob, U, V, k + 1, g, _SILENT, None, lam)
         if not (np.isfinite(f) and np.isfinite(U).all() and np.isfinite(V).all()):
             return None
         if prev - f <= _PATH_TOL * prev:
@@ -244,7 +246,7 @@ def _descend(prob, sweep, held, lams, U0, V0, g, bar, scale):
     U, V = U0, V0
     best, misses, state, ran_out = np.inf, 0, None, True
     for lam in lams:
-        fit = _fit_at(prob, sweep, *_revive(U, V, U0, V0), lam, g, _quiet, 1)
+        fit = _fit_at(prob, sweep, *_revive(U, V, U0, V0), lam, g)
         if fit is None:
             ran_out = False
             break
@@ -268,7 +270,7 @@ def _descend(prob, sweep, held, lams, U0, V0, g, bar, scale):
     if lam_v is not None:
         if biased:
             prob.set_biases(*state[2])
-        fit = _fit_at(prob, sweep, state[0], state[1], lam_v, g, _quiet, 1)
+        fit = _fit_at(prob, sweep, state[0], state[1], lam_v, g)
         score = np.nan if fit is None else held.rmse(*fit, biased)
         if np.isfinite(score):
             tried.append(lam_v)
@@ -310,14 +312,3 @@ def _start(state, prob, core_r, core_c, scale, biases):
     b, c = np.zeros(m), np.zeros(n)
     b[core_r], c[core_c] = bc[0] * scale, bc[1] * scale
     return _Start(Uf, Vf, prob.mean * scale, b, c)
-
-
-class _Quiet:
-    """A progress sink for the path's inner sweeps."""
-
-    @staticmethod
-    def update(*args, **kwargs):
-        pass
-
-
-_quiet = _Quiet()

@@ -118,7 +118,7 @@ def _scales(rows, n, width):
     G = np.zeros((width, width))
     for _, _, D in _passes(rows, n):
         P = D.T @ D
-        G += P.toarray() if hasattr(P, "toarray") else P
+        G += P.toarray() if _is_sparse(P) else P
     G[np.diag_indices(width)] += 1e-12 * max(np.trace(G), 1e-300) / width
     Rinv = sla.solve_triangular(sla.cholesky(G, lower=False), np.eye(width))
     s = np.empty(n)

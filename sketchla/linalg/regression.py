@@ -337,7 +337,7 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         vcov = check_option(vcov, "vcov", ("robust", "iid"))
         X, y = validate_estimator_data(self, X, y, reset=False, accept_sparse="csr")
-        X = X.astype(np.float64) if not is_sparse(X) else X.astype(np.float64)
+        X = X.astype(np.float64)
         y = np.asarray(y, dtype=np.float64)
         x = np.r_[self.coef_, self.intercept_] if self.fit_intercept else \
             np.asarray(self.coef_, np.float64)

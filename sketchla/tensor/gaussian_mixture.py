@@ -60,7 +60,7 @@ class _Moments:
         self.mean = X.mean(axis=0)
         self.S2 = X.T @ X / n
         self.cov_evals = np.linalg.eigvalsh(self.S2 - np.outer(self.mean, self.mean))
-        self.S2_evals, self.S2_evecs = np.linalg.eigh(self.S2)
+        self.S2_evecs = np.linalg.eigh(self.S2)[1]
 
 
 def _moment_start(mom, K, sigma2, g, verbose):
