@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._backend import get_backend, set_backend, use_backend
 from ._lazy import lazy_attributes
-from ._threads import get_num_threads, set_num_threads, threads
+from ._kernels.threads import get_num_threads, set_num_threads, threads
 
 __version__ = "0.1.0"
 

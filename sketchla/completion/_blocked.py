@@ -155,7 +155,7 @@ def _product(B, F):
 def _solve_block(B, fixed, current, sweep, seed, offset, with_resid):
     """One block's rows re-solved by the half-sweep ``sweep`` (its entries
     keyed from ``offset``); with ``with_resid``, also their residual sum."""
-    from .._threads import worker_threads
+    from .._kernels.threads import worker_threads
     from ._entries import _arrays
 
     resid = np.empty(B.shape[0]) if with_resid else None
@@ -362,7 +362,7 @@ class _DaskEntries:
 
 
 def _fold_in_block(B, sel, keep_other, F, reg):
-    from .._threads import worker_threads
+    from .._kernels.threads import worker_threads
     from ._entries import _fold_in
 
     with worker_threads():

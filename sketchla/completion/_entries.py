@@ -10,7 +10,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _kernels
-from .._kernels import native
 
 
 def _range_finder(matmat, rmatmat, shape, k, rng, n_power=4, oversample=10):
@@ -270,10 +269,10 @@ class _HalfSweep:
         first entry in the whole matrix (a block of rows), keys the sketches.
         Row i's ridge is reg·n_i (ALS-WR)."""
         out = np.empty_like(current)
-        native().altmin_update_rows(*part, fixed, current, out, self.reg, self.sketched,
-                                    self.n_inner, self.sketch_rows, seed, resid, offset,
-                                    True)
-        return out
+        return _kernels.update_rows(*part, fixed, current, out, reg=self.reg,
+                                    sketched=self.sketched, n_inner=self.n_inner,
+                                    sketch_rows=self.sketch_rows, seed=seed, resid=resid,
+                                    offset=offset)
 
 
 def _fold_in(csr, V, reg, shift=None):
@@ -284,9 +283,8 @@ def _fold_in(csr, V, reg, shift=None):
     indptr, indices, data = _arrays(csr)
     if shift is not None:
         data = data - np.broadcast_to(shift, (csr.shape[1],))[indices]
-    native().altmin_update_rows(indptr, indices, data, np.ascontiguousarray(V, dtype=np.float64),
-                                U, U, float(reg), False, 1, V.shape[1], 0, None, 0, True)
-    return U
+    return _kernels.update_rows(indptr, indices, data, np.ascontiguousarray(V, dtype=np.float64),
+                                U, U, reg=reg, sketch_rows=V.shape[1])
 
 
 class _BiasedProblem(_CSRProblem):

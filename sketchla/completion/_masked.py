@@ -74,7 +74,7 @@ class _MaskedProblem:
         eye = xp.eye(k, dtype=G.dtype)
         # empty rows get the identity (their right-hand side is 0, so u = 0)
         G = G + (self.reg * counts + empty)[:, None, None] * eye
-        return _kernels.batched_solve(G, (X @ F)[:, :, None], xp)[:, :, 0]
+        return _kernels.batched_solve(G, (X @ F)[:, :, None], xp=xp)[:, :, 0]
 
     def solve_cols(self, U, V, it, seed):
         xp = self.xp

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from .. import _kernels
 from .._progress import Progress
-from .._threads import serial_blas
+from .._kernels.threads import serial_blas
 from .._validation import (
     check_array,
     check_bool,
@@ -134,8 +134,8 @@ class CompletionResult:
         flat_r, flat_c = rows.ravel(), cols.ravel()
         if array_kind(self.U) != "numpy":
             xp = get_namespace(self.U)
-            out = xp.sum(_kernels.take_rows(self.U, flat_r, xp)
-                         * _kernels.take_rows(self.V, flat_c, xp), axis=1)
+            out = xp.sum(_kernels.take_rows(self.U, flat_r, xp=xp)
+                         * _kernels.take_rows(self.V, flat_c, xp=xp), axis=1)
             return xp.reshape(out, rows.shape)
         out = np.empty(flat_r.size, dtype=self.U.dtype)
         for lo in range(0, flat_r.size, 1 << 18):

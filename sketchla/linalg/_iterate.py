@@ -148,7 +148,7 @@ def _extended_refinement(A, B, pre, X, max_steps=4):
     Aᵀ(b − A x) evaluated in double-double (:mod:`._accurate`), which
     removes the κ² term. Dense A only.
     """
-    from ._accurate import accurate_gradient
+    from .._kernels import accurate_gradient
 
     kappa = _kappa(pre.R)
     normA = _norm2(pre.R)

@@ -68,7 +68,7 @@ def preprocess(X, y, sample_weight, fit_intercept, p=2.0):
         A, b = X, y
     if sample_weight is not None:
         s = (sample_weight ** (1.0 / p)).astype(X.dtype)
-        A = _kernels.scale_rows(A, s, None)
+        A = _kernels.scale_rows(A, s)
         b = b * (s if b.ndim == 1 else s[:, None])
     return A, b, (fit_intercept, center, x_mean, y_mean)
 

@@ -145,7 +145,7 @@ def _error(fro, s):
 
 def _orth(Y, xp):
     """Q with orthonormal columns spanning range(Y) (unpivoted economic QR)."""
-    return _kernels.orthonormalize(Y, xp)
+    return _kernels.orthonormalize(Y, xp=xp)
 
 
 def _check_size(size, op, name):
@@ -243,7 +243,7 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
         return W.astype(np.float64, copy=False) * c
 
     def orth(B, out):  # into a slot of K
-        return _kernels.orthonormalize(np.asarray(B, dtype=np.float64), np, out=out)
+        return _kernels.orthonormalize(np.asarray(B, dtype=np.float64), out=out, xp=np)
 
     S = _test_sketch(sketch, size, m, rng)
     # the basis K (m, L), grown block by block in one C-ordered buffer: each

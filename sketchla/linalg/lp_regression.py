@@ -78,7 +78,7 @@ def _wls(A, b, c):
     if array_kind(A) == "sparse":
         from .lstsq import lstsq
 
-        return lstsq(_kernels.scale_rows(A, sq, None), b * sq, rng=0).x
+        return lstsq(_kernels.scale_rows(A, sq), b * sq, rng=0).x
     return np.linalg.lstsq(A * sq[:, None], b * sq, rcond=None)[0]
 
 

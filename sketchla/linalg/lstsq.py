@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace
-from .._threads import serial_blas
+from .._kernels.threads import serial_blas
 from .._validation import (
     check_array,
     check_bool,

@@ -275,7 +275,7 @@ def _solve(A, b, tau, penalty, m, rng, method, scores, penalized, const=None,
             return out
         if const is not None:
             part = _kernels.hstack([part, np.full((part.shape[0], 1), const)])
-        return part if rw is None else _kernels.scale_rows(part, rw[sel], None)
+        return part if rw is None else _kernels.scale_rows(part, rw[sel])
 
     if method == "exact" or (method == "auto" and (m >= n or n <= _EXACT_ROWS)):
         x, dual = solve_weighted_check_loss(rows(slice(0, n)), yw, np.ones(n), tau, penalty,

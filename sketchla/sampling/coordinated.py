@@ -498,7 +498,7 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
         return dict(weight=w, u=uu, tau=tau, scale_exp=e) if mergeable else {}
 
     if level == "row":
-        weights, fetch = _kernels.row_access(A, scale)
+        weights, fetch = _kernels.row_access(A, scale=scale)
         keep, p, tau = _select(method, weights, u, k)
         rows = np.flatnonzero(keep)
         rows = rows[np.argsort(key_id[rows], kind="stable")]

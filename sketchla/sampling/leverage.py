@@ -37,7 +37,7 @@ def orthonormal_basis(A):
     if array_kind(A) == "sparse":
         A, W = _sparse_whitener(A)
         return np.asarray(A @ W), W.shape[1]
-    return _kernels.qr_basis(A, get_namespace(A))
+    return _kernels.qr_basis(A)
 
 
 def _sparse_whitener(A):
@@ -128,10 +128,10 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
             tau = np.empty(n)
             for lo in range(0, n, _SPARSE_BLOCK):
                 tau[lo:lo + _SPARSE_BLOCK] = _kernels.row_sq_norms(
-                    np.asarray(A[lo:lo + _SPARSE_BLOCK] @ W), xp)
+                    np.asarray(A[lo:lo + _SPARSE_BLOCK] @ W), xp=np)
             return tau
         U, _ = orthonormal_basis(A)
-        return _kernels.row_sq_norms(U, xp)
+        return _kernels.row_sq_norms(U, xp=xp)
     from ..sketch import make_sketch
 
     m = max(20 * d, _MIN_SKETCH) if sketch_size is None else check_int(
@@ -143,12 +143,12 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
     g = check_rng(rng)
     S = make_sketch("sparse_sign", m, n, rng=g)
     SA = S @ A
-    Q, R, piv = _kernels.qr(SA, xp)
+    Q, R, piv = _kernels.qr(SA, xp=xp)
     diag = np.abs(np.diag(to_numpy(R)))
     if diag.max() == 0 or diag.min() <= max(m, d) * np.finfo(diag.dtype).eps * diag.max():
         return leverage_scores(A, "exact")  # rank-deficient: no R⁻¹
     G = np.eye(d) if k >= d else g.standard_normal((d, k)) / np.sqrt(k)
-    T = _kernels.solve_triangular(R, from_numpy(G, R), xp)
-    T = _kernels.take_rows(T, np.argsort(piv), xp)  # undo the column pivoting
-    tau = _kernels.row_sq_norms(A @ T, xp)
+    T = _kernels.solve_triangular(R, from_numpy(G, R), xp=xp)
+    T = _kernels.take_rows(T, np.argsort(piv), xp=xp)  # undo the column pivoting
+    tau = _kernels.row_sq_norms(A @ T, xp=xp)
     return tau.astype(np.float64) if array_kind(tau) == "numpy" else tau

@@ -37,19 +37,19 @@ def _gram_leverage(U, scale, xp):
     DU = U * materialize(scale)[:, None]  # DU enters two graphs: G, then the scores
     G = xp.matrix_transpose(DU) @ DU
     try:
-        L = materialize(_kernels.cholesky(G, xp))  # L enters two graphs too
+        L = materialize(_kernels.cholesky(G, xp=xp))  # L enters two graphs too
         sv = to_numpy(xp.linalg.svd(L, full_matrices=False)[1])
         if sv[-1] > 0 and sv[0] / sv[-1] < 1e6:
             # GEMM with the explicit r×r inverse (accurate for κ(L) < 1e6):
             # one BLAS thread pool, no triangular solve in between
             Y = DU @ xp.matrix_transpose(xp.linalg.inv(L))
-            tau = materialize(_kernels.row_sq_norms(Y, xp))  # checked, then returned
+            tau = materialize(_kernels.row_sq_norms(Y, xp=xp))  # checked, then returned
             if bool(xp.all(xp.isfinite(tau))):
                 return tau
     except np.linalg.LinAlgError:
         pass
     Q, _ = xp.linalg.qr(DU)
-    return _kernels.row_sq_norms(Q, xp)
+    return _kernels.row_sq_norms(Q, xp=xp)
 
 
 #: dense NumPy operands with at least this many entries (and n ≥ 8·d) stream
@@ -245,7 +245,7 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
         # Gram matrix and blockwise products, O(Σ nnz(a_i)² + d³ + nnz·r), never
         # an n × r basis
         def tau(s):
-            return leverage_scores(_kernels.scale_rows(A, s, None))
+            return leverage_scores(_kernels.scale_rows(A, s))
 
         max_iter = 200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
         w, it = _fixed_point(tau, leverage_scores(A), p, tol, max_iter, np)
@@ -275,7 +275,7 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
         it += it2
     else:
         max_iter = 200 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
-        w, it = _fixed_point(tau, _kernels.row_sq_norms(U, xp), p, tol, max_iter, xp)
+        w, it = _fixed_point(tau, _kernels.row_sq_norms(U, xp=xp), p, tol, max_iter, xp)
     return _wrap(w, _fixed_point_residual(tau, w, p, xp), it)
 
 
@@ -369,7 +369,7 @@ def _lewis_convex(U, p, tol, max_iter, xp):
         if np.any(d <= 0):
             return np.inf, np.zeros_like(z)
         V = U @ from_numpy(L, U)
-        nv = xp.sqrt(_kernels.row_sq_norms(V, xp))
+        nv = xp.sqrt(_kernels.row_sq_norms(V, xp=xp))
         val = -2 * np.sum(np.log(d)) + (2.0 / p) * float(xp.sum(nv ** p))
         grad = 2 * to_numpy(xp.matrix_transpose(U) @ (V * (nv ** (p - 2))[:, None]))
         grad = np.asarray(grad, dtype=np.float64)
@@ -384,7 +384,7 @@ def _lewis_convex(U, p, tol, max_iter, xp):
                    options={"maxiter": max_iter, "gtol": tol * 1e-2, "ftol": 1e-16,
                             "maxcor": 30})
     V = U @ from_numpy(unpack(res.x), U)
-    return _kernels.row_sq_norms(V, xp) ** (p / 2), int(res.nit)
+    return _kernels.row_sq_norms(V, xp=xp) ** (p / 2), int(res.nit)
 
 
 def _lewis_approx(A, p, rng, max_iter):
@@ -398,7 +398,7 @@ def _lewis_approx(A, p, rng, max_iter):
     xp = get_namespace(w)
     w = xp.maximum(w, 1e-300)
     for _ in range(rounds):
-        DA = _kernels.scale_rows(A, materialize(w ** (0.5 - 1.0 / p)), xp)
+        DA = _kernels.scale_rows(A, materialize(w ** (0.5 - 1.0 / p)), xp=xp)
         t = xp.maximum(leverage_scores(DA, "approx", rng=g), 1e-300)
         w = materialize(xp.exp((1 - eta) * xp.log(w) + eta * xp.log(t)))
     return w, float("nan"), rounds

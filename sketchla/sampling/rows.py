@@ -125,10 +125,10 @@ class RowSample:
         A = check_data(A)
         scale = self.weights ** (1.0 / self.p)
         if array_kind(A) == "sparse":
-            return _kernels.scale_rows(A[self.indices], scale, None)
+            return _kernels.scale_rows(A[self.indices], scale)
         xp = get_namespace(A)
-        sub = _kernels.take_rows(A, self.indices, xp)
-        return _kernels.scale_rows(sub, from_numpy(scale, sub), xp)
+        sub = _kernels.take_rows(A, self.indices, xp=xp)
+        return _kernels.scale_rows(sub, from_numpy(scale, sub), xp=xp)
 
 
 def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):

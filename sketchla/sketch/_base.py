@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import device, get_namespace, is_sparse
-from .._threads import worker_threads
+from .._kernels.threads import worker_threads
 from .._validation import check_int, check_operand, check_sparse, draw_seed, raise_if_not_finite
 
 __all__ = ["SketchOperator"]

@@ -42,20 +42,16 @@ class HashingSketch(SketchOperator):
         return _kernels.sketch_map(self.seed, lo, hi - lo, self.nnz_per_col, self.m)
 
     def _apply(self, A, xp, kind):
-        return _kernels.hash_scatter(
-            A, xp, self.seed, 0, self.nnz_per_col, self.m, self._scale, kind
-        )
+        return _kernels.hash_scatter(A, seed=self.seed, start=0, s=self.nnz_per_col, m=self.m,
+                                     scale=self._scale, xp=xp)
 
     def _apply_columns(self, B, lo):
-        kind = "sparse" if hasattr(B, "tocsr") else "numpy"
-        return _kernels.hash_scatter(
-            B, None, self.seed, lo, self.nnz_per_col, self.m, self._scale, kind
-        )
+        return _kernels.hash_scatter(B, seed=self.seed, start=lo, s=self.nnz_per_col, m=self.m,
+                                     scale=self._scale)
 
     def _rapply(self, Y, xp, kind):
-        return _kernels.hash_gather(
-            Y, xp, self.seed, 0, self.n, self.nnz_per_col, self._scale, kind
-        )
+        return _kernels.hash_gather(Y, seed=self.seed, start=0, n=self.n, s=self.nnz_per_col,
+                                    scale=self._scale, xp=xp)
 
     def _block(self, lo, hi):
         rows, signs = self.column_map(lo, hi)

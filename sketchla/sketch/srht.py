@@ -61,13 +61,13 @@ class SRHT(SketchOperator):
                 for c0 in range(0, k, width)
             ]
             return np.concatenate(parts, axis=1) if parts else np.zeros((self.m, 0), A.dtype)
-        Y = _kernels.signed_pad(A, self.signs, self.n_padded, xp)
-        Y = _kernels.fwht(Y, xp, overwrite=True)
-        return _kernels.take_rows(Y, self.rows, xp) * float(1.0 / np.sqrt(self.m))
+        Y = _kernels.signed_pad(A, self.signs, self.n_padded, xp=xp)
+        Y = _kernels.fwht(Y, overwrite=True, xp=xp)
+        return _kernels.take_rows(Y, self.rows, xp=xp) * float(1.0 / np.sqrt(self.m))
 
     def _rapply(self, Y, xp, kind):
-        Z = _kernels.put_rows(Y, self.rows, self.n_padded, xp)
-        Z = _kernels.fwht(Z, xp, overwrite=True)
+        Z = _kernels.put_rows(Y, self.rows, self.n_padded, xp=xp)
+        Z = _kernels.fwht(Z, overwrite=True, xp=xp)
         d = xp.asarray(self.signs, dtype=Y.dtype, device=device(Y))
         Z = Z[: self.n, ...]
         scale = float(1.0 / np.sqrt(self.m))
@@ -94,7 +94,7 @@ class SRHT(SketchOperator):
             part = B[a - lo:b - lo]
             part = part.toarray() if is_sparse(part) else np.asarray(part)
             Y[a - j * L:b - j * L] = part * signs[a:b, None]
-            Y = _kernels.fwht(Y, np, overwrite=True)
+            Y = _kernels.fwht(Y, overwrite=True, xp=np)
             sign = 1.0 - 2.0 * (np.bitwise_count(q & j) & 1)
             out += Y[r] * sign[:, None].astype(dtype)
         return out * dtype.type(1.0 / np.sqrt(self.m))

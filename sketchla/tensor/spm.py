@@ -114,7 +114,7 @@ def _reduced_flattening(T, d, m):
     # fraction of T's d^m entries) is gathered there and factored on the host
     xp = get_namespace(T)
     flat = xp.reshape(T, (d**n2, d**n1))
-    sub = to_numpy(_kernels.take_cols(_kernels.take_rows(flat, lin_l, xp), lin_r, xp))
+    sub = to_numpy(_kernels.take_cols(_kernels.take_rows(flat, lin_l, xp=xp), lin_r, xp=xp))
     return np.sqrt(mult_l)[:, None] * sub * np.sqrt(mult_r)[None, :]
 
 

@@ -273,7 +273,7 @@ def test_orthonormalize_paths(case):
         Y = Y.astype(np.float32)
     elif case == "wide":
         Y = Y[:30]  # not tall enough for Cholesky-QR
-    Q = _kernels.orthonormalize(Y.copy(), get_namespace(Y))
+    Q = _kernels.orthonormalize(Y.copy())
     tol = 1e-5 if case == "float32" else 1e-13
     np.testing.assert_allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=tol)
     # Y is reproduced from its projection onto range(Q)
@@ -281,7 +281,7 @@ def test_orthonormalize_paths(case):
     if case != "float32":  # into a strided slot of a larger buffer, Y untouched
         buf = np.full((Y.shape[0], Y.shape[1] + 4), 7.0)
         Y0 = Y.copy()
-        out = _kernels.orthonormalize(Y, get_namespace(Y), out=buf[:, 2:-2])
+        out = _kernels.orthonormalize(Y, out=buf[:, 2:-2])
         assert np.shares_memory(out, buf)
         np.testing.assert_allclose(buf[:, 2:-2], Q, atol=1e-12)
         assert np.all(buf[:, :2] == 7.0) and np.all(buf[:, -2:] == 7.0)

@@ -43,7 +43,7 @@ def exact_solution(A, b):
     """
     import scipy.linalg as sla
 
-    from sketchla.linalg._accurate import accurate_gradient
+    from sketchla._kernels import accurate_gradient
 
     x = np.linalg.lstsq(A, b, rcond=None)[0]
     R = np.linalg.qr(A, mode="r")

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sketchla import _kernels
+from sketchla._kernels.dense import _fwht_generic
 
 nat = _kernels.native()
 
@@ -29,7 +30,7 @@ def test_fwht_blocked_paths_agree_with_generic(shape, order, rng):
     # sizes beyond the cache block exercise the split and slab paths; the
     # reference is the array-API butterfly implementation
     X = np.asarray(rng.standard_normal(shape), order=order)
-    ref = _kernels._fwht_generic(X.copy(), np)
+    ref = _fwht_generic(X.copy(), np)
     nat.fwht(X)
     np.testing.assert_allclose(X, ref, rtol=0, atol=1e-9 * np.abs(ref).max())
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels import native
+from ._native import native
 
 
 def accurate_gradient(A, x, b):

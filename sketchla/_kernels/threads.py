@@ -51,19 +51,15 @@ import os
 import threading
 from contextlib import contextmanager
 
+from . import _native
+
 _MAX_THREADS = 4096
 _lock = threading.Lock()
 _state = {"n": None, "blas": None, "serial_depth": 0, "controller": None}
 
 
-def _native():
-    from ._kernels import native
-
-    return native()
-
-
 def _check_n(n):
-    from ._validation import check_int
+    from .._validation import check_int
 
     if n is None:
         return None
@@ -116,7 +112,7 @@ def get_num_threads():
     ...     sketchla.get_num_threads()
     1
     """
-    return int(_native().num_threads())
+    return _native.num_threads()
 
 
 def set_num_threads(n):
@@ -162,7 +158,7 @@ def set_num_threads(n):
 
 
 def _apply(n):
-    _native().set_num_threads(0 if n is None else n)
+    _native.set_num_threads(0 if n is None else n)
     _state["n"] = n
     _sync_blas()
 
@@ -250,12 +246,11 @@ def serial_blas():
 def worker_threads(n=1):
     """The calling thread's native regions use ``n`` threads inside (a dask
     task on a worker thread); other threads are not affected."""
-    nat = _native()
-    old = nat.set_local_num_threads(n)
+    old = _native.set_local_num_threads(n)
     try:
         yield
     finally:
-        nat.set_local_num_threads(old)
+        _native.set_local_num_threads(old)
 
 
 def run_blocks(fn, n_blocks):

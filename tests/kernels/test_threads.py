@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info
 
 import sketchla
 from sketchla._kernels import native
-from sketchla._threads import serial_blas, worker_threads
+from sketchla._kernels.threads import serial_blas, worker_threads
 
 # Every kernel below is called at a size where its parallel region runs on
 # several threads (see the `if` clauses in native/).
@@ -132,7 +132,7 @@ def test_serial_blas_is_reference_counted_across_threads():
     thread other than the main one is its own affair -- OpenBLAS 0.3.31
     ignores it once the main thread has set one -- so this checks the count
     and the restoration, which are sketchla's.)"""
-    from sketchla._threads import _state
+    from sketchla._kernels.threads import _state
 
     blas0 = _blas_threads()
     barrier = threading.Barrier(4)
@@ -363,7 +363,7 @@ def test_tall_products_by_blocks(shape):
 
 
 def test_run_blocks_keeps_order_and_reraises():
-    from sketchla._threads import run_blocks
+    from sketchla._kernels.threads import run_blocks
 
     with sketchla.threads(3):
         assert run_blocks(lambda i: i * i, 50) == [i * i for i in range(50)]

@@ -1,0 +1,80 @@
+"""The kernel package: the one dispatch point from array namespaces to
+kernels, and the only door to native code.
+
+Algorithm code calls these functions and never branches on the backend
+itself. Every kernel takes its arrays first and ``*, xp=None`` (the
+namespace of its data, detected from the first array when omitted):
+
+=====================  ==========================  ============================
+kernel                 NumPy / scipy.sparse        CuPy, dask, array-api-strict
+=====================  ==========================  ============================
+``fwht``               native C (in place, SIMD,   array-API butterflies
+                       threaded)                   (log2 n reshaped passes)
+``hash_scatter``       native C, dense and CSR     CuPy: ``cupyx.scatter_add``;
+                                                   others: a dense block product
+``hash_gather``        native C                    as above, transposed
+``sketch_map``,        native C (XXH64-based,      (host only)
+``hash_keys``          the same on every machine)
+``sparse_matmat``,     native C, CSR and CSC,      (scipy.sparse only)
+``sparse_gram``        threaded
+``gram``,              blocked BLAS-3 over fixed   the namespace's product
+``gram_of_product``,   row blocks (the same        (dask: a reduction over
+``tall_matmul``,       result for every thread     its chunks)
+``tall_tmatmul``       count)
+``orthonormalize``,    Cholesky-QR2 / LAPACK       the namespace's QR (dask:
+``qr``, ``qr_basis``   (pivoted)                   TSQR)
+``signed_pad``,        NumPy in place              array-API concat / take /
+``take_rows``,                                     one-hot product
+``put_rows``, ...
+``chain_batch``,       native C                    (host only)
+``choose_k``, ...
+=====================  ==========================  ============================
+
+Modules: :mod:`._native` (the loader), :mod:`.hashing`, :mod:`.sparse`,
+:mod:`.dense`, :mod:`.blocked` (BLAS-3 by row blocks), :mod:`.dpp`,
+:mod:`.accurate` (extended-precision gradients), :mod:`.rowsolve`
+(completion row solves), and
+:mod:`.threads` (the thread policy of the native and BLAS pools).
+"""
+
+from ._native import native
+from .accurate import accurate_gradient
+from .blocked import (
+    gram,
+    gram_of_product,
+    map_row_blocks,
+    sum_in_order,
+    tall_matmul,
+    tall_tmatmul,
+)
+from .dense import (
+    abs_max,
+    batched_solve,
+    cholesky,
+    fwht,
+    orthonormalize,
+    put_rows,
+    qr,
+    qr_basis,
+    row_access,
+    row_sq_norms,
+    signed_pad,
+    solve_triangular,
+    take_cols,
+    take_rows,
+)
+from .dpp import chain_batch, choose_k, esp_ratios, probe_columns
+from .hashing import dense_block, hash_gather, hash_keys, hash_scatter, sketch_map
+from .sparse import hstack, range_positions, scale_rows, sparse_gram, sparse_matmat
+from .rowsolve import update_rows
+from .threads import run_blocks, serial_blas, worker_threads
+
+__all__ = [
+    "abs_max", "accurate_gradient", "batched_solve", "chain_batch", "cholesky", "choose_k", "dense_block",
+    "esp_ratios", "fwht", "gram", "gram_of_product", "hash_gather", "hash_keys",
+    "hash_scatter", "hstack", "map_row_blocks", "native", "orthonormalize", "probe_columns",
+    "put_rows", "qr", "qr_basis", "range_positions", "row_access", "row_sq_norms",
+    "run_blocks", "scale_rows", "serial_blas", "signed_pad", "sketch_map", "solve_triangular",
+    "sparse_gram", "sparse_matmat", "sum_in_order", "take_cols", "take_rows", "tall_matmul",
+    "tall_tmatmul", "update_rows", "worker_threads",
+]
