@@ -168,8 +168,7 @@ def _reduced(D, y, tau, penalty, penalized, linear, x0=None):
     ``x0``, then cold) without a penalty, HiGHS's dual simplex with one or
     where the interior point stalls (its ``RuntimeError`` then means an
     unbounded problem: a wrong aggregation)."""
-    from .lp_regression import unit_scaled
-    from .quantile import solve_weighted_check_loss
+    from ._weighted_solvers import solve_weighted_check_loss, unit_scaled
 
     if penalty == 0:
         unit, b1, _, col, s_b, _ = unit_scaled(D, y, np.ones(D.shape[0]), per_column=True)

@@ -20,76 +20,14 @@ import numpy as np
 from .. import _kernels
 from .._validation import check_int, check_rng, check_scalar
 
+from ._weighted_solvers import solve_weighted_check_loss
+
 __all__ = ["quantile_regression", "solve_weighted_check_loss"]
 
 #: the streamed Lewis iterations assemble [D y] once, up front, when it takes
 #: at most this many bytes (each pass then reads it in place); beyond, every
 #: pass assembles its row blocks again, and memory stays a few n-vectors
 _ASSEMBLE_BYTES = 1 << 28
-
-
-def solve_weighted_check_loss(A, b, v, quantile, penalty=0.0, penalized=None, presolve=True,
-                              linear=None, return_dual=False):
-    """min_x Σ_j v_j ρ_τ(b_j − a_jᵀx) + penalty · Σ_{k penalized} |x_k|, exactly.
-
-    By ρ_τ(r) = max_{y ∈ [τ−1, τ]} y·r, the problem is the saddle point
-    min_x max_y yᵀ(b − Ax) − …, whose dual is the linear program
-
-        max bᵀy  s.t.  |(Aᵀy)_k| ≤ penalty (k penalized), (Aᵀy)_k = 0 otherwise,
-                       −(1 − τ)·v ≤ y ≤ τ·v,
-
-    with d constraint rows instead of the primal's n equality rows and 2n
-    slack variables (scipy.optimize.linprog, HiGHS); x is minus the
-    multipliers of the d constraint rows. A, b and the weights are scaled
-    to O(1) first (one scale per column of A), so the solver sees the same
-    problem at any scale. HiGHS's dual simplex runs with its presolve, which
-    merges repeated rows (so a repeated row and a weighted one give the same
-    vertex when the optimum is not unique); ``presolve=False`` skips it for a
-    sample whose repeated draws are already merged, where it halved the solve
-    at 10^3–3·10^3 rows. ``linear`` (shape (d,)): a term linearᵀx added to
-    the objective (the dual's constraint rows become Aᵀy = linear, or
-    |Aᵀy − linear| ≤ penalty). ``return_dual``: also the dual y (X's units)
-    and its objective bᵀy.
-    """
-    from scipy.optimize import linprog
-
-    from .lp_regression import unit_scaled
-
-    d = A.shape[1]
-    unit, b1, v1, col, s_b, s_v = unit_scaled(A, b, v, per_column=True)
-    tau = float(quantile)
-    bounds = np.column_stack([-(1.0 - tau) * v1, tau * v1])
-    pen = np.zeros(d)
-    if penalty > 0:
-        mask = np.ones(d, bool) if penalized is None else np.asarray(penalized, bool)
-        # with x_k = (s_b / col_k)·y_k the objective is s_b·s_v times the scaled
-        # one, whose penalty on |y_k| is penalty / (s_v·col_k)
-        pen[mask] = penalty / (s_v * col[mask])
-    penalized_lp = bool(np.any(pen > 0))
-    options = {"presolve": bool(presolve)}
-    # Aᵀy_x = linear with y_x = s_v·y and A = unit·diag(col): unitᵀy = linear/(col·s_v)
-    lin = np.zeros(d) if linear is None else np.asarray(linear, np.float64) / (col * s_v)
-    if penalized_lp:  # −pen ≤ Aᵀy − lin ≤ pen as two blocks of inequality rows
-        import scipy.sparse as sp
-
-        stack = sp.vstack if sp.issparse(unit) else np.vstack
-        res = linprog(-b1, A_ub=stack([unit.T, -unit.T]), b_ub=np.r_[pen + lin, pen - lin],
-                      bounds=bounds, method="highs-ds", options=options)
-    else:
-        res = linprog(-b1, A_eq=unit.T, b_eq=lin, bounds=bounds, method="highs-ds",
-                      options=options)
-    if res.status != 0:
-        raise RuntimeError(f"the check-loss linear program failed: {res.message}")
-    if penalized_lp:
-        mult = np.asarray(res.ineqlin.marginals, dtype=np.float64)
-        y = -(mult[:d] - mult[d:])
-    else:
-        y = -np.asarray(res.eqlin.marginals, dtype=np.float64)
-    x = y * (s_b / col)
-    if return_dual:
-        dual = np.asarray(res.x, dtype=np.float64) * s_v
-        return x, dual
-    return x
 
 
 def _check_quantile(quantile):

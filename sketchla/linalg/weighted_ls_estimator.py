@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._validation import as_finite_float, check_consistent_length
-from .weighted_ls import PolynomialBasis, _weighted_gram_sum
+from .polynomial_basis import PolynomialBasis, _weighted_gram_sum
 
 __all__ = ["WeightedLeastSquares"]
 

@@ -24,7 +24,7 @@ def _median_time(fn, repeat=3):
 
 
 def _ratings(verbose):
-    from .completion import AltMinCompletion, load_movielens_100k, rating_errors, split_entries
+    from ..completion import AltMinCompletion, load_movielens_100k, rating_errors, split_entries
 
     try:
         train, test = split_entries(load_movielens_100k(), 0.2, rng=0)
@@ -47,7 +47,7 @@ def _ratings(verbose):
 def _quantile():
     from sklearn.linear_model import QuantileRegressor
 
-    from .linalg import QuantileRegression
+    from ..linalg import QuantileRegression
 
     try:
         from statsmodels.datasets import engel
@@ -73,8 +73,8 @@ def _wine():
     from sklearn.mixture import GaussianMixture
     from sklearn.preprocessing import StandardScaler
 
-    from .tensor.gaussian_mixture import MomentGaussianMixture
-    from .tensor.ica import CumulantICA
+    from ..tensor.gaussian_mixture import MomentGaussianMixture
+    from ..tensor.ica import CumulantICA
 
     wine = load_wine()
     X, labels = StandardScaler().fit_transform(wine.data), wine.target

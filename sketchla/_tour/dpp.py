@@ -1,0 +1,83 @@
+"""Tour section: DPP and volume sampling; optimal weighted least squares on a domain."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import _pyplot, _save_plot, section, timed
+
+
+@section("DPP and volume sampling; optimal weighted least squares on a domain")
+def _dpp_section(quick, verbose):
+    from ..linalg.weighted_ls import METHODS, approximate, polynomial_basis
+    from ..sampling.dpp import sample_projection_dpp, sample_volume
+    from ..sampling.lensemble import sample_k_dpp
+
+    g = np.random.default_rng(0)
+    N, k = (10**4, 50) if quick else (10**5, 100)
+    U = np.linalg.qr(g.standard_normal((N, k)))[0]
+    sample_projection_dpp(U, rng=0)
+    _, t_dpp = timed(sample_projection_dpp, U, rng=1)
+    A = g.standard_normal((N, 50))
+    _, t_vol = timed(sample_volume, A, 100, rng=1)
+    print(f"  projection DPP, N = {N}, k = {k}: {t_dpp * 1e3:.1f} ms; volume sampling of "
+          f"100 rows of {N} x 50: {t_vol * 1e3:.0f} ms (the DPPy comparison: "
+          "asv_bench/benchmarks/dpp.py)", flush=True)
+    gk = np.random.default_rng(1)
+    V = np.linalg.qr(gk.standard_normal((10**4, 500)))[0]
+    lam = 2.0 * gk.exponential(1.0, 500)
+    sample_k_dpp((lam, V), 50, rng=0)
+    _, t_k = timed(sample_k_dpp, (lam, V), 50, rng=1)
+    Nw = 2 * 10**4 if quick else 10**5
+    V = np.linalg.qr(gk.standard_normal((Nw, 200)))[0]
+    S = sample_k_dpp((np.logspace(-12, 3, 200), V), 199, rng=0)
+    print(f"  k-DPP, N = 10000, 500 eigenpairs given, k = 50: {t_k * 1e3:.1f} ms; eigenvalues "
+          f"from 1e-12 to 1e3, N = {Nw}, k = 199: {len(set(S.tolist()))} distinct items "
+          "(the DPPy comparison: asv_bench/benchmarks/dpp.py, KDPP)", flush=True)
+
+    dim, degree = (2, 4) if quick else (2, 6)
+    basis = polynomial_basis("legendre", dim, degree)
+    m = basis.size
+
+    def f(X):  # a kink and a smooth part
+        return np.abs(X[:, 0] + 0.3 * X[:, 1] - 0.2) + np.exp(X[:, 1]) / 2
+
+    Xt = basis.sample_reference(20000 if quick else 50000, g)
+    yt, Ft = f(Xt), basis(Xt)
+    e_best = np.sqrt(np.mean((Ft @ np.linalg.lstsq(Ft, yt, rcond=None)[0] - yt) ** 2))
+    mults = (1, 2, 4) if quick else (1, 2, 4, 8)
+    reps = 3 if quick else 8
+    rows, curves = [], {}
+    for method in METHODS:
+        row = {"method": method}
+        curve, used = [], []
+        for c in mults:
+            n = c * m
+            ratios, sizes = [], []
+            for _ in range(reps):
+                est = approximate(f, basis, n, method=method, rng=g)
+                ratios.append(np.sqrt(np.mean((Ft @ est.coef_ - yt) ** 2)) / e_best)
+                sizes.append(est.n_samples_)
+            curve.append(np.median(ratios))
+            used.append(np.mean(sizes))
+            row[f"n = {c}m"] = f"{np.median(ratios):.2f}" + (
+                f" (n̄ = {np.mean(sizes):.0f})" if np.mean(sizes) != n else "")
+        curves[method] = (used, curve)
+        rows.append(row)
+        if verbose:
+            print(f"  {method}: done", flush=True)
+    print(f"  Legendre, dim {dim}, total degree {degree} (m = {m}); median over {reps} draws "
+          "of error / best-approximation error in V_m (L²(ρ)); n̄: mean number of points "
+          "used ('repeated_dpp' adds DPP draws until ||G - I|| <= 1/2)")
+    plt = _pyplot()
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for method, (used, curve) in curves.items():
+            ax.loglog(used, curve, "o-", label=method)
+        ax.axhline(1.0, color="k", lw=0.5)
+        ax.set_xlabel("number of samples n")
+        ax.set_ylabel("error / best approximation error")
+        ax.set_title(f"weighted least squares, m = {m}")
+        ax.legend()
+        _save_plot(plt, fig, "sketchla_tour_weighted_ls.png")
+    return rows
