@@ -104,7 +104,8 @@ def load(cls, file, methods, levels):
         raise ValueError("corrupt CoordinatedSketch file: data must be finite")
     if not (np.all(prob > 0) and np.all(prob <= 1)):
         raise ValueError("corrupt CoordinatedSketch file: probabilities must lie in (0, 1]")
-    return cls(method, level, seed, size, n_rows, n_features, key_id=key_id,
+    return cls(method=method, level=level, seed=seed, sketch_size=size, n_rows=n_rows,
+               n_features=n_features, key_id=key_id,
                indptr=indptr.astype(np.int64), indices=indices.astype(np.int64),
                data=data.astype(np.float64, copy=False), prob=prob.astype(np.float64, copy=False),
                dense_rows=bool(dense), **_merge_state(a, prob))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import sketchla
 from sketchla import CoordinatedSketch, coordinated_sketch, estimate_product
 from sketchla.datasets import make_keyed_tables, make_sparse_pair
-from sketchla.sampling.coordinated import _threshold_probs
+from sketchla.sampling._coordinated_select import _threshold_probs
 
 METHODS = ["priority", "threshold"]
 
@@ -72,7 +72,7 @@ def test_inclusion_probability_of_threshold_sampling():
 
 
 def _kept_rows(sk, n):
-    ids = sketchla._kernels.hash_keys(np.arange(n), sketchla.sampling.coordinated._KEY_SEED)
+    ids = sketchla._kernels.hash_keys(np.arange(n), sketchla.sampling._coordinated_select.KEY_SEED)
     return np.flatnonzero(np.isin(ids, sk.key_id))
 
 
