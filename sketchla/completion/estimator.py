@@ -13,7 +13,8 @@ import scipy.sparse as sp
 
 from .._backend import is_sparse
 from .._validation import check_rng
-from .altmin import _fold_in_result, _observed, altmin_complete
+from ._solve import _fold_in_result
+from .altmin import _observed, altmin_complete
 from .ratings import Ratings
 
 __all__ = ["AltMinCompletion"]
@@ -327,7 +328,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 def _transposed(res):
     """The result of the transposed problem (rows and columns swapped)."""
-    from .altmin import CompletionResult
+    from ._result import CompletionResult
 
     return CompletionResult(res.V, res.U, res.n_iter, res.converged, mean=res.mean,
                             row_bias=res.col_bias, col_bias=res.row_bias,

@@ -339,7 +339,7 @@ def test_row_solves_match_the_normal_equations_at_every_row_length(k):
     take the n_i × n_i dual form, long ones the k × k normal equations)."""
     import scipy.sparse as sp
 
-    from sketchla.completion.altmin import _fold_in
+    from sketchla.completion._entries import _fold_in
 
     g = np.random.default_rng(k)
     n_cols, lengths = 3 * k, np.arange(2 * k + 1)

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from sketchla import AltMinCompletion, Ratings, altmin_complete, rating_errors, split_entries
 from sketchla._kernels import native
-from sketchla.completion.altmin import _arrays
+from sketchla.completion._entries import _arrays
 from sketchla.datasets import make_low_rank_completion, make_ratings
 
 
@@ -81,7 +81,7 @@ def test_biased_objective_never_rises():
                  max_iter=12, rng=0)
     assert len(res.residuals) == 12
     # the stopping rule's objective is monotone: rerun and record it
-    from sketchla.completion import altmin as am
+    from sketchla.completion import _control as am
 
     seen = []
     orig = am._StoppingRule.__call__

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from sketchla import altmin_complete
-from sketchla.completion.altmin import _DivergenceGuard
+from sketchla.completion._control import _DivergenceGuard
 from sketchla.datasets import make_low_rank_completion
 
 
