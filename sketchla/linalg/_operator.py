@@ -1,0 +1,100 @@
+"""The operand of the low-rank drivers: A in its own namespace and precision,
+its products with host blocks (into reused buffers for scipy.sparse A), and
+its Frobenius norm without overflow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _kernels
+from .._backend import array_kind, from_numpy, get_namespace, to_numpy
+from .._validation import check_array
+
+
+class _Operator:
+    """A · X and Aᵀ · Y for dense, scipy.sparse, LinearOperator or any
+    array-API operand A (n, d); X, Y are dense in A's namespace (host NumPy
+    for a LinearOperator)."""
+
+    def __init__(self, A, name="A"):
+        kind = array_kind(A)
+        if kind == "linear_operator":
+            if len(A.shape) != 2 or min(A.shape) < 1:
+                raise ValueError(f"{name} must be a 2-D operator with no empty dimension, "
+                                 f"got shape {A.shape}")
+            dt = np.dtype(A.dtype) if A.dtype is not None else np.dtype(np.float64)
+            if dt.kind not in "fiub":
+                raise TypeError(f"{name} must be a real operator, got dtype {dt}")
+            self.A, self.xp, self.fro = A, np, None
+            self.dtype = np.float32 if dt == np.float32 else np.float64
+        else:
+            A = check_array(A, name, accept_sparse=True, ndim=2)
+            kind = array_kind(A)  # lists and other array-likes arrive as NumPy
+            self.A, self.xp = A, get_namespace(A)
+            # the NumPy dtype of the small host results
+            self.dtype = np.float32 if A.dtype == self.xp.float32 else np.float64
+            self.fro = _frobenius(A, kind, self.xp)
+        self.kind = kind
+        self.shape = tuple(A.shape)
+
+    def host(self, X):
+        """A small host array in A's namespace and precision."""
+        if self.kind == "linear_operator":
+            return np.asarray(X, dtype=self.dtype)
+        return from_numpy(X, self.A)
+
+    def matmat(self, X, work=None):
+        """A X; ``work``, a flat host buffer, may hold the result (sparse A)."""
+        if self.kind == "linear_operator":
+            return self.A.matmat(X)
+        if self.kind == "sparse":
+            return _kernels.sparse_matmat(self.A, X, out=_view(work, self.shape[0], X))
+        return self.A @ X
+
+    def rmatmat(self, Y, work=None):
+        """Aᵀ Y; ``work`` as for :meth:`matmat`."""
+        if self.kind == "linear_operator":
+            return self.A.rmatmat(Y)
+        if self.kind == "sparse":
+            return _kernels.sparse_matmat(self.A, Y, transpose=True,
+                                          out=_view(work, self.shape[1], Y))
+        return self.xp.matrix_transpose(self.A) @ Y
+
+    def sketch(self, S):
+        """A Ω for Ω = Sᵀ (d, size): structured S Aᵀ on NumPy and scipy.sparse,
+        the explicit Ω elsewhere."""
+        if self.kind == "numpy":  # the sketch's own fast application to Aᵀ
+            Y = S @ self.A.T
+            return np.ascontiguousarray(np.asarray(Y).T, dtype=self.dtype)
+        # scipy.sparse: A Ω with the small explicit Ω is one CSR pass
+        return self.matmat(self.host(np.ascontiguousarray(S.toarray().T)))
+
+
+def _view(work, rows, X):
+    """The leading rows·k entries of the flat buffer ``work`` as a C-ordered
+    (rows, k) array for the product with X (n, k), or None."""
+    if work is None or X.ndim != 2 or work.size < rows * X.shape[1]:
+        return None
+    return work[: rows * X.shape[1]].reshape(rows, X.shape[1])
+
+
+def _frobenius(A, kind, xp):
+    """‖A‖_F without overflow or a dense temporary (BLAS nrm2 on NumPy and
+    scipy.sparse data; scaled by max|A| elsewhere)."""
+    import scipy.linalg as sla
+
+    if kind == "sparse":
+        return float(sla.norm(A.data)) if A.nnz else 0.0
+    if kind == "numpy":
+        return float(sla.norm(np.ravel(A, order="K"), check_finite=False))
+    s = _kernels.abs_max(A)
+    if s == 0:
+        return 0.0
+    return s * float(to_numpy(xp.sqrt(xp.sum((A / s) ** 2))))
+
+
+def _error(fro, s):
+    """‖A − Â‖_F = ‖A‖_F (1 − Σ (s_i/‖A‖_F)²)^{1/2}, in units that cannot overflow."""
+    if not fro:
+        return 0.0
+    return fro * float(np.sqrt(max(1.0 - np.sum((np.asarray(s) / fro) ** 2), 0.0)))
