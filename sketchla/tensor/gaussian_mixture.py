@@ -18,7 +18,7 @@ from .._progress import Progress
 from .._validation import check_int, check_rng, check_scalar
 from ._moments import corrected_flattening, data_flattening
 from ._mixture_em import bic, em_spherical, kmeanspp, lloyd, log_resp
-from .spm import _spm_core
+from .spm import _Options, _spm_core
 
 __all__ = ["MomentGaussianMixture"]
 
@@ -78,8 +78,9 @@ def _moment_start(mom, K, sigma2, g, verbose):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            res = _spm_core(M, K, 3, K, g, _SPM_ITER, 1, 1e-6, None, 1e-2, verbose, max_rank=K,
-                            name="the debiased third moment of X")
+            res = _spm_core(M, K, 3, K, g, _Options(
+                max_iter=_SPM_ITER, n_tries=1, grad_tol=1e-6, verbose=verbose, max_rank=K,
+                name="the debiased third moment of X"))
         except ValueError:
             res = None
     if res is None:

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .. import _kernels
 from .._validation import check_int, check_rng
 from ._moments import corrected_flattening, data_flattening
-from .spm import _spm_core
+from .spm import _Options, _spm_core
 
 __all__ = ["CumulantICA"]
 
@@ -195,8 +195,9 @@ class CumulantICA(TransformerMixin, BaseEstimator):
             with warnings.catch_warnings():
                 if K is None:
                     warnings.simplefilter("ignore", RuntimeWarning)
-                res = _spm_core(M, w, 4, K, g, _SPM_ITER, 1, 1e-6, None, 1e-2, self.verbose,
-                                max_rank=w, name="the fourth cumulant of X")
+                res = _spm_core(M, w, 4, K, g, _Options(
+                    max_iter=_SPM_ITER, n_tries=1, grad_tol=1e-6, verbose=self.verbose,
+                    max_rank=w, name="the fourth cumulant of X"))
             Q = res.factors
             self.cumulant_result_ = res
             if res.rank < w and K is None:

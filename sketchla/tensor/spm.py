@@ -24,8 +24,9 @@ from ._symmetric import (
     check_symmetric_tensor,
     cp_to_tensor,
     symmetric_indices,
-    veronese,
 )
+from ._spm_rank import GAP_FACTOR, _gap, _rounding_floor, choose_rank  # noqa: F401 (GAP_FACTOR: documented here)
+from ._spm_power import _Subspace, _extract
 
 __all__ = ["spm", "spm_moments", "CPResult", "rank_limit"]
 
@@ -118,316 +119,62 @@ def _reduced_flattening(T, d, m):
     return np.sqrt(mult_l)[:, None] * sub * np.sqrt(mult_r)[None, :]
 
 
-def _householder(y):
-    """u with H = I − 2uuᵀ mapping e_last to ±y/‖y‖ (‖u‖ = 1)."""
-    u = np.array(y, dtype=np.float64, copy=True)
-    ny = np.linalg.norm(u)
-    u[-1] += ny if u[-1] >= 0 else -ny
-    return u / np.linalg.norm(u)
+@dataclass(frozen=True)
+class _Options:
+    """The settings of one SPM run (see :func:`spm`): iterations, restarts and
+    tolerances of the power method, the progress display, the pool of starts
+    iterated together, the step below which Newton steps take over, a bound
+    on the rank estimate, and the name of the decomposed object for errors."""
+
+    max_iter: int = 5000
+    n_tries: int = 3
+    grad_tol: float = 1e-14
+    eig_tol: float | None = None
+    restart_tol: float = 1e-2
+    verbose: bool | int = False
+    pool: int = 8
+    newton_tol: float = 1e-3
+    max_rank: int | None = None
+    name: str = "T"
 
 
-def _drop_cols(B, u):
-    """(B H)[:, :-1] for H = I − 2uuᵀ."""
-    return (B - 2.0 * np.outer(B @ u, u))[:, :-1]
+def _spm_core(M, d, m, rank, g, opts):
+    """SPM of the reduced flattening M of an order-m tensor in d variables.
 
-
-class _Subspace:
-    """The current subspace span{a_r^{⊗n2}} (and, for odd orders, span{a_r^{⊗n1}})
-    with the pseudo-inverse of the flattening in its coordinates."""
-
-    def __init__(self, V, U, Dinv, d, n2, n1):
-        self.V, self.U, self.Dinv = V, U, Dinv
-        self.d, self.n2, self.n1 = d, n2, n1
-
-    @property
-    def k(self):
-        return self.V.shape[1]
-
-    def contract(self, X):
-        """V contracted with x^{⊗(n2−1)} for each column x of X: (s, d, k)."""
-        d, k = self.d, self.k
-        P = veronese(X.T, self.n2 - 1)
-        return (P @ self.V.reshape(d ** (self.n2 - 1), d * k)).reshape(-1, d, k)
-
-    def random_starts(self, s, g):
-        d, k = self.d, self.k
-        Y = (g.standard_normal((s, d ** (self.n2 - 1))) @ self.V.reshape(-1, d * k))
-        X = np.einsum("sdk,ks->ds", Y.reshape(s, d, k), g.standard_normal((k, s)))
-        return X / np.linalg.norm(X, axis=0)
-
-    def newton_steps(self, X, VX, c, G, f):
-        """Riemannian Newton steps for max F on the sphere; NaN where the
-        tangent Hessian is not negative definite (not near a maximum)."""
-        d, n2 = self.d, self.n2
-        s = X.shape[1]
-        # ∇²F / (2 n2) = n2 VX VXᵀ + (n2 − 1) (V c)(x^{n2−2}, ·, ·)
-        H = n2 * (VX @ VX.transpose(0, 2, 1))
-        Vc = (self.V @ c.T).T.reshape(s, d ** (n2 - 2), d * d)  # n2 ≥ 2 as the order is ≥ 3
-        P = veronese(X.T, n2 - 2)
-        H += (n2 - 1) * np.einsum("sp,spq->sq", P, Vc).reshape(s, d, d)
-        # Riemannian Hessian / (2 n2) on the tangent space: P (H − F I) P, with
-        # the normal direction x given eigenvalue −1 so the system is regular
-        H -= f[:, None, None] * np.eye(d)
-        Xt = X.T
-        Hx = np.einsum("sde,se->sd", H, Xt)
-        xHx = np.einsum("sd,sd->s", Hx, Xt)
-        H += (-np.einsum("sd,se->sde", Xt, Hx) - np.einsum("sd,se->sde", Hx, Xt)
-              + (xHx - 1.0)[:, None, None] * np.einsum("sd,se->sde", Xt, Xt))
-        grad = G.T - np.einsum("sd,s->sd", Xt, f)  # tangent part of G
-        w, Q = np.linalg.eigh(H)
-        out = np.full((d, s), np.nan)
-        ok = np.all(w < 0, axis=1)
-        if ok.any():
-            coef = np.einsum("sdk,sd->sk", Q[ok], grad[ok]) / w[ok]
-            out[:, ok] = -np.einsum("sdk,sk->ds", Q[ok], coef)
-        return out
-
-    def deflate(self, x):
-        """Weight of the component x and the subspace without it."""
-        n2, n1 = self.n2, self.n1
-        aV = self.V.T @ veronese(x[None], n2)[0]
-        if self.U is None:
-            y = self.Dinv @ aV
-            lam = (aV @ aV) / (aV @ y)
-            if self.k > 1:
-                u = _householder(y)
-                self.V = _drop_cols(self.V, u)
-                self.Dinv = _drop_cols(_drop_cols(self.Dinv, u).T, u).T
-            return lam
-        aU = self.U.T @ veronese(x[None], n1)[0]
-        lam = np.linalg.norm(aU) * np.linalg.norm(aV) / (aV @ self.Dinv @ aU)
-        if self.k > 1:
-            uV, uU = _householder(self.Dinv @ aU), _householder(self.Dinv.T @ aV)
-            self.V = _drop_cols(self.V, uV)
-            self.U = _drop_cols(self.U, uU)
-            self.Dinv = _drop_cols(_drop_cols(self.Dinv.T, uV).T, uU)
-        return lam
-
-
-def _reads_as_noise(x, weight, n2, V_signal, level):
-    f_signal = np.sum((veronese(x[None], n2)[0] @ V_signal) ** 2)
-    return abs(weight) < level or f_signal < 0.5
-
-
-def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newton_tol,
-             bar, noise_test=None):
-    """Find ``rank`` components: a pool of starts iterates together (one matrix
-    product per iteration); each start runs the adaptively shifted power
-    method, then Riemannian Newton steps once its step falls below
-    ``newton_tol``; a converged start with F ≥ 1 − restart_tol is accepted,
-    weighted and deflated, and the pool is refilled with fresh starts.
-
-    With ``noise_test = (V_signal, level)``, the extraction stops once two
-    components in a row read as noise, |weight| < level or x^{⊗⌈m/2⌉}
-    mostly outside span(V_signal) (F < 1/2 there); those two are dropped
-    (unless no component would be left)."""
-    d, n2 = sub.d, sub.n2
-    cn = np.sqrt((n2 - 1) / n2)
-    pool = max(1, min(pool, rank))
-    X = sub.random_starts(pool, g)
-    iters = np.zeros(pool, np.int64)
-    last = np.full(pool, np.inf)
-    factors, weights = [], []
-    best_spurious = (None, -np.inf)
-    failures = 0
-    total = 0
-    below = 0
-    stopped = None
-    while len(factors) < rank:
-        total += 1
-        VX = sub.contract(X)
-        c = np.einsum("sdk,ds->sk", VX, X)
-        G = np.einsum("sdk,sk->ds", VX, c)
-        f = np.einsum("ds,ds->s", G, X)
-        lam = np.where(f > 2 / 3, np.sqrt(2 * f * np.maximum(1 - f, 0)), 1 - f / 2)
-        Xn = G + (lam * cn) * X
-        Xn /= np.linalg.norm(Xn, axis=0)
-        near = last < newton_tol
-        if near.any():
-            idx = np.flatnonzero(near)
-            eta = sub.newton_steps(X[:, idx], VX[idx], c[idx], G[:, idx], f[idx])
-            ok = ~np.isnan(eta[0])
-            if ok.any():
-                Y = X[:, idx[ok]] + eta[:, ok]
-                Xn[:, idx[ok]] = Y / np.linalg.norm(Y, axis=0)
-        step = np.linalg.norm(Xn - X, axis=0)
-        X = Xn
-        iters += 1
-        last = step
-        done = (step < grad_tol) | (near & (step < 1e-8)) | (iters >= max_iter)
-        if not done.any():
-            continue
-        cand = np.flatnonzero(done)
-        j = cand[np.argmax(f[cand])]
-        accept, f_acc = None, f[j]
-        if 1 - f[j] < restart_tol:
-            accept = X[:, j].copy()
-        else:
-            failures += len(cand)
-            for i in cand:
-                if f[i] > best_spurious[1]:
-                    best_spurious = (X[:, i].copy(), f[i])
-            if failures >= n_tries * pool:
-                if best_spurious[0] is None:
-                    # no start gave a finite value: the subspace left has no component
-                    stopped = "exhausted"
-                    break
-                accept, f_acc = best_spurious
-        if accept is not None:
-            weights.append(sub.deflate(accept))
-            factors.append(accept)
-            below = below + 1 if noise_test is not None and _reads_as_noise(
-                accept, weights[-1], n2, *noise_test) else 0
-            if below == 2 and len(factors) > 2:
-                del factors[-2:], weights[-2:]
-                stopped = "noise"
-                break
-            failures, best_spurious = 0, (None, -np.inf)
-            bar.update(len(factors), f=float(f_acc), weight=float(weights[-1]))
-            if len(factors) == rank:
-                break
-            # restart the accepted start and those that sit on the same component
-            again = np.abs(accept @ X) > 0.99
-            again[j] = True
-        else:
-            again = np.zeros(pool, bool)
-            again[cand] = ~(1 - f[cand] < restart_tol)  # NaN included
-        if again.any():
-            X[:, again] = sub.random_starts(int(again.sum()), g)
-            iters[again] = 0
-            last[again] = np.inf
-    return np.array(factors).reshape(-1, d).T, np.array(weights), total, stopped
-
-
-class _NumericallyZero(ValueError):
-    """Raised inside the extraction; :func:`_spm_core` names the argument."""
-
-
-def _spm_core(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
-              verbose, pool=8, newton_tol=1e-3, max_rank=None, name="T"):
-    # scale-aware: work on M / max|M| (no overflow of the spectrum's moments,
-    # no underflow in deflation), weights and spectrum scaled back at the end
+    Scale-aware: works on M / max|M| (no overflow of the spectrum's moments,
+    no underflow in deflation); weights and spectrum are scaled back."""
     scale = _kernels.abs_max(M)
-    try:
-        if scale == 0.0:
-            raise _NumericallyZero
-        res = _spm_unit(M / scale, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol,
-                        restart_tol, verbose, pool, newton_tol, max_rank)
-    except _NumericallyZero:
-        raise ValueError(f"{name} is numerically zero: no component to recover") from None
+    if scale == 0.0:
+        raise ValueError(f"{opts.name} is numerically zero: no component to recover")
+    res = _spm_unit(M / scale, d, m, rank, g, opts)
     return CPResult(res.weights * scale, res.factors, res.n_iter, res.order, res.rank,
                     res.spectrum * scale, res.gap, res.noise_level * scale)
 
 
-#: a rank is reported as well determined when its spectral gap σ_R / σ_{R+1}
-#: is at least this factor
-GAP_FACTOR = 10.0
-#: a tail σ_{k+1}, …, σ_N is read as a noise bulk when its largest value is
-#: within this factor of its median (semicircle |λ|: ≈ 2.5; Marchenko–Pastur
-#: singular values of the odd-order flattening: ≈ 1.1–1.3)
-_BULK_RATIO = 5.0
-#: a gap this large above a bulk of at least three values is taken over the
-#: full-rank reading, though reported as weak (below GAP_FACTOR)
-_WEAK_GAP = 3.0
-
-
-def _rounding_floor(spectrum, shape):
-    """Spectral values at or below 10·ε·max(shape)·σ₁ are zero."""
-    return 10.0 * np.finfo(np.float64).eps * max(shape) * spectrum[0]
-
-
-def _gap(spectrum, k, floor):
-    """σ_k / σ_{k+1}, with values under the rounding floor read as the floor."""
-    if k >= spectrum.size:
-        return np.inf
-    return spectrum[k - 1] / max(spectrum[k], floor)
-
-
-def _estimate_rank(spectrum, even, floor, max_rank=None):
-    """(rank, noise_level) from the sorted spectrum of the reduced flattening
-    and its rounding floor (:func:`_rounding_floor`).
-
-    Every k whose tail σ_{k+1:} reads as a noise bulk (σ_{k+1} at the
-    rounding floor, or within 5 × the tail's median) is a candidate; the
-    rank is the candidate with the largest gap σ_k / σ_{k+1}, and the noise
-    level the bulk's edge σ_{k+1}. For even orders the spectrum is
-    |eigenvalues| of a symmetric matrix, whose smallest values approach 0
-    inside a noise bulk; candidates there leave at least max(3, N/10)
-    values in the tail, unless it is at the floor. When no candidate has a
-    gap of at least :data:`GAP_FACTOR`, no value is at the floor, and the
-    best candidate is not a gap of at least 3 above a bulk of at least 3
-    values, the flattening is read as full rank N (noise level 0): for odd
-    orders a rank-N signal fills the smaller side of the flattening and
-    leaves no bulk to see. ``max_rank`` bounds the candidates (a signal known to have
-    at most that rank) and replaces N in the full-rank reading.
-    """
-    N = spectrum.size
-    k0 = int(np.sum(spectrum > floor))
-    if k0 == 0:
-        raise _NumericallyZero
-    keep = max(3, -(-N // 10)) if even else 1
-    top = N if max_rank is None else min(max_rank, N)
-    best, best_gap = (top, 0.0), -np.inf
-    for k in range(1, min(k0, top, N - 1) + 1):
-        edge = max(spectrum[k], floor)
-        if edge > floor and (N - k < keep or edge > _BULK_RATIO * np.median(spectrum[k:])):
-            continue
-        gap = spectrum[k - 1] / edge
-        if gap > best_gap:
-            best, best_gap = (k, float(edge)), gap
-    bulk_seen = N - best[0] >= 3 and best_gap >= _WEAK_GAP
-    if k0 >= top and best_gap < GAP_FACTOR and not bulk_seen:
-        return top, (0.0 if top == N else float(max(spectrum[top], floor)))
-    return best
-
-
-def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_tol,
-              verbose, pool, newton_tol, max_rank=None):
-    n2 = -(-m // 2)
-    n1 = m // 2
-    even = n1 == n2
+def _decompose(M, even):
+    """(D, W, Wr, spectrum): the flattening's eigendecomposition (even order;
+    sorted by |λ|) or SVD (odd), and |D|."""
     if even:
         D, W = sla.eigh(M)
         order = np.argsort(-np.abs(D))
         D, W = D[order], W[:, order]
-        Wr = W
-    else:
-        W, D, Wrt = sla.svd(M, full_matrices=False)
-        Wr = Wrt.T
-    spectrum = np.abs(D)
-    limit = min(M.shape)
+        return D, W, W, np.abs(D)
+    W, D, Wrt = sla.svd(M, full_matrices=False)
+    return D, W, Wrt.T, np.abs(D)
+
+
+def _spm_unit(M, d, m, rank, g, opts):
+    """SPM of a flattening scaled to max|M| = 1."""
+    n2, n1 = -(-m // 2), m // 2
+    even = n1 == n2
+    D, W, Wr, spectrum = _decompose(M, even)
     floor = _rounding_floor(spectrum, M.shape)
-    gap_rank, noise = _estimate_rank(spectrum, even, floor, max_rank)
     estimated = rank is None
-    if rank is None and eig_tol is None:
-        rank = gap_rank
-        gap = _gap(spectrum, rank, floor)
-        if gap < GAP_FACTOR:
-            warnings.warn(
-                f"the spectrum of the flattening has no clear gap (largest sigma_k / "
-                f"sigma_k+1 = {gap:.3g} at k = {rank}, below "
-                f"{GAP_FACTOR:g}): the rank estimate is unreliable; pass rank=",
-                RuntimeWarning, stacklevel=4)
-    elif rank is None:
-        typical = np.mean(spectrum**2) / max(np.mean(spectrum), np.finfo(float).tiny)
-        rank = int(np.sum(spectrum > eig_tol * typical))
-        if rank == 0:
-            raise _NumericallyZero
-    else:
-        rank = check_int(rank, "rank", minimum=1, maximum=limit,
-                         maximum_label=f"the identifiable limit {limit} for order {m}, "
-                                       f"d = {d}")
-        if not spectrum[rank - 1] * np.finfo(float).max > 1.0:  # zero: no inverse
-            raise ValueError(
-                f"rank={rank} exceeds the rank {int(np.sum(spectrum > 0))} of the "
-                "flattening (exactly zero beyond it): those components are not defined")
-        if spectrum[rank - 1] <= max(noise, floor):
-            warnings.warn(f"rank={rank} exceeds the rank the spectrum of the flattening "
-                          f"supports ({gap_rank}, noise level {noise:.3g}); the trailing "
-                          "components are fitted to noise", RuntimeWarning, stacklevel=4)
-    if even and rank == limit:
+    rank, gap_rank, noise = choose_rank(spectrum, floor, rank, opts.eig_tol, opts.max_rank,
+                                        d, m, opts.name)
+    if even and rank == min(M.shape):
         warnings.warn(
-            f"rank {limit} is the full rank of the flattening: for an even order the "
+            f"rank {rank} is the full rank of the flattening: for an even order the "
             "subspace is then everything and the components are not identifiable",
             RuntimeWarning, stacklevel=4)
     _, mult_l, find_l = symmetric_indices(d, n2)
@@ -441,11 +188,22 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
     noise_test = None
     if estimated and noise > 0:
         noise_test = ((W[:, :gap_rank] / np.sqrt(mult_l)[:, None])[find_l], noise)
-    with Progress(rank, f"spm (order {m}, d={d}, rank {rank})", verbose) as bar:
+    with Progress(rank, f"spm (order {m}, d={d}, rank {rank})", opts.verbose) as bar:
         factors, weights, total_iter, stopped = _extract(
-            sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newton_tol, bar,
-            noise_test)
+            sub, rank, g, opts.pool, opts.max_iter, opts.n_tries, opts.grad_tol,
+            opts.restart_tol, opts.newton_tol, bar, noise_test)
         bar.close(f"{weights.size} components, {total_iter} pooled power/Newton iterations")
+    _warn_short(weights, rank, estimated, stopped, noise, gap_rank)
+    rank = weights.size
+    factors, weights = _canonical_signs(factors, weights, even)
+    order = np.argsort(-np.abs(weights), kind="stable")
+    return CPResult(weights[order], factors[:, order], total_iter, m, rank, spectrum,
+                    _gap(spectrum, rank, floor), noise)
+
+
+def _warn_short(weights, rank, estimated, stopped, noise, gap_rank):
+    """Warn when fewer components than asked were found, or (a given rank)
+    when some weights are below the noise level."""
     if weights.size < rank:
         why = (f"the next two read as noise (weights below the noise level {noise:.3g} of "
                f"the flattening's spectrum, or outside the top-{gap_rank} subspace its gap "
@@ -453,23 +211,25 @@ def _spm_unit(M, d, m, rank, g, max_iter, n_tries, grad_tol, eig_tol, restart_to
                "no start converged to a finite component in the subspace left (the "
                f"flattening's spectrum supports rank {gap_rank})")
         warnings.warn(f"stopped after {weights.size} of {rank} components: {why}",
-                      RuntimeWarning, stacklevel=4)
-        rank = weights.size
+                      RuntimeWarning, stacklevel=5)
     elif not estimated and noise > 0 and np.any(np.abs(weights) < noise):
         warnings.warn(
             f"{int(np.sum(np.abs(weights) < noise))} of the {rank} components have weights "
             f"below the noise level {noise:.3g} of the flattening's spectrum",
-            RuntimeWarning, stacklevel=4)
+            RuntimeWarning, stacklevel=5)
+
+
+def _canonical_signs(factors, weights, even):
+    """Odd order: positive weights (a_r → −a_r flips λ_r's sign); even order:
+    each factor's largest entry positive."""
     if not even:
         neg = weights < 0
         factors[:, neg] *= -1
         weights[neg] *= -1
-    if even:
-        flip = np.sign(factors[np.argmax(np.abs(factors), axis=0), np.arange(rank)])
+    else:
+        flip = np.sign(factors[np.argmax(np.abs(factors), axis=0), np.arange(factors.shape[1])])
         factors *= np.where(flip == 0, 1.0, flip)
-    order = np.argsort(-np.abs(weights), kind="stable")
-    return CPResult(weights[order], factors[:, order], total_iter, m, rank, spectrum,
-                    _gap(spectrum, rank, floor), noise)
+    return factors, weights
 
 
 def _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol):
@@ -571,8 +331,9 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
     T, m, d = check_symmetric_tensor(T, sym_tol=sym_tol)
     max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
     g = check_rng(rng)
-    return _spm_core(_reduced_flattening(T, d, m), d, m, rank, g, max_iter, n_tries,
-                     grad_tol, eig_tol, restart_tol, verbose)
+    opts = _Options(max_iter=max_iter, n_tries=n_tries, grad_tol=grad_tol, eig_tol=eig_tol,
+                    restart_tol=restart_tol, verbose=verbose)
+    return _spm_core(_reduced_flattening(T, d, m), d, m, rank, g, opts)
 
 
 def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5000,
@@ -649,5 +410,7 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
     if noise_variance > 0:
         lower = signal_moments(X, order - 2, noise_variance)
         M = corrected_flattening(M, d, order, noise_variance, lower)
-    return _spm_core(M, d, order, rank, check_rng(rng), max_iter, n_tries, grad_tol, eig_tol,
-                     restart_tol, verbose, name=f"the order-{order} moment of X")
+    opts = _Options(max_iter=max_iter, n_tries=n_tries, grad_tol=grad_tol, eig_tol=eig_tol,
+                    restart_tol=restart_tol, verbose=verbose,
+                    name=f"the order-{order} moment of X")
+    return _spm_core(M, d, order, rank, check_rng(rng), opts)
