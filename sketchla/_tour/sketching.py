@@ -9,7 +9,7 @@ from ._common import section, timed
 
 @section("Sketching operators: S @ A and subspace embedding (foundation)")
 def _sketch_section(quick, verbose):
-    from . import sketch
+    from .. import sketch
     from ..datasets import make_sparse
 
     n, d = (2**15, 32) if quick else (2**18, 64)

@@ -252,7 +252,7 @@ def _sampled(A, kind, rows, yw, n, width, tau, penalty, m, rng, scores, penalize
     if kind == "numpy" and scores == "lewis" and n >= 8 * (width + 1):
         # tall dense A: the Lewis iterations stream over row blocks of [D y],
         # assembled block by block (memory: a few n-vectors beyond A)
-        from ..sampling.lewis import lewis_weights_streamed
+        from ..sampling._lewis_streamed import lewis_weights_streamed
         from ..sampling.rows import SAMPLING_TOL, sample_from_scores
 
         assemble = n * (width + 1) * 8 <= _ASSEMBLE_BYTES

@@ -7,7 +7,8 @@ from .dpp import (sample_projection_dpp, sample_repeated_dpp, sample_volume,
                   sample_volume_rescaled)
 from .lensemble import sample_dpp, sample_k_dpp
 from .leverage import leverage_scores
-from .lewis import lewis_weights, lp_sensitivities
+from .lewis import lewis_weights
+from .sensitivity import lp_sensitivities
 from .._lazy import lazy_attributes
 from .rows import RowSample, sample_rows
 

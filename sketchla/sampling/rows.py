@@ -17,7 +17,8 @@ from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_data, check_int, check_option, check_p, check_rng
 from .leverage import leverage_scores
-from .lewis import lewis_weights, lp_sensitivities
+from .lewis import lewis_weights
+from .sensitivity import lp_sensitivities
 
 __all__ = ["RowSample", "sample_rows", "row_scores", "SCORES"]
 
@@ -197,7 +198,7 @@ def sample_from_scores(scores, k, p, g, mode="iid"):
         q = s / s.sum()
         idx = g.choice(len(q), size=k, replace=True, p=q)
         return RowSample(idx.astype(np.int64), 1.0 / (k * q[idx]), p, q, "iid")
-    from .coordinated import _threshold_probs
+    from ._coordinated_select import _threshold_probs
 
     pi = _threshold_probs(s, k)
     keep = np.flatnonzero(g.random(len(pi)) < pi)
