@@ -12,12 +12,10 @@ namespace first::
 Backends: ``"numpy"`` (the default: inputs stay where they are),
 ``"cupy"`` and ``"array_api_strict"`` (for testing the generic code path).
 
-Every other module asks this one what an operand is (:func:`array_kind`),
-which namespace serves it (:func:`get_namespace`), where it lives
-(:func:`device`) and whether the NumPy fast path (native C) applies
-(:func:`is_numpy_namespace`). Detection is array-api-compat's, in the style
-of scikit-learn's ``sklearn/utils/_array_api.py``.
-"""
+Every other module asks this one what an operand is (:func:`array_kind`), which
+namespace serves it (:func:`get_namespace`), where it lives (:func:`device`) and
+whether native C applies (:func:`is_numpy_namespace`); detection is array-api-compat's,
+as in scikit-learn's ``sklearn/utils/_array_api.py``."""
 
 from __future__ import annotations
 
@@ -370,17 +368,23 @@ def to_numpy(A):
     return np.asarray(A)
 
 
-def to_numpy_many(*arrays):
-    """:func:`to_numpy` of several arrays; lazy (dask) ones are computed in
-    one graph, so the data they share is read once (one pass)."""
+def _dask_all(arrays, how):
+    """The arrays, the dask ones replaced by ``dask.<how>`` (compute or
+    persist) of them all in one graph, so the data they share is read once."""
     lazy = [i for i, x in enumerate(arrays) if array_kind(x) == "dask"]
     out = list(arrays)
     if lazy:
         import dask
 
-        for i, x in zip(lazy, dask.compute(*(arrays[i] for i in lazy))):
+        for i, x in zip(lazy, getattr(dask, how)(*(arrays[i] for i in lazy))):
             out[i] = x
-    return tuple(to_numpy(x) for x in out)
+    return out
+
+
+def to_numpy_many(*arrays):
+    """:func:`to_numpy` of several arrays; lazy (dask) ones are computed in
+    one graph, so the data they share is read once (one pass)."""
+    return tuple(to_numpy(x) for x in _dask_all(arrays, "compute"))
 
 
 def materialize(*xs):
@@ -392,11 +396,5 @@ def materialize(*xs):
     again inside a different graph is a conflict the scheduler warns of.
     Returns one array for one argument, else a tuple.
     """
-    lazy = [i for i, x in enumerate(xs) if array_kind(x) == "dask"]
-    out = list(xs)
-    if lazy:
-        import dask
-
-        for i, x in zip(lazy, dask.persist(*(xs[i] for i in lazy))):
-            out[i] = x
+    out = _dask_all(xs, "persist")
     return out[0] if len(out) == 1 else tuple(out)

@@ -77,7 +77,7 @@ def _expected_failed(est):
 
 
 @parametrize_with_checks(
-    [WeightedLeastSquares(polynomial_basis("legendre", dim=1, degree=3)),
+    [WeightedLeastSquares(basis=polynomial_basis("legendre", dim=1, degree=3)),
      SymmetricCP(random_state=0)],
     expected_failed_checks=_expected_failed,
 )
@@ -98,7 +98,7 @@ def test_what_the_generic_checks_cannot_reach():
     X = g.uniform(-1, 1, (50, 1))
     y = np.cos(3 * X[:, 0])
     w = g.uniform(0.5, 2, 50)
-    est = WeightedLeastSquares(basis)
+    est = WeightedLeastSquares(basis=basis)
     a = est.fit(X, y, sample_weight=w).predict(X)
     # idempotent, pickles, does not overwrite inputs, sample_weight lists work
     Xc, wc = X.copy(), w.copy()

@@ -190,3 +190,14 @@ if __name__ == "__main__":
     for check in (long_modules, long_functions, import_cycles, native_calls,
                   positional_estimators):
         print(check.__name__, check())
+
+
+def test_positional_estimator_parameters_still_work_with_a_warning():
+    # the old spelling keeps working for one release
+    from sketchla import AltMinCompletion
+
+    with pytest.warns(FutureWarning, match="keyword"):
+        est = AltMinCompletion(3, random_state=0)
+    assert est.rank == 3 and est.random_state == 0
+    with pytest.raises(TypeError, match="multiple values"):
+        AltMinCompletion(3, rank=4)

@@ -163,7 +163,7 @@ FIRST_CALLS = [
     ("sample_rows", "A = np.random.default_rng(0).standard_normal((20000, 10))",
      "sketchla.sample_rows(A, 2000, p=1, scores='lewis', rng=0)"),
     ("RowSampler", "A = np.random.default_rng(0).standard_normal((20000, 10))",
-     "sketchla.RowSampler(2000, p=2, random_state=0).fit(A)"),
+     "sketchla.RowSampler(n_samples=2000, p=2, random_state=0).fit(A)"),
     ("lp_regression", "g = np.random.default_rng(0); A = g.standard_normal((20000, 10)); "
      "b = A @ g.standard_normal(10) + g.standard_cauchy(20000)",
      "sketchla.lp_regression(A, b, 1, rng=0)"),
@@ -198,7 +198,7 @@ FIRST_CALLS = [
      "sketchla.altmin_complete(X, 10, rng=0)"),
     ("AltMinCompletion", "from sketchla.datasets import make_low_rank_completion; "
      "X = make_low_rank_completion(1000, 1000, 5, fraction=0.1, rng=0)[0]",
-     "sketchla.AltMinCompletion(5, random_state=0).fit(X)"),
+     "sketchla.AltMinCompletion(rank=5, random_state=0).fit(X)"),
     ("spm", "from sketchla.datasets import make_symmetric_tensor; "
      "T = make_symmetric_tensor(20, 4, 40, rng=0)[0]", "sketchla.spm(T, rng=0)"),
     ("SymmetricCP", "from sketchla.datasets import make_symmetric_tensor; "

@@ -3,7 +3,6 @@ every row of a factor re-solved in parallel by the native kernel."""
 
 from __future__ import annotations
 
-import numpy as np
 
 from .._backend import is_numpy_namespace
 from ._native import native

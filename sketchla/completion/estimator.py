@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 import scipy.sparse as sp
 
 from .._backend import is_sparse
+from .._validation._deprecate import keyword_only
 from .._validation import check_rng
 from ._solve import _fold_in_result
 from .altmin import _observed, altmin_complete
@@ -135,7 +136,8 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, rank=2, solver="auto", max_iter=100, tol="auto", reg="auto",
+    @keyword_only
+    def __init__(self, *, rank=2, solver="auto", max_iter=100, tol="auto", reg="auto",
                  biases=False, sample_splitting=False, clip=2.0, n_inner=3,
                  sketch_rows=None, random_state=None, verbose=False):
         self.rank = rank

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._validation._deprecate import keyword_only
 from .._validation import check_p, check_rng
 from ._linear_model import (LinearPredictMixin, intercept_scale, preprocess, split_coef,
                             validate_fit)
@@ -68,7 +69,8 @@ class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     (True, 3.0)
     """
 
-    def __init__(self, method="precondition", sketch="sparse_sign", sketch_size=None,
+    @keyword_only
+    def __init__(self, *, method="precondition", sketch="sparse_sign", sketch_size=None,
                  fit_intercept=True, random_state=None):
         self.method = method
         self.sketch = sketch
@@ -156,7 +158,8 @@ class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, p=1.0, n_samples=None, scores="lewis", fit_intercept=True,
+    @keyword_only
+    def __init__(self, *, p=1.0, n_samples=None, scores="lewis", fit_intercept=True,
                  random_state=None):
         self.p = p
         self.n_samples = n_samples
@@ -253,7 +256,8 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     1.3
     """
 
-    def __init__(self, quantile=0.5, alpha=0.0, fit_intercept=True, n_samples=None,
+    @keyword_only
+    def __init__(self, *, quantile=0.5, alpha=0.0, fit_intercept=True, n_samples=None,
                  random_state=None, method="auto", scores="lewis"):
         self.quantile = quantile
         self.alpha = alpha

@@ -210,4 +210,4 @@ def approximate(f, basis, n_samples, method="dpp", rng=None):
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"f(X) must return one value per row of X, got shape {y.shape}")
 
-    return WeightedLeastSquares(basis).fit(X, y, sample_weight=w)
+    return WeightedLeastSquares(basis=basis).fit(X, y, sample_weight=w)

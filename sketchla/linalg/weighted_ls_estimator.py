@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._validation._deprecate import keyword_only
 from .._validation import as_finite_float, check_consistent_length
 from .polynomial_basis import PolynomialBasis, _weighted_gram_sum
 
@@ -56,12 +57,13 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
     >>> import numpy as np, sketchla
     >>> basis = sketchla.polynomial_basis("legendre", dim=1, degree=3)
     >>> X = np.linspace(-1, 1, 50)[:, None]
-    >>> est = sketchla.WeightedLeastSquares(basis).fit(X, X[:, 0] ** 3)
+    >>> est = sketchla.WeightedLeastSquares(basis=basis).fit(X, X[:, 0] ** 3)
     >>> bool(np.allclose(est.predict(X), X[:, 0] ** 3))
     True
     """
 
-    def __init__(self, basis=None):
+    @keyword_only
+    def __init__(self, *, basis=None):
         self.basis = basis
 
     def _basis(self):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._validation._deprecate import keyword_only
 from .._validation import check_rng
 from .rows import sample_rows
 
@@ -53,12 +54,13 @@ class RowSampler(BaseEstimator):
     --------
     >>> import numpy as np, sketchla
     >>> X = np.random.default_rng(0).standard_normal((2000, 4))
-    >>> rs = sketchla.RowSampler(200, p=2, random_state=0).fit(X)
+    >>> rs = sketchla.RowSampler(n_samples=200, p=2, random_state=0).fit(X)
     >>> rs.sample_weight_.shape
     (2000,)
     """
 
-    def __init__(self, n_samples=100, p=2, scores="lewis", random_state=None):
+    @keyword_only
+    def __init__(self, *, n_samples=100, p=2, scores="lewis", random_state=None):
         self.n_samples = n_samples
         self.p = p
         self.scores = scores

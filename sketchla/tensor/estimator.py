@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sklearn.base import BaseEstimator
 
+from .._validation._deprecate import keyword_only
 from .._validation import check_rng
 from .spm import spm
 
@@ -62,7 +63,8 @@ class SymmetricCP(BaseEstimator):
     (5, True)
     """
 
-    def __init__(self, rank=None, random_state=None, max_iter=5000, n_tries=3,
+    @keyword_only
+    def __init__(self, *, rank=None, random_state=None, max_iter=5000, n_tries=3,
                  grad_tol=1e-14, eig_tol=None, restart_tol=1e-2, sym_tol=1e-8,
                  verbose=False):
         self.rank = rank

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 
 from .. import _kernels
 from .._progress import Progress
+from .._validation._deprecate import keyword_only
 from .._validation import check_int, check_rng, check_scalar
 from ._moments import corrected_flattening, data_flattening
 from ._mixture_em import bic, em_spherical, kmeanspp, lloyd, log_resp
@@ -225,7 +226,8 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
     3
     """
 
-    def __init__(self, n_components=None, noise_variance=None, covariance_type="spherical",
+    @keyword_only
+    def __init__(self, *, n_components=None, noise_variance=None, covariance_type="spherical",
                  max_iter=100, tol=1e-3, random_state=None, verbose=False):
         self.n_components = n_components
         self.noise_variance = noise_variance

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .. import _kernels
+from .._validation._deprecate import keyword_only
 from .._validation import check_int, check_rng
 from ._moments import corrected_flattening, data_flattening
 from .spm import _Options, _spm_core
@@ -138,7 +139,8 @@ class CumulantICA(TransformerMixin, BaseEstimator):
     2
     """
 
-    def __init__(self, n_components=None, random_state=None, verbose=False):
+    @keyword_only
+    def __init__(self, *, n_components=None, random_state=None, verbose=False):
         self.n_components = n_components
         self.random_state = random_state
         self.verbose = verbose

@@ -320,14 +320,14 @@ def test_weighted_least_squares_estimator_checks():
     b = polynomial_basis("hermite", 1, 3)
     X, w = sample_weighted_ls_points(b, 40, "christoffel", rng=0)
     y = X[:, 0] ** 3
-    est = WeightedLeastSquares(b).fit(X, y, sample_weight=w)
+    est = WeightedLeastSquares(basis=b).fit(X, y, sample_weight=w)
     assert est.score(X, y) > 1 - 1e-12
     with pytest.raises(ValueError, match="mismatched"):
         est.fit(X, y[:-1])
     with pytest.raises(ValueError, match="non-negative"):
         est.fit(X, y, sample_weight=-w)
     with pytest.raises(TypeError, match="PolynomialBasis"):
-        WeightedLeastSquares(None).fit(X, y)
+        WeightedLeastSquares(basis=None).fit(X, y)
 
 
 def _best_and_errors(f, b, methods, n, reps, rng):
