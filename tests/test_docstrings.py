@@ -78,3 +78,31 @@ def test_docstring_examples_run(name, obj):
             runner.run(test, out=report.append)
     assert sum(t.examples.__len__() for t in tests) > 0, f"{name} has no examples"
     assert runner.failures == 0, "".join(report)
+
+
+def _public_methods():
+    """(Class.method, function) for every public method, property excluded,
+    that sketchla defines (not those inherited from scikit-learn) on the
+    public classes."""
+    for name, obj in _public():
+        if not inspect.isclass(obj):
+            continue
+        for mname, member in inspect.getmembers(obj):
+            if mname.startswith("_") or isinstance(inspect.getattr_static(obj, mname), property):
+                continue
+            fn = getattr(member, "__func__", member)
+            fn = getattr(fn, "__wrapped__", fn)  # scikit-learn's set_output wrapper
+            if inspect.isfunction(fn) and fn.__module__.startswith("sketchla"):
+                yield f"{name}.{mname}", fn
+
+
+@pytest.mark.parametrize("name,fn", list(_public_methods()),
+                         ids=lambda x: x if isinstance(x, str) else "")
+def test_method_parameters_documented(name, fn):
+    """Every public method with arguments has a Parameters section naming
+    each of them, with a description."""
+    params = [p for p in inspect.signature(fn).parameters if p not in ("self", "cls")]
+    doc = FunctionDoc(fn)
+    documented = {n.strip() for p in doc["Parameters"] for n in p.name.split(",") if p.desc}
+    missing = [p for p in params if p not in documented]
+    assert not missing, f"{name}: parameters without a description {missing}"

@@ -90,7 +90,17 @@ class RegPath:
 
     def warn_if_worse(self, stacklevel=2):
         """Warn when the chosen fit predicts held-out entries no better than
-        the baseline."""
+        the baseline.
+
+        Parameters
+        ----------
+        stacklevel : int, default 2
+            Passed to :func:`warnings.warn`.
+
+        Returns
+        -------
+        None
+        """
         if self.scores.size and self.score > self.baseline:
             base = "the mean plus row and column biases" if self.biases else "the mean"
             hint = "a smaller rank" if self.biases else "biases=True or a smaller rank"

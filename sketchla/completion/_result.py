@@ -96,7 +96,18 @@ class CompletionResult:
         return (self.U.shape[0], self.V.shape[0])
 
     def predict(self, rows, cols):
-        """Entries ``(U @ V.T)[rows, cols]`` without forming the matrix (O(len·rank))."""
+        """Entries ``(U @ V.T)[rows, cols]`` without forming the matrix (O(len·rank)).
+
+        Parameters
+        ----------
+        rows, cols : array_like of int, shape (k,)
+            Row and column indices of the entries, in range.
+
+        Returns
+        -------
+        ndarray, shape (k,)
+            The completed entries.
+        """
         rows = check_indices(rows, self.U.shape[0], "rows")
         cols = check_indices(cols, self.V.shape[0], "cols")
         if rows.shape != cols.shape:

@@ -210,7 +210,18 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.item_ids_ = None if self._items is None else self._items.ids
 
     def transform(self, X):
-        """X with its NaN entries replaced by the model's values (dense X only)."""
+        """X with its NaN entries replaced by the model's values (dense X only).
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_rows, n_cols)
+            The matrix with NaN where entries are missing, of the fitted shape.
+
+        Returns
+        -------
+        ndarray
+            X completed: observed entries kept, missing ones predicted.
+        """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)

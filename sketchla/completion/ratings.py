@@ -138,7 +138,9 @@ class Ratings:
         Parameters
         ----------
         frame : pandas.DataFrame
+            One rating per row.
         user, item, rating : column label, default "user", "item", "rating"
+            The columns holding the user ids, the item ids and the ratings.
         user_ids, item_ids : array-like, optional
             As for :class:`Ratings`.
 
@@ -177,7 +179,18 @@ class Ratings:
         return self.user_ids[coo.row], self.item_ids[coo.col], coo.data
 
     def positions(self, users, items):
-        """(rows, cols) of the given ids, −1 where an id is unknown."""
+        """(rows, cols) of the given ids, −1 where an id is unknown.
+
+        Parameters
+        ----------
+        users, items : array_like, shape (k,)
+            Ids, as given to the constructor.
+
+        Returns
+        -------
+        rows, cols : ndarray of int64, shape (k,)
+            Positions in the ratings matrix, −1 for unknown ids.
+        """
         return self._users.positions(users), self._items.positions(items)
 
     def _with_matrix(self, matrix):

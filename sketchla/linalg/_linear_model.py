@@ -99,6 +99,7 @@ class LinearPredictMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows with the fitted number of features.
 
         Returns
         -------

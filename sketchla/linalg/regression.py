@@ -91,6 +91,7 @@ class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             float32 is kept; sparse X is never densified.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The targets.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights of the squared residuals.
 
@@ -175,6 +176,7 @@ class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             float32 is kept (``coef_`` has X's dtype).
         y : array-like of shape (n_samples,)
+            The targets.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights v: the objective is Σ v_i |x_iᵀβ + c − y_i|^p,
             fitted by scaling row i of [X y] by v_i^{1/p}.
@@ -275,6 +277,7 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             float32 is kept; sparse X is never densified.
         y : array-like of shape (n_samples,)
+            The targets.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights v of the check losses, as in
             ``QuantileRegressor`` (the penalty is α·Σv).

@@ -72,6 +72,23 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
         return self.basis
 
     def fit(self, X, y, sample_weight=None):
+        """Fit the weighted least-squares expansion.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, basis.dim)
+            Points of the basis' domain.
+        y : array_like, shape (n_samples,)
+            Values of the function at X.
+        sample_weight : array_like, shape (n_samples,), optional
+            The weights w(x_i) of the weighted least-squares fit (those that
+            :func:`sample_weighted_ls_points` returns); default 1.
+
+        Returns
+        -------
+        WeightedLeastSquares
+            ``self``, with ``coef_``.
+        """
         import scipy.linalg as sla
 
         basis = self._basis()
@@ -99,6 +116,18 @@ class WeightedLeastSquares(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
+        """Evaluate the fitted expansion.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, basis.dim)
+            Points of the basis' domain.
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+            The fitted expansion at X.
+        """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)

@@ -153,6 +153,12 @@ class CoordinatedSketch:
         which the sketches do not hold, so it cannot be merged exactly: a
         ``ValueError``.
 
+        Parameters
+        ----------
+        other : CoordinatedSketch
+            The sketch of a table whose keys are disjoint from this one's, made
+            with the same settings.
+
         Returns
         -------
         CoordinatedSketch
@@ -195,6 +201,13 @@ class CoordinatedSketch:
         in place: ``self.merge(coordinated_sketch(rows, ...))`` with this
         sketch's settings. Memory stays bounded by the sketch size.
 
+        Parameters
+        ----------
+        rows : array_like or scipy.sparse matrix, shape (n_new, n_features)
+            The new batch of rows.
+        keys : array-like of int or str, shape (n_new,)
+            Their keys, none of them already in the sketch.
+
         Returns
         -------
         CoordinatedSketch
@@ -212,13 +225,33 @@ class CoordinatedSketch:
 
         The format is described in :mod:`sketchla.sampling._coordinated_io`;
         nothing is pickled.
+
+        Parameters
+        ----------
+        file : str, path-like or file object
+            Where to write (``numpy.savez_compressed``'s argument).
+
+        Returns
+        -------
+        None
         """
         _coordinated_io.save(self, file)
 
     @classmethod
     def load(cls, file):
         """Read a sketch written by :meth:`save`; every field is validated
-        (a malformed or inconsistent file raises ``ValueError``)."""
+        (a malformed or inconsistent file raises ``ValueError``).
+
+        Parameters
+        ----------
+        file : str, path-like or file object
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        CoordinatedSketch
+            The sketch, validated field by field.
+        """
         return _coordinated_io.load(cls, file, METHODS, LEVELS)
 
 

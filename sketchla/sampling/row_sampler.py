@@ -73,7 +73,20 @@ class RowSampler(BaseEstimator):
         return tags
 
     def fit(self, X, y=None):
-        """Draw the sample from the rows of X."""
+        """Draw the sample from the rows of X.
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            The rows to sample from.
+        y : None
+            Ignored (scikit-learn's convention).
+
+        Returns
+        -------
+        RowSampler
+            ``self``, with ``indices_``, ``weights_`` and ``sample_weight_``.
+        """
         from .._validation import validate_estimator_data
 
         X = validate_estimator_data(self, X, accept_sparse=("csr", "csc"))
@@ -88,7 +101,20 @@ class RowSampler(BaseEstimator):
 
     def fit_resample(self, X, y):
         """Fit, then return the rescaled sampled rows of X and the matching y
-        (scaled the same way, so ℓp regression on them is unbiased)."""
+        (scaled the same way, so ℓp regression on them is unbiased).
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            The rows to sample from.
+        y : array_like, shape (n_samples,)
+            The targets, sampled and rescaled with X.
+
+        Returns
+        -------
+        X_res, y_res : arrays
+            The rescaled sampled rows of X and entries of y.
+        """
         from .._validation import check_consistent_length
 
         self.fit(X)

@@ -122,6 +122,16 @@ class RowSample:
         """The rescaled sampled rows diag(weights)^{1/p} · A[indices].
 
         Then ‖(rescaled) x‖_p^p = Σ_j v_j |a_jᵀx|^p.
+
+        Parameters
+        ----------
+        A : ndarray, scipy.sparse matrix or array of another namespace, shape (n, d)
+            The matrix the sample was drawn from (or any with the same rows).
+
+        Returns
+        -------
+        array, shape (n_samples, d)
+            The sampled rows, each times its weight^{1/p}; A's type.
         """
         A = check_data(A)
         scale = self.weights ** (1.0 / self.p)

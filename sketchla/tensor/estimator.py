@@ -78,7 +78,20 @@ class SymmetricCP(BaseEstimator):
         self.verbose = verbose
 
     def fit(self, T, y=None):
-        """Decompose the symmetric tensor T."""
+        """Decompose the symmetric tensor T.
+
+        Parameters
+        ----------
+        T : array_like, shape (d, d, ..., d)
+            A dense symmetric tensor of order m ≥ 3.
+        y : None
+            Ignored (scikit-learn's convention).
+
+        Returns
+        -------
+        SymmetricCP
+            ``self``, with ``weights_`` and ``factors_``.
+        """
         res = spm(T, self.rank, rng=check_rng(self.random_state, "random_state"),
                   max_iter=self.max_iter, n_tries=self.n_tries, grad_tol=self.grad_tol,
                   eig_tol=self.eig_tol, restart_tol=self.restart_tol,

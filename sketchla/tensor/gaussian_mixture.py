@@ -355,21 +355,67 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         return np.asarray(X, dtype=np.float64)
 
     def score_samples(self, X):
-        """Log-density of each row of X under the fitted mixture."""
+        """Log-density of each row of X under the fitted mixture.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+            The log-density of each row.
+        """
         X = self._check_X(X)
         log_w = np.log(np.maximum(self.weights_, np.finfo(float).tiny))
         return log_resp(X, self.means_, log_w, self.covariances_)[1]
 
     def score(self, X, y=None):
-        """Mean log-density of the rows of X under the fitted mixture."""
+        """Mean log-density of the rows of X under the fitted mixture.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Rows to score.
+        y : None
+            Ignored (scikit-learn's convention).
+
+        Returns
+        -------
+        float
+            The mean log-density.
+        """
         return float(np.mean(self.score_samples(X)))
 
     def predict_proba(self, X):
-        """Posterior probability of each component for each row of X."""
+        """Posterior probability of each component for each row of X.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Rows to label.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_components_)
+            Posterior probabilities; each row sums to 1.
+        """
         X = self._check_X(X)
         log_w = np.log(np.maximum(self.weights_, np.finfo(float).tiny))
         return log_resp(X, self.means_, log_w, self.covariances_)[0]
 
     def predict(self, X):
-        """The most probable component of each row of X."""
+        """The most probable component of each row of X.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Rows to label.
+
+        Returns
+        -------
+        ndarray of int, shape (n_samples,)
+            The component of largest posterior probability.
+        """
         return np.argmax(self.predict_proba(X), axis=1)

@@ -146,12 +146,38 @@ class CumulantICA(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     def fit(self, X, y=None):
-        """Estimate the unmixing matrix from the rows of X (n_samples, n_features)."""
+        """Estimate the unmixing matrix from the rows of X (n_samples, n_features).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            The mixed signals, one observation per row.
+        y : None
+            Ignored (scikit-learn's convention).
+
+        Returns
+        -------
+        CumulantICA
+            ``self``, with ``components_``, ``mixing_`` and ``mean_``.
+        """
         self._fit(X)
         return self
 
     def fit_transform(self, X, y=None):
-        """Fit, then return the sources of X."""
+        """Fit, then return the sources of X.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            The mixed signals, one observation per row.
+        y : None
+            Ignored (scikit-learn's convention).
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_components_)
+            The estimated sources.
+        """
         return self._fit(X)
 
     def _fit(self, X):
@@ -222,7 +248,18 @@ class CumulantICA(TransformerMixin, BaseEstimator):
         return S
 
     def transform(self, X):
-        """Sources (n_samples, n_components_) of the rows of X."""
+        """Sources (n_samples, n_components_) of the rows of X.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Observations of the fitted number of features.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_components_)
+            The estimated sources.
+        """
         from sklearn.utils.validation import check_is_fitted
 
         from .._validation import validate_estimator_data
@@ -232,7 +269,18 @@ class CumulantICA(TransformerMixin, BaseEstimator):
         return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_.T
 
     def inverse_transform(self, S):
-        """Data rows from sources: S @ mixing_.T + mean_."""
+        """Data rows from sources: S @ mixing_.T + mean_.
+
+        Parameters
+        ----------
+        S : array_like, shape (n_samples, n_components_)
+            Sources.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_features)
+            The data rows they mix into.
+        """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
