@@ -283,32 +283,6 @@ def test_estimator_wrong_n_features():
         est.transform(np.ones((3, 61)))
 
 
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-
-
-class _EntryQueryHidden(AltMinCompletion):
-    """AltMinCompletion with ``predict`` hidden from ``hasattr``.
-
-    scikit-learn's checks call ``predict(X)`` on any estimator that has it and
-    expect one target per sample; ``predict(rows, cols)`` is an entry query
-    (the contract), tested above. Hiding it lets every check run on fit,
-    transform and fit_transform, the imputer API.
-    """
-
-    @property
-    def predict(self):
-        raise AttributeError("predict is an entry query; hidden from the estimator checks")
-
-
-@parametrize_with_checks([_EntryQueryHidden(rank=1, random_state=0),
-                          _EntryQueryHidden(rank=1, solver="exact", random_state=0),
-                          _EntryQueryHidden(rank=1, biases=True, reg=0.1, random_state=0)])
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        check(estimator)
-
-
 def test_imputer_feature_names_and_pandas_output():
     pd = pytest.importorskip("pandas")
     Xs, _, _ = make_low_rank_completion(60, 8, 2, fraction=0.7, rng=1)

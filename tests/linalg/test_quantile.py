@@ -7,7 +7,6 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import QuantileRegressor
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sketchla import QuantileRegression, quantile_regression
 from sketchla.linalg.quantile import default_quantile_samples
@@ -145,9 +144,3 @@ def test_bad_penalized_and_host_only():
     xps = pytest.importorskip("array_api_strict")
     with pytest.raises(TypeError, match="host"):
         quantile_regression(xps.asarray(X), xps.asarray(y))
-
-
-@parametrize_with_checks([QuantileRegression(random_state=0),
-                          QuantileRegression(quantile=0.2, alpha=0.01, random_state=0)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)

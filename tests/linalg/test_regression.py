@@ -4,16 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import LinearRegression
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sketchla import SketchedRegression
-
-
-@parametrize_with_checks(
-    [SketchedRegression(random_state=0), SketchedRegression(method="sketch", random_state=0)]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

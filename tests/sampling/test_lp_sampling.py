@@ -5,7 +5,6 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sketchla import (
     LpRegression,
@@ -207,12 +206,6 @@ def test_lp_regression_p_values_and_full_solve():
         np.testing.assert_allclose(x, [1.0, -1.0, 2.0], atol=0.05)
     x2 = lp_regression(X, y, 2.0, n_samples=10**6)
     np.testing.assert_allclose(x2, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-10)
-
-
-@parametrize_with_checks([LpRegression(random_state=0), LpRegression(p=3, random_state=0),
-                          RowSampler(n_samples=10, random_state=0)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_row_sampler_fit_resample():

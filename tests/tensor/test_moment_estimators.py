@@ -8,7 +8,6 @@ from math import comb
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sketchla import CumulantICA, MomentGaussianMixture, spm_moments
 from sketchla.datasets import make_gaussian_mixture
@@ -253,10 +252,3 @@ def test_ica_bad_input():
         CumulantICA(n_components=5).fit(np.random.default_rng(0).standard_normal((50, 3)))
     with pytest.raises(ValueError, match="zero variance"):
         CumulantICA().fit(np.ones((20, 3)))
-
-
-@parametrize_with_checks([MomentGaussianMixture(random_state=0), CumulantICA(random_state=0)])
-def test_sklearn_checks(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        check(estimator)
