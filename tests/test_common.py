@@ -107,7 +107,7 @@ ESTIMATORS = [
     QuantileRegression(quantile=0.2, alpha=0.01, random_state=0),
     RowSampler(n_samples=10, random_state=0),
     _EntryQueryHidden(rank=1, random_state=0),
-    _EntryQueryHidden(rank=1, solver="exact", random_state=0),
+    _EntryQueryHidden(rank=1, method="exact", random_state=0),
     _EntryQueryHidden(rank=1, biases=True, reg=0.1, random_state=0),
     MomentGaussianMixture(random_state=0),
     CumulantICA(random_state=0),

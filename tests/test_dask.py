@@ -284,7 +284,7 @@ def _same_completion(res, ref, rtol):
                                atol=rtol * np.abs(ref.U @ ref.V.T).max())
     for attr in ("empty_rows", "empty_cols", "underdetermined_rows", "underdetermined_cols"):
         np.testing.assert_array_equal(getattr(res, attr), getattr(ref, attr), err_msg=attr)
-    assert res.solver == ref.solver
+    assert res.method == ref.method
 
 
 @pytest.mark.parametrize("solver", ["exact", "sketched"])
@@ -294,10 +294,10 @@ def test_altmin_on_sparse_chunks_equals_in_memory(solver, scheduler):
     included (each entry is hashed by its position in the whole matrix)."""
     X, _ = _completion_problem(noise=0.1)
     # reg="auto" chooses on held-out entries in memory only (dask: λ = 0): fixed here
-    ref = sketchla.altmin_complete(X, 4, solver=solver, max_iter=15, tol=0, reg=0.0, rng=0)
+    ref = sketchla.altmin_complete(X, 4, method=solver, max_iter=15, tol=0, reg=0.0, rng=0)
     for rows in (600, 150, 97):
         res = sketchla.altmin_complete(da.from_array(X, chunks=(rows, 400), asarray=False), 4,
-                                       solver=solver, max_iter=15, tol=0, reg=0.0, rng=0)
+                                       method=solver, max_iter=15, tol=0, reg=0.0, rng=0)
         assert res.n_iter == ref.n_iter
         np.testing.assert_allclose(res.residuals, ref.residuals, rtol=1e-9)
         _same_completion(res, ref, 1e-8)

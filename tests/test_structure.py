@@ -201,3 +201,23 @@ def test_positional_estimator_parameters_still_work_with_a_warning():
     assert est.rank == 3 and est.random_state == 0
     with pytest.raises(TypeError, match="multiple values"):
         AltMinCompletion(3, rank=4)
+
+
+def test_renamed_parameters_still_work_with_a_warning():
+    import numpy as np
+
+    from sketchla import AltMinCompletion, altmin_complete
+    from sketchla.datasets import make_low_rank_completion
+
+    X, _, _ = make_low_rank_completion(60, 50, 2, fraction=0.5, rng=0)
+    new = altmin_complete(X, 2, method="exact", sketch_size=8, rng=0)
+    with pytest.warns(FutureWarning, match="solver= is deprecated"):
+        old = altmin_complete(X, 2, solver="exact", rng=0)
+    assert np.array_equal(old.U, altmin_complete(X, 2, method="exact", rng=0).U)
+    with pytest.warns(FutureWarning, match="use .method"):
+        assert new.solver == "exact"
+    with pytest.raises(TypeError, match="deprecated spelling"):
+        altmin_complete(X, 2, solver="exact", method="exact")
+    with pytest.warns(FutureWarning, match="sketch_rows= is deprecated"):
+        est = AltMinCompletion(rank=2, sketch_rows=9)
+    assert est.get_params()["sketch_size"] == 9 and "sketch_rows" not in est.get_params()

@@ -95,10 +95,10 @@ class Completion2000:
         X, D, M, miss = _problem_2000()
         out = {}
         for solver in ("sketched", "exact"):
-            altmin_complete(X, 10, solver=solver, max_iter=2, rng=0)  # first-call imports
+            altmin_complete(X, 10, method=solver, max_iter=2, rng=0)  # first-call imports
             t = np.inf
             for _ in range(3):
-                res, ti = _once(lambda: altmin_complete(X, 10, solver=solver, rng=0))
+                res, ti = _once(lambda: altmin_complete(X, 10, method=solver, rng=0))
                 t = min(t, ti)
             out[solver] = {"time": t, "error": _err(res.toarray(), M, miss),
                            "sweeps": res.n_iter}

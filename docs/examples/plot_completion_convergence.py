@@ -24,7 +24,7 @@ fig, ax = plt.subplots(figsize=(6, 4))
 for solver in ("exact", "sketched"):
     errs = []
     sketchla.altmin_complete(
-        X, 5, solver=solver, rng=0,
+        X, 5, method=solver, rng=0,
         callback=lambda it, Uc, Vc: errs.append(np.linalg.norm((Uc @ Vc.T - M)[miss]) / norm))
     ax.semilogy(range(1, len(errs) + 1), errs, "o-", ms=3, label=solver)
 ax.set_xlabel("sweep")

@@ -26,15 +26,15 @@ def _completion_section(quick, verbose):
     marks = (1, 2, 4, 8, 12, 16, 20)
     rows, curves = [], {}
     for solver in ("exact", "sketched"):
-        altmin_complete(X, k, solver=solver, max_iter=1, tol=0, rng=0)  # first-call imports
+        altmin_complete(X, k, method=solver, max_iter=1, tol=0, rng=0)  # first-call imports
         errs = {}
 
         def record(it, Uc, Vc):
             errs[it] = np.linalg.norm((Uc @ Vc.T - M)[miss]) / Mm
 
-        altmin_complete(X, k, solver=solver, rng=0, callback=record)
+        altmin_complete(X, k, method=solver, rng=0, callback=record)
         curves[solver] = errs
-        res, t = timed(altmin_complete, X, k, solver=solver, rng=0)
+        res, t = timed(altmin_complete, X, k, method=solver, rng=0)
         final = np.linalg.norm((res.toarray() - M)[miss]) / Mm
         row = {"solver": solver}
         row.update({f"sweep {m}": f"{errs[m]:.1e}" if m in errs else "-" for m in marks})
@@ -63,8 +63,8 @@ def _completion_section(quick, verbose):
         per = {}
         for solver in ("exact", "sketched"):
             stamps = []
-            altmin_complete(Xk, kk, solver=solver, max_iter=1, tol=0, rng=0)
-            altmin_complete(Xk, kk, solver=solver, max_iter=3, tol=0, rng=0,
+            altmin_complete(Xk, kk, method=solver, max_iter=1, tol=0, rng=0)
+            altmin_complete(Xk, kk, method=solver, max_iter=3, tol=0, rng=0,
                             callback=lambda *a: stamps.append(time.perf_counter()))
             per[solver] = np.min(np.diff(stamps))
             row[f"{solver} s/sweep"] = f"{per[solver]:.3f}"

@@ -38,14 +38,36 @@ def keyword_only(init):
     return wrapper
 
 
-def renamed(old, new, value, old_value, default=None):
-    """The value of keyword ``new``, taking the deprecated spelling ``old``
-    (with a ``FutureWarning``) when it was given instead; both given is a
-    ``TypeError``. ``old_value`` is the sentinel ``default`` when omitted."""
-    if old_value is default:
-        return value
-    if value is not default:
-        raise TypeError(f"pass {new}= only ({old}= is its deprecated spelling)")
-    warnings.warn(f"{old}= is deprecated and will be removed in the next release; "
-                  f"use {new}=", FutureWarning, stacklevel=3)
-    return old_value
+def rename_parameter(old, new):
+    """Decorate a function (or an estimator's ``__init__``) whose parameter
+    ``new`` was called ``old``: the old keyword keeps working for one release,
+    with a ``FutureWarning``; both given is a ``TypeError`` (SciPy's
+    ``_rename_parameter``)."""
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if old in kwargs:
+                if new in kwargs:
+                    raise TypeError(f"{fn.__qualname__}() got both {new}= and its "
+                                    f"deprecated spelling {old}=")
+                warnings.warn(f"{old}= is deprecated and will be removed in the next "
+                              f"release; use {new}=", FutureWarning, stacklevel=2)
+                kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return deco
+
+
+def deprecated_alias(new):
+    """A read-only property for a renamed result field: the old attribute
+    name returns ``self.<new>`` with a ``FutureWarning``."""
+
+    def get(self):
+        warnings.warn(f"this attribute is deprecated and will be removed in the next "
+                      f"release; use .{new}", FutureWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated spelling of :attr:`{new}`.")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation._deprecate import deprecated_alias
+
 from .. import _kernels
 from .._validation import check_indices
 from .._backend import array_kind, get_namespace
@@ -37,7 +39,7 @@ class CompletionResult:
         others are set aside, see :func:`altmin_complete`): fitted last, by
         minimum-norm least squares against the other factor; their
         completed values are poorly determined.
-    solver : str
+    method : str
         The row solver that produced the result ("exact" when "auto" chose
         it or a divergence forced it).
     mean : float
@@ -83,13 +85,15 @@ class CompletionResult:
     empty_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     underdetermined_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     underdetermined_cols: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    solver: str = "exact"
+    method: str = "exact"
     mean: float = 0.0
     row_bias: np.ndarray = None
     col_bias: np.ndarray = None
     data_scale: float = 1.0
     reg: float = 0.0
     reg_path: object = None
+
+    solver = deprecated_alias("method")
 
     @property
     def shape(self):

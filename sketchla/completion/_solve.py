@@ -50,7 +50,7 @@ class _Options:
     def checked(cls, solver, max_iter, tol, clip, n_inner, sketch_rows, equilibrate, biases,
                 sample_splitting, min_sketch):
         """The options validated, each error naming its argument."""
-        check_option(solver, "solver", SOLVERS)
+        check_option(solver, "method", SOLVERS)
         auto = isinstance(equilibrate, str) and equilibrate == "auto"
         return cls(
             solver=solver, max_iter=check_int(max_iter, "max_iter", minimum=1),
@@ -60,14 +60,14 @@ class _Options:
                               allow_none=True),
             n_inner=check_int(n_inner, "n_inner", minimum=1),
             sketch_rows=None if sketch_rows is None else check_int(
-                sketch_rows, "sketch_rows", minimum=min_sketch),
+                sketch_rows, "sketch_size", minimum=min_sketch),
             equilibrate=equilibrate if auto else check_bool(equilibrate, "equilibrate"),
             biases=check_bool(biases, "biases"),
             sample_splitting=check_bool(sample_splitting, "sample_splitting"))
 
     def resolved(self, rank, reg):
         """The options with the defaults that depend on the rank and the ridge:
-        ``sketch_rows`` 3·rank; ``tol`` 1e-6 without a ridge, 1e-4 with one."""
+        ``sketch_size`` 3·rank; ``tol`` 1e-6 without a ridge, 1e-4 with one."""
         return replace(self, sketch_rows=3 * rank if self.sketch_rows is None
                        else self.sketch_rows,
                        tol=(1e-4 if reg > 0 else 1e-6) if self.tol == "auto" else self.tol)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .._validation._deprecate import rename_parameter
 from .._validation import (
     check_array,
     check_host,
@@ -51,8 +52,10 @@ def _observed(X):
     return csr, np.dtype(dtype), csr.shape
 
 
-def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="auto",
-                    biases=False, sample_splitting=False, clip=2.0, n_inner=3, sketch_rows=None,
+@rename_parameter("solver", "method")
+@rename_parameter("sketch_rows", "sketch_size")
+def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="auto",
+                    biases=False, sample_splitting=False, clip=2.0, n_inner=3, sketch_size=None,
                     equilibrate="auto", rng=None, verbose=False, callback=None):
     """Complete a low-rank matrix from some of its entries by alternating minimization.
 
@@ -91,7 +94,8 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
         the ranks 1, 2, 4, 8, … are tried in turn, each with its ridge path,
         until the held-out RMSE improves by less than 0.1 %; the best is
         kept (``CompletionResult.U.shape[1]``).
-    solver : {"auto", "sketched", "exact"}, default "auto"
+    method : {"auto", "sketched", "exact"}, default "auto"
+        The row solver (``solver=`` is its deprecated spelling).
         ``"auto"``: ``"sketched"`` from rank 20 on when the median row and
         column lengths are at least 5·rank, ``"exact"`` otherwise. Measured
         here per sweep (2 threads, 10 % observed): 2000², exact/sketched
@@ -100,9 +104,9 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
         400); the sketched solver also needs about 10 % more sweeps.
         ``"exact"``: per row, the rank×rank normal equations, O(|Ω|·rank²) a
         sweep. ``"sketched"``: per row, a CountSketch of the row's design
-        into ``sketch_rows`` rows, whose Cholesky factor preconditions
+        into ``sketch_size`` rows, whose Cholesky factor preconditions
         ``n_inner`` conjugate-gradient steps warm started from the previous
-        sweep: O(|Ω|·rank·(2·n_inner + 3) + (n_rows + n_cols)·sketch_rows·rank²).
+        sweep: O(|Ω|·rank·(2·n_inner + 3) + (n_rows + n_cols)·sketch_size·rank²).
     max_iter : int, default 100
         Maximum number of sweeps.
     tol : float or "auto", default "auto"
@@ -168,12 +172,13 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
         inner steps leave, so a few suffice: on the 2000², rank-10, 10 %
         problem, 3 steps with a 3·rank sketch need 22 sweeps where exact
         solves need 20 (1 step: 56; 2 steps: 28).
-    sketch_rows : int, optional
-        CountSketch rows per row problem (``"sketched"``), default 3·rank.
+    sketch_size : int, optional
+        CountSketch rows per row problem (``"sketched"``), default 3·rank
+        (``sketch_rows=`` is its deprecated spelling).
         With ≥ 2·rank rows the sketched design of an incoherent problem keeps
         its singular values within a small factor of the full one, so each
         CG step contracts the error by ~0.3; larger sketches cost
-        sketch_rows·rank² per row. Rows with at most ``sketch_rows``
+        sketch_size·rank² per row. Rows with at most ``sketch_size``
         observations are solved exactly.
     equilibrate : "auto" or bool, default "auto"
         Scale rows and columns to unit RMS over their observed entries
@@ -200,7 +205,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
     CompletionResult
         ``U``, ``V`` (completed matrix ``U @ V.T``), ``n_iter``, ``converged``,
         ``residuals``, ``empty_rows``, ``empty_cols``,
-        ``underdetermined_rows``, ``underdetermined_cols``, ``solver``; with
+        ``underdetermined_rows``, ``underdetermined_cols``, ``method``; with
         ``biases``, ``mean``, ``row_bias``, ``col_bias``.
 
     Notes
@@ -225,7 +230,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
     Cost: memory O(|Ω| + (n_rows + n_cols)·rank) (the entries are held once
     by rows and once by columns); the initialization costs about ten
     sparse products with (rank + 10) columns; each sweep is linear in |Ω|
-    as described under ``solver``. Rows are solved in parallel (native kernel).
+    as described under ``method``. Rows are solved in parallel (native kernel).
 
     References
     ----------
@@ -280,7 +285,7 @@ def altmin_complete(X, rank, solver="auto", max_iter=100, tol="auto", *, reg="au
         check_option(reg, "reg", ("auto",))
     else:
         reg = check_scalar(reg, "reg", minimum=0)
-    opts = _Options.checked(solver, max_iter, tol, clip, n_inner, sketch_rows, equilibrate,
+    opts = _Options.checked(method, max_iter, tol, clip, n_inner, sketch_size, equilibrate,
                             biases, sample_splitting, 1 if auto_rank else rank)
     if opts.biases and (blocked or not host or opts.sample_splitting):
         raise TypeError(

@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 import scipy.sparse as sp
 
 from .._backend import is_sparse
-from .._validation._deprecate import keyword_only
+from .._validation._deprecate import keyword_only, rename_parameter
 from .._validation import check_rng
 from ._solve import _fold_in_result
 from .altmin import _observed, altmin_complete
@@ -37,8 +37,9 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     rank : int or "auto", default 2
         Target rank (the contract's first positional argument); ``"auto"``
         chooses it on held-out entries (see :func:`altmin_complete`).
-    solver : {"auto", "sketched", "exact"}, default "auto"
-        The row solver: ``"exact"`` normal equations, or ``"sketched"``
+    method : {"auto", "sketched", "exact"}, default "auto"
+        The row solver (``solver=`` is its deprecated spelling): ``"exact"``
+        normal equations, or ``"sketched"``
         (CountSketch-preconditioned CG); ``"auto"`` takes the sketched one
         from rank 20 on when rows are long enough (see
         :func:`altmin_complete` for the measured crossover).
@@ -64,8 +65,9 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         clip·√(rank/n_rows) are scaled down).
     n_inner : int, default 3
         Preconditioned CG steps per row and sweep (``"sketched"``).
-    sketch_rows : int, optional
-        CountSketch rows per row problem (``"sketched"``), default 3·rank.
+    sketch_size : int, optional
+        CountSketch rows per row problem (``"sketched"``), default 3·rank
+        (``sketch_rows=`` is its deprecated spelling).
     random_state : None, int or Generator
         Randomness of the initialization and the sketches.
     verbose : bool or int, default False
@@ -137,11 +139,13 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """
 
     @keyword_only
-    def __init__(self, *, rank=2, solver="auto", max_iter=100, tol="auto", reg="auto",
+    @rename_parameter("solver", "method")
+    @rename_parameter("sketch_rows", "sketch_size")
+    def __init__(self, *, rank=2, method="auto", max_iter=100, tol="auto", reg="auto",
                  biases=False, sample_splitting=False, clip=2.0, n_inner=3,
-                 sketch_rows=None, random_state=None, verbose=False):
+                 sketch_size=None, random_state=None, verbose=False):
         self.rank = rank
-        self.solver = solver
+        self.method = method
         self.max_iter = max_iter
         self.tol = tol
         self.reg = reg
@@ -149,7 +153,7 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.sample_splitting = sample_splitting
         self.clip = clip
         self.n_inner = n_inner
-        self.sketch_rows = sketch_rows
+        self.sketch_size = sketch_size
         self.random_state = random_state
         self.verbose = verbose
 
@@ -187,10 +191,10 @@ class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         else:
             X = self._validate(X, reset=True)
             self._users = self._items = None
-        res = altmin_complete(X, self.rank, solver=self.solver, max_iter=self.max_iter,
+        res = altmin_complete(X, self.rank, method=self.method, max_iter=self.max_iter,
                               tol=self.tol, reg=self.reg, biases=self.biases,
                               sample_splitting=self.sample_splitting, clip=self.clip,
-                              n_inner=self.n_inner, sketch_rows=self.sketch_rows,
+                              n_inner=self.n_inner, sketch_size=self.sketch_size,
                               rng=check_rng(self.random_state, "random_state"),
                               verbose=self.verbose)
         self._set_result(res)

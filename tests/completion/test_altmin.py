@@ -36,7 +36,7 @@ def _dense_with_nan(X):
 def test_planted_recovery(solver, shape, rank, frac):
     # sampling at 3-8x the degrees of freedom r(m + n - r)
     X, U, V = make_low_rank_completion(*shape, rank, fraction=frac, rng=1)
-    res = altmin_complete(X, rank, solver=solver, rng=0)
+    res = altmin_complete(X, rank, method=solver, rng=0)
     assert isinstance(res, CompletionResult)
     assert res.converged
     assert _unobserved_error(res, X, U, V) <= 1e-6
@@ -51,25 +51,25 @@ def test_planted_recovery_2000(solver, rank):
     # the sizes: 2000 x 2000, rank 5-20, a few times the information limit
     frac = {5: 0.05, 10: 0.1, 20: 0.15}[rank]
     X, U, V = make_low_rank_completion(2000, 2000, rank, fraction=frac, rng=2)
-    res = altmin_complete(X, rank, solver=solver, rng=0)
+    res = altmin_complete(X, rank, method=solver, rng=0)
     assert _unobserved_error(res, X, U, V) <= 1e-6
 
 
 def test_solvers_agree_on_each_sweep_direction():
     # one sketched sweep with many inner steps is an exact solve
     X, U, V = make_low_rank_completion(200, 150, 4, fraction=0.4, rng=3)
-    a = altmin_complete(X, 4, solver="exact", max_iter=3, tol=0, rng=0)
-    b = altmin_complete(X, 4, solver="sketched", max_iter=3, tol=0, n_inner=40, rng=0)
+    a = altmin_complete(X, 4, method="exact", max_iter=3, tol=0, rng=0)
+    b = altmin_complete(X, 4, method="sketched", max_iter=3, tol=0, n_inner=40, rng=0)
     np.testing.assert_allclose(a.toarray(), b.toarray(), atol=1e-9)
 
 
 def test_residuals_decrease_and_sketched_converges_slower_with_one_step():
     X, U, V = make_low_rank_completion(400, 300, 5, fraction=0.2, rng=4)
-    res = altmin_complete(X, 5, solver="exact", rng=0)
+    res = altmin_complete(X, 5, method="exact", rng=0)
     r = np.array(res.residuals)
     assert np.all(np.diff(r[r > 1e-12]) < 0)
-    one = altmin_complete(X, 5, solver="sketched", n_inner=1, rng=0)
-    three = altmin_complete(X, 5, solver="sketched", n_inner=3, rng=0)
+    one = altmin_complete(X, 5, method="sketched", n_inner=1, rng=0)
+    three = altmin_complete(X, 5, method="sketched", n_inner=3, rng=0)
     assert one.n_iter > three.n_iter
 
 
@@ -79,7 +79,7 @@ def test_noise_error_scales_with_noise(solver, sigma):
     # entries have unit variance; with |Ω| = 8x the degrees of freedom the
     # least-squares error on the model is about sigma·sqrt(dof/|Ω|) < sigma
     X, U, V = make_low_rank_completion(600, 500, 5, fraction=0.15, noise=sigma, rng=5)
-    res = altmin_complete(X, 5, solver=solver, rng=0)
+    res = altmin_complete(X, 5, method=solver, rng=0)
     err = _unobserved_error(res, X, U, V)  # relative to unit-RMS entries
     assert sigma / 10 < err < 2 * sigma
     # observed residual close to the noise level
@@ -190,13 +190,13 @@ def test_verbose_progress(capsys):
     (dict(rank=40, reg=0.0), ValueError, "degrees of freedom"),
     (dict(rank="full"), ValueError, "rank"),
     (dict(rank=2, reg="cv"), ValueError, "reg"),
-    (dict(rank=2, solver="svd"), ValueError, "solver"),
+    (dict(rank=2, method="svd"), ValueError, "method"),
     (dict(rank=2, max_iter=0), ValueError, "max_iter"),
     (dict(rank=2, tol=-1), ValueError, "tol"),
     (dict(rank=2, reg=np.nan), ValueError, "reg"),
     (dict(rank=2, clip=0), ValueError, "clip"),
     (dict(rank=2, n_inner=0), ValueError, "n_inner"),
-    (dict(rank=2, sketch_rows=1), ValueError, "sketch_rows"),
+    (dict(rank=2, sketch_size=1), ValueError, "sketch_size"),
     (dict(rank=2.5), TypeError, "rank"),
 ])
 def test_bad_arguments(kwargs, exc, match):
@@ -236,7 +236,7 @@ def test_hypothesis_shapes_never_crash(m, n, rank, density, seed, dtype, solver)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            res = altmin_complete(D, rank, solver=solver, max_iter=20, rng=seed)
+            res = altmin_complete(D, rank, method=solver, max_iter=20, rng=seed)
         except ValueError as e:  # rank too large for the observations or the shape
             assert "rank" in str(e)
             return
@@ -267,7 +267,7 @@ def test_estimator_fills_nan_and_keeps_observed():
 
 def test_estimator_sparse_predict_and_transform_refusal():
     Xs, U, V = make_low_rank_completion(300, 120, 3, fraction=0.35, rng=19)
-    est = AltMinCompletion(rank=3, solver="exact", random_state=0).fit(Xs)
+    est = AltMinCompletion(rank=3, method="exact", random_state=0).fit(Xs)
     assert est.n_iter_ >= 1 and est.converged_
     rows, cols = np.array([0, 10, 299]), np.array([0, 5, 119])
     np.testing.assert_allclose(est.predict(rows, cols), (U @ V.T)[rows, cols], atol=1e-6)

@@ -56,13 +56,13 @@ def _planted_biased(m, n, k, frac, rng):
 
 def test_biases_recover_planted_model_exactly():
     X, M = _planted_biased(400, 300, 3, 0.3, rng=0)
-    res = altmin_complete(X, 3, biases=True, solver="exact", rng=0)
+    res = altmin_complete(X, 3, biases=True, method="exact", rng=0)
     assert res.converged and res.row_bias.shape == (400,) and res.col_bias.shape == (300,)
     assert np.linalg.norm(res.toarray() - M) <= 1e-6 * np.linalg.norm(M)
     r, c = np.array([0, 7, 399]), np.array([1, 299, 0])
     np.testing.assert_allclose(res.predict(r, c), M[r, c], rtol=1e-6)
     # without biases the same rank cannot carry the offsets
-    plain = altmin_complete(X, 3, solver="exact", rng=0)
+    plain = altmin_complete(X, 3, method="exact", rng=0)
     assert np.linalg.norm(plain.toarray() - M) > 1e-2 * np.linalg.norm(M)
 
 
@@ -77,7 +77,7 @@ def test_biased_objective_never_rises():
     # exact ALS-WR half-steps (and the weighted balancing) only lower
     # Σ r² + λ(Σ n_i(‖u_i‖² + b_i²) + Σ n_j(‖v_j‖² + c_j²)) in the sweeps' units
     R = make_ratings(400, 300, 12000, rng=3)
-    res = _quiet(altmin_complete, R, 4, biases=True, reg=0.05, solver="exact", tol=0,
+    res = _quiet(altmin_complete, R, 4, biases=True, reg=0.05, method="exact", tol=0,
                  max_iter=12, rng=0)
     assert len(res.residuals) == 12
     # the stopping rule's objective is monotone: rerun and record it
@@ -92,7 +92,7 @@ def test_biased_objective_never_rises():
 
     am._StoppingRule.__call__ = spy
     try:
-        _quiet(altmin_complete, R, 4, biases=True, reg=0.05, solver="exact", tol=0,
+        _quiet(altmin_complete, R, 4, biases=True, reg=0.05, method="exact", tol=0,
                max_iter=12, rng=0)
     finally:
         am._StoppingRule.__call__ = orig
@@ -272,6 +272,6 @@ def test_transform_with_biases_fills_new_rows():
     D = np.full(X.shape, np.nan)
     r, c = X.nonzero()
     D[r, c] = np.asarray(X[r, c]).ravel()
-    est = AltMinCompletion(rank=2, biases=True, solver="exact", random_state=0).fit(D[:250])
+    est = AltMinCompletion(rank=2, biases=True, method="exact", random_state=0).fit(D[:250])
     filled = est.transform(D[250:])
     assert np.linalg.norm(filled - M[250:]) <= 1e-5 * np.linalg.norm(M[250:])

@@ -83,17 +83,17 @@ def test_equilibration_is_what_fixes_coherence():
     for eq in (True, False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            P = altmin_complete(X, 10, rng=0, equilibrate=eq, solver="exact").toarray()
+            P = altmin_complete(X, 10, rng=0, equilibrate=eq, method="exact").toarray()
         errs[eq] = np.linalg.norm((P - M)[un]) / np.linalg.norm(M[un])
     assert errs[True] < 1e-8 and errs[False] > 0.1
 
 
 def test_auto_solver_follows_the_measured_crossover():
     X, _, _ = make_low_rank_completion(300, 200, 3, fraction=0.3, rng=0)
-    assert altmin_complete(X, 3, rng=0).solver == "exact"
+    assert altmin_complete(X, 3, rng=0).method == "exact"
     X, _, _ = make_low_rank_completion(1200, 1200, 20, fraction=0.25, rng=0)
     res = altmin_complete(X, 20, rng=0, max_iter=2, tol=0)
-    assert res.solver == "sketched"
+    assert res.method == "sketched"
 
 
 def test_divergence_guard():
@@ -121,7 +121,7 @@ def test_ridge_converges_on_its_objective():
     M = U @ V.T
     errs, norms = [], []
     for reg in (0.0, 1e-3, 0.1):  # ALS-WR: λ·n_i, rows of ~80 entries
-        res = altmin_complete(X, 5, reg=reg, solver="exact", rng=0)
+        res = altmin_complete(X, 5, reg=reg, method="exact", rng=0)
         assert res.converged and res.n_iter > 2
         P = res.toarray()
         errs.append(np.linalg.norm(P - M) / np.linalg.norm(M))
@@ -134,7 +134,7 @@ def test_ridge_converges_on_its_objective():
     r, c = Xs.nonzero()
     nr, nc = np.diff(Xs.indptr), np.bincount(Xs.indices, minlength=Xs.shape[1])
     seen = []
-    altmin_complete(Xs, 5, reg=1.0, solver="exact", rng=0, tol=0, max_iter=15,
+    altmin_complete(Xs, 5, reg=1.0, method="exact", rng=0, tol=0, max_iter=15,
                     equilibrate=False,
                     callback=lambda it, Uc, Vc: seen.append(
                         np.sum((np.asarray(Xs[r, c]).ravel()
