@@ -105,7 +105,7 @@ ESTIMATORS = [
     LpRegression(p=3, random_state=0),
     QuantileRegression(random_state=0),
     QuantileRegression(quantile=0.2, alpha=0.01, random_state=0),
-    RowSampler(n_samples=10, random_state=0),
+    RowSampler(sketch_size=10, random_state=0),
     _EntryQueryHidden(rank=1, random_state=0),
     _EntryQueryHidden(rank=1, method="exact", random_state=0),
     _EntryQueryHidden(rank=1, biases=True, reg=0.1, random_state=0),

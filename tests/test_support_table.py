@@ -76,9 +76,9 @@ CASES = {
     "lp_sensitivities": (lambda f: sketchla.lp_sensitivities(_to(f, A), 3), "same"),
     "sample_rows": (lambda f: sketchla.sample_rows(_to(f, A), 30, rng=0).indices, "host"),
     "lp_regression": (lambda f: sketchla.lp_regression(
-        _to(f, A), _to(f, B) if f != "scipy.sparse" else B, 1, n_samples=120, rng=0), "host"),
+        _to(f, A), _to(f, B) if f != "scipy.sparse" else B, 1, sketch_size=120, rng=0), "host"),
     "quantile_regression": (lambda f: sketchla.quantile_regression(
-        _to(f, A), _to(f, B) if f != "scipy.sparse" else B, 0.3, n_samples=120, rng=0), "host"),
+        _to(f, A), _to(f, B) if f != "scipy.sparse" else B, 0.3, sketch_size=120, rng=0), "host"),
     "coordinated_sketch": (lambda f: sketchla.coordinated_sketch(_to(f, A), 30, seed=0).indices,
                            "host"),
     "range_finder": (lambda f: _projection(sketchla.range_finder(_to(f, A), 3, rng=0),

@@ -163,7 +163,7 @@ FIRST_CALLS = [
     ("sample_rows", "A = np.random.default_rng(0).standard_normal((20000, 10))",
      "sketchla.sample_rows(A, 2000, p=1, scores='lewis', rng=0)"),
     ("RowSampler", "A = np.random.default_rng(0).standard_normal((20000, 10))",
-     "sketchla.RowSampler(n_samples=2000, p=2, random_state=0).fit(A)"),
+     "sketchla.RowSampler(sketch_size=2000, p=2, random_state=0).fit(A)"),
     ("lp_regression", "g = np.random.default_rng(0); A = g.standard_normal((20000, 10)); "
      "b = A @ g.standard_normal(10) + g.standard_cauchy(20000)",
      "sketchla.lp_regression(A, b, 1, rng=0)"),

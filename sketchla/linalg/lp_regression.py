@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation._deprecate import rename_parameter
 from .. import _kernels
 from .._validation import check_int, check_rng
 
@@ -25,7 +26,8 @@ def _default_samples(n, d, p, factor=1.0):
     return min(n, max(m, 200))
 
 
-def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
+@rename_parameter("n_samples", "sketch_size")
+def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None):
     """Approximate min_x ‖A x − b‖_p from a row sample.
 
     Parameters
@@ -36,8 +38,9 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
         The response, shape (n,).
     p : float ≥ 1
         The exponent p ≥ 1 of the residual norm minimized.
-    n_samples : int, optional
-        Rows sampled (i.i.d., with the ℓp weights). Default
+    sketch_size : int, optional
+        Rows sampled (i.i.d., with the ℓp weights; ``n_samples=`` is its
+        deprecated spelling). Default
         ⌈10·(d+1)^{max(1,p/2)}·log2(d+3)⌉, at least 200 — the
         d^{max(1,p/2)} polylog rate of the theory with a constant that gives
         a 1.1-approximate objective in the benchmark. When ≥ n, the full
@@ -55,7 +58,7 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     Notes
     -----
     Cost: the scores (a few O(n d²) BLAS-3 passes for Lewis weights) plus the
-    solve on n_samples rows (an LP for p = 1, IRLS otherwise).
+    solve on sketch_size rows (an LP for p = 1, IRLS otherwise).
 
     References
     ----------
@@ -89,8 +92,8 @@ def lp_regression(A, b, p, n_samples=None, scores="lewis", rng=None):
     b = check_array(b, "b", ndim=1)
     check_consistent_length(("A", A), ("b", b))
     n, d = A.shape
-    m = _default_samples(n, d + 1, p) if n_samples is None else \
-        check_int(n_samples, "n_samples", minimum=1)
+    m = _default_samples(n, d + 1, p) if sketch_size is None else \
+        check_int(sketch_size, "sketch_size", minimum=1)
     if m >= n:
         return solve_weighted_lp(A, to_numpy(b), np.ones(n), p)
     Ab = _kernels.hstack([A, b[:, None]])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation._deprecate import rename_parameter
 from .. import _kernels
 from .._validation import check_int, check_rng, check_scalar
 
@@ -44,7 +45,8 @@ def default_quantile_samples(n, d, quantile):
     return _default_samples(n, d, 1.0, float(np.sqrt(kappa)))
 
 
-def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None, *,
+@rename_parameter("n_samples", "sketch_size")
+def quantile_regression(A, b, quantile=0.5, alpha=0.0, sketch_size=None, rng=None, *,
                         method="auto", scores="lewis", penalized=None):
     """Linear quantile regression min_x Σ_i ρ_τ(b_i − a_iᵀx) + α·n·‖x‖₁ from a row sample.
 
@@ -60,14 +62,14 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     alpha : float ≥ 0, default 0.0
         ℓ1 penalty per sample, as in scikit-learn's ``QuantileRegressor``:
         the objective is (1/n) Σ ρ_τ + α‖x‖₁ (times n here).
-    n_samples : int, optional
-        Rows sampled. Default ⌈10·(d+1)·log2(d+3)·√κ⌉ (at least 200), with
+    sketch_size : int, optional
+        Rows sampled (``n_samples=`` is its deprecated spelling). Default ⌈10·(d+1)·log2(d+3)·√κ⌉ (at least 200), with
         κ = max(τ, 1−τ)/min(τ, 1−τ): the Õ(d) rows of an ℓ1 embedding times
         √κ. The worst-case bound of the Notes asks for κ× the ℓ1 sample; the
         objective's excess measured at 10^5 × 21 (Cauchy noise) grows like
         √κ/m, so √κ× keeps it at the median's level (within 1.005× of the
         optimum at τ = 0.1, 0.5, 0.9 in the asv benchmark). Pass
-        ``n_samples`` for the worst-case guarantee. When ≥ n the full problem
+        ``sketch_size`` for the worst-case guarantee. When ≥ n the full problem
         is solved.
     rng : None, int, Generator or SeedSequence
         Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
@@ -106,7 +108,7 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
     check-loss objective within (1 ± κε) of the full one for every x, and the
     sampled minimizer is a (1 + κε)/(1 − κε)-approximate solution, so a
     sample κ times an ℓ1 embedding's keeps κε at the median's ε (the default
-    takes √κ times, see ``n_samples``).
+    takes √κ times, see ``sketch_size``).
     Cost: the ℓ1 Lewis weights (a few O(n d²) passes) plus a linear program
     on the sample with d constraint rows.
 
@@ -152,11 +154,11 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, n_samples=None, rng=None,
         if penalized.size != d:
             raise ValueError(f"penalized must have one entry per column of A ({d}), got "
                              f"{penalized.size}")
-    tau, alpha, method, m = check_options(quantile, alpha, method, n_samples, n, d)
+    tau, alpha, method, m = check_options(quantile, alpha, method, sketch_size, n, d)
     return _solve(A, b, tau, alpha * n, m, rng, method, scores, penalized)
 
 
-def check_options(quantile, alpha, method, n_samples, n, width):
+def check_options(quantile, alpha, method, sketch_size, n, width):
     """(τ, α, method, sample size) validated, for a design of ``width`` columns
     and n rows (the default sample from :func:`default_quantile_samples`)."""
     from .._validation import check_option
@@ -164,8 +166,8 @@ def check_options(quantile, alpha, method, n_samples, n, width):
     tau = _check_quantile(quantile)
     alpha = check_scalar(alpha, "alpha", minimum=0)
     method = check_option(method, "method", ("auto", "sample", "exact", "refine"))
-    m = default_quantile_samples(n, width + 1, tau) if n_samples is None else \
-        check_int(n_samples, "n_samples", minimum=1)
+    m = default_quantile_samples(n, width + 1, tau) if sketch_size is None else \
+        check_int(sketch_size, "sketch_size", minimum=1)
     return tau, alpha, method, m
 
 

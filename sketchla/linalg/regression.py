@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._validation._deprecate import keyword_only
+from .._validation._deprecate import keyword_only, rename_parameter
 from .._validation import check_p, check_rng
 from ._linear_model import (LinearPredictMixin, intercept_scale, preprocess, split_coef,
                             validate_fit)
@@ -122,8 +122,9 @@ class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     ----------
     p : float, default 1.0
         The exponent p ≥ 1 of the residual norm minimized.
-    n_samples : int, optional
-        See :func:`lp_regression`.
+    sketch_size : int, optional
+        Rows sampled; see :func:`lp_regression` (``n_samples=`` is its
+        deprecated spelling).
     scores : str, default "lewis"
         Which importance scores to sample rows by (see :func:`sample_rows`).
     fit_intercept : bool, default True
@@ -160,10 +161,11 @@ class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """
 
     @keyword_only
-    def __init__(self, *, p=1.0, n_samples=None, scores="lewis", fit_intercept=True,
+    @rename_parameter("n_samples", "sketch_size")
+    def __init__(self, *, p=1.0, sketch_size=None, scores="lewis", fit_intercept=True,
                  random_state=None):
         self.p = p
-        self.n_samples = n_samples
+        self.sketch_size = sketch_size
         self.scores = scores
         self.fit_intercept = fit_intercept
         self.random_state = random_state
@@ -189,7 +191,7 @@ class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         p = check_p(self.p)
         X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight)
         A, b, offsets = preprocess(X, y, sw, fit_intercept, p=p)
-        x = lp_regression(A, b, p, n_samples=self.n_samples, scores=self.scores,
+        x = lp_regression(A, b, p, sketch_size=self.sketch_size, scores=self.scores,
                           rng=check_rng(self.random_state, "random_state"))
         self.coef_, intercept = split_coef(x, X.dtype, offsets)
         self.intercept_ = float(intercept)
@@ -214,8 +216,9 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         ℓ1 penalty, as in ``QuantileRegressor`` (whose default is 1.0).
     fit_intercept : bool, default True
         Whether to fit an intercept (a column of ones appended to X).
-    n_samples : int, optional
-        Rows sampled; see :func:`sketchla.quantile_regression`.
+    sketch_size : int, optional
+        Rows sampled; see :func:`sketchla.quantile_regression` (``n_samples=``
+        is its deprecated spelling).
     random_state : None, int or Generator
         Seed or generator of the randomness (the ``rng`` of the function API).
     method : {"auto", "sample", "refine", "exact"}, default "auto"
@@ -259,12 +262,13 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """
 
     @keyword_only
-    def __init__(self, *, quantile=0.5, alpha=0.0, fit_intercept=True, n_samples=None,
+    @rename_parameter("n_samples", "sketch_size")
+    def __init__(self, *, quantile=0.5, alpha=0.0, fit_intercept=True, sketch_size=None,
                  random_state=None, method="auto", scores="lewis"):
         self.quantile = quantile
         self.alpha = alpha
         self.fit_intercept = fit_intercept
-        self.n_samples = n_samples
+        self.sketch_size = sketch_size
         self.random_state = random_state
         self.method = method
         self.scores = scores
@@ -292,7 +296,7 @@ class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         X, y, sw, fit_intercept = validate_fit(self, X, y, sample_weight)
         n, d = X.shape
         tau, alpha, method, m = check_options(self.quantile, self.alpha, self.method,
-                                              self.n_samples, n, d + fit_intercept)
+                                              self.sketch_size, n, d + fit_intercept)
         total = float(n if sw is None else np.sum(sw, dtype=np.float64))
         penalized = np.ones(d + fit_intercept, bool)
         penalized[d:] = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._validation._deprecate import keyword_only
+from .._validation._deprecate import keyword_only, rename_parameter
 from .._validation import check_rng
 from .rows import sample_rows
 
@@ -20,8 +20,8 @@ class RowSampler(BaseEstimator):
 
     Parameters
     ----------
-    n_samples : int, default 100
-        Number of draws (or the expected sample size with ``mode="bernoulli"``).
+    sketch_size : int, default 100
+        Number of draws (``n_samples=`` is its deprecated spelling).
     p : float, default 2
         The exponent p ≥ 1 of the ℓp norm the sample preserves.
     scores : str, default "lewis"
@@ -54,14 +54,15 @@ class RowSampler(BaseEstimator):
     --------
     >>> import numpy as np, sketchla
     >>> X = np.random.default_rng(0).standard_normal((2000, 4))
-    >>> rs = sketchla.RowSampler(n_samples=200, p=2, random_state=0).fit(X)
+    >>> rs = sketchla.RowSampler(sketch_size=200, p=2, random_state=0).fit(X)
     >>> rs.sample_weight_.shape
     (2000,)
     """
 
     @keyword_only
-    def __init__(self, *, n_samples=100, p=2, scores="lewis", random_state=None):
-        self.n_samples = n_samples
+    @rename_parameter("n_samples", "sketch_size")
+    def __init__(self, *, sketch_size=100, p=2, scores="lewis", random_state=None):
+        self.sketch_size = sketch_size
         self.p = p
         self.scores = scores
         self.random_state = random_state
@@ -90,7 +91,7 @@ class RowSampler(BaseEstimator):
         from .._validation import validate_estimator_data
 
         X = validate_estimator_data(self, X, accept_sparse=("csr", "csc"))
-        rs = sample_rows(X, self.n_samples, p=self.p, scores=self.scores,
+        rs = sample_rows(X, self.sketch_size, p=self.p, scores=self.scores,
                          rng=check_rng(self.random_state, "random_state"))
         self.indices_ = rs.indices
         self.weights_ = rs.weights

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation._deprecate import deprecated_alias, rename_parameter
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_data, check_int, check_option, check_p, check_rng
@@ -91,7 +92,7 @@ class RowSample:
     p : float
     probabilities : ndarray of float64, shape (n,)
         Sampling distribution (i.i.d.) or inclusion probabilities (Bernoulli).
-    mode : str
+    method : str
         "iid" or "bernoulli".
 
     Notes
@@ -116,7 +117,9 @@ class RowSample:
     weights: np.ndarray
     p: float
     probabilities: np.ndarray
-    mode: str
+    method: str
+
+    mode = deprecated_alias("method")
 
     def apply(self, A):
         """The rescaled sampled rows diag(weights)^{1/p} · A[indices].
@@ -142,16 +145,18 @@ class RowSample:
         return _kernels.scale_rows(sub, from_numpy(scale, sub), xp=xp)
 
 
-def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
+@rename_parameter("n_samples", "sketch_size")
+@rename_parameter("mode", "method")
+def sample_rows(A, sketch_size, p=2, scores="leverage", rng=None, method="iid"):
     """Sample rows of A for an ℓp subspace embedding.
 
     Parameters
     ----------
     A : ndarray or scipy.sparse matrix, shape (n, d)
         The data matrix, shape (n, d): dense or scipy.sparse.
-    n_samples : int ≥ 1
-        Draws (``mode="iid"``) or the expected sample size
-        (``mode="bernoulli"``).
+    sketch_size : int ≥ 1
+        Draws (``method="iid"``) or the expected sample size
+        (``method="bernoulli"``); ``n_samples=`` is its deprecated spelling.
     p : float ≥ 1
         The exponent p ≥ 1 of the ℓp norm the sample preserves.
     scores : {"leverage", "root_leverage", "lewis", "sensitivity", "combined", "uniform"}
@@ -159,10 +164,10 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     rng : None, int, Generator or SeedSequence
         Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
         (as :func:`numpy.random.default_rng` takes).
-    mode : {"iid", "bernoulli"}
-        i.i.d. draws with probabilities q ∝ scores (weights 1/(n_samples q)),
+    method : {"iid", "bernoulli"}
+        i.i.d. draws with probabilities q ∝ scores (weights 1/(sketch_size q)),
         or independent inclusion with π_i = min(1, c·score_i), c set so that
-        Σπ = n_samples (weights 1/π).
+        Σπ = sketch_size (weights 1/π); ``mode=`` is its deprecated spelling.
 
     Returns
     -------
@@ -171,7 +176,7 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     Notes
     -----
     With Lewis-weight (or sensitivity) scores and
-    n_samples = O(d log d / ε²) (p ≤ 2; O(d^(p/2) log d / ε^5) for p > 2),
+    sketch_size = O(d log d / ε²) (p ≤ 2; O(d^(p/2) log d / ε^5) for p > 2),
     Σ_i w_i |a_iᵀx|^p is within (1 ± ε) of ‖Ax‖_p^p for all x with constant
     probability. Cost: the scores (see :func:`lewis_weights`), then O(n) for
     the draw.
@@ -191,20 +196,20 @@ def sample_rows(A, n_samples, p=2, scores="leverage", rng=None, mode="iid"):
     True
     """
     p = check_p(p)
-    check_option(mode, "mode", ("iid", "bernoulli"))
+    check_option(method, "method", ("iid", "bernoulli"))
     check_option(scores, "scores", SCORES)
-    k = check_int(n_samples, "n_samples", minimum=1)
+    k = check_int(sketch_size, "sketch_size", minimum=1)
     A = check_data(A)
     g = check_rng(rng)
-    return sample_from_scores(row_scores(A, p, scores, rng=g), k, p, g, mode)
+    return sample_from_scores(row_scores(A, p, scores, rng=g), k, p, g, method)
 
 
-def sample_from_scores(scores, k, p, g, mode="iid"):
+def sample_from_scores(scores, k, p, g, method="iid"):
     """The draws of :func:`sample_rows` from host scores (n,) already computed."""
     s = np.maximum(np.asarray(scores, dtype=np.float64), 0)
     if not s.sum() > 0:
         s = np.ones_like(s)
-    if mode == "iid":
+    if method == "iid":
         q = s / s.sum()
         idx = g.choice(len(q), size=k, replace=True, p=q)
         return RowSample(idx.astype(np.int64), 1.0 / (k * q[idx]), p, q, "iid")

@@ -81,7 +81,7 @@ def test_fewer_samples_are_worse():
     X, y = _tall(30_000, 10, 3)
     A = np.c_[X, np.ones(len(y))]
     f_opt = _check_loss(y - A @ quantile_regression(A, y, 0.5, method="exact"), 0.5)
-    small = np.mean([_check_loss(y - A @ quantile_regression(A, y, 0.5, n_samples=40, rng=s,
+    small = np.mean([_check_loss(y - A @ quantile_regression(A, y, 0.5, sketch_size=40, rng=s,
                                                     method="sample"),
                                  0.5) for s in range(5)])
     assert small > 1.02 * f_opt
@@ -107,7 +107,7 @@ def test_intercept_is_the_quantile():
     X = g.standard_normal((50_000, 2))
     y = X @ [1.0, -1.0] + g.standard_normal(50_000)
     for tau, z in ((0.1, -1.2816), (0.5, 0.0), (0.9, 1.2816)):
-        est = QuantileRegression(quantile=tau, n_samples=20_000, random_state=0).fit(X, y)
+        est = QuantileRegression(quantile=tau, sketch_size=20_000, random_state=0).fit(X, y)
         # from m = 2·10^4 rows the estimates have standard deviation about
         # √(τ(1−τ))/φ(z_τ)/√m ≤ 0.01: allow 4.5 of them
         assert est.intercept_ == pytest.approx(z, abs=0.045)
@@ -127,7 +127,7 @@ def test_penalty_shrinks():
     ({"quantile": "a"}, TypeError, "quantile"),
     ({"alpha": -1.0}, ValueError, "alpha"),
     ({"method": "fast"}, ValueError, "method"),
-    ({"n_samples": 0}, ValueError, "n_samples"),
+    ({"sketch_size": 0}, ValueError, "sketch_size"),
 ])
 def test_bad_arguments(kw, exc, match):
     X, y = _tall(300, 3, 6)

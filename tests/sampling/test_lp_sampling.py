@@ -169,7 +169,7 @@ def test_unbiased_weights_iid_and_bernoulli():
         full = np.sum(np.abs(A @ x) ** p)
         for mode in ("iid", "bernoulli"):
             ests = [np.sum(rs.weights * np.abs(A[rs.indices] @ x) ** p)
-                    for rs in (sample_rows(A, 30, p, "lewis", rng=s, mode=mode)
+                    for rs in (sample_rows(A, 30, p, "lewis", rng=s, method=mode)
                                for s in range(700))]
             se = np.std(ests) / np.sqrt(len(ests))
             assert abs(np.mean(ests) - full) <= 4.5 * se
@@ -189,10 +189,10 @@ def test_l1_regression_constant_factor_with_root_leverage():
     x_full = solve_weighted_lp(X, y, np.ones(n), 1.0)
     f = lambda x: np.abs(X @ x - y).sum()  # noqa: E731
     for scores in ("root_leverage", "lewis"):
-        x = lp_regression(X, y, 1.0, n_samples=int(20 * d * np.log2(d) ** 2), scores=scores,
+        x = lp_regression(X, y, 1.0, sketch_size=int(20 * d * np.log2(d) ** 2), scores=scores,
                           rng=0)
         assert f(x) <= 1.5 * f(x_full)
-    x_uni = lp_regression(X, y, 1.0, n_samples=int(20 * d * np.log2(d) ** 2), scores="uniform",
+    x_uni = lp_regression(X, y, 1.0, sketch_size=int(20 * d * np.log2(d) ** 2), scores="uniform",
                           rng=0)
     assert f(x_uni) >= f(x)  # uniform misses the heavy rows
 
@@ -202,9 +202,9 @@ def test_lp_regression_p_values_and_full_solve():
     X = g.standard_normal((300, 3))
     y = X @ [1.0, -1.0, 2.0] + 0.1 * g.standard_normal(300)
     for p in (1.0, 1.5, 2.0, 3.0):
-        x = lp_regression(X, y, p, n_samples=10**6)  # ≥ n: the full problem
+        x = lp_regression(X, y, p, sketch_size=10**6)  # ≥ n: the full problem
         np.testing.assert_allclose(x, [1.0, -1.0, 2.0], atol=0.05)
-    x2 = lp_regression(X, y, 2.0, n_samples=10**6)
+    x2 = lp_regression(X, y, 2.0, sketch_size=10**6)
     np.testing.assert_allclose(x2, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-10)
 
 
@@ -212,7 +212,7 @@ def test_row_sampler_fit_resample():
     g = np.random.default_rng(7)
     X = g.standard_normal((500, 3))
     y = X.sum(1)
-    Xs, ys = RowSampler(n_samples=50, p=1, random_state=0).fit_resample(X, y)
+    Xs, ys = RowSampler(sketch_size=50, p=1, random_state=0).fit_resample(X, y)
     assert Xs.shape == (50, 3) and ys.shape == (50,)
     # rows and targets rescaled alike: the relation y = X·1 survives
     np.testing.assert_allclose(ys, Xs.sum(1))
@@ -223,9 +223,9 @@ def test_row_sampler_fit_resample():
     [
         (lambda A: lewis_weights(A, 0.5), ValueError, r"p must be a number in \[1, 100\]"),
         (lambda A: lp_sensitivities(A, "x"), TypeError, "p must be a number"),
-        (lambda A: sample_rows(A, 0), ValueError, "n_samples must be >= 1"),
+        (lambda A: sample_rows(A, 0), ValueError, "sketch_size must be >= 1"),
         (lambda A: sample_rows(A, 5, scores="magic"), ValueError, "scores must be one of"),
-        (lambda A: sample_rows(A, 5, mode="poisson"), ValueError, "mode must be"),
+        (lambda A: sample_rows(A, 5, method="poisson"), ValueError, "method must be"),
         (lambda A: leverage_scores(np.full((5, 2), np.nan)), ValueError, "NaN"),
         (lambda A: leverage_scores(A, "fast"), ValueError, "method must be"),
         (lambda A: lp_regression(A, np.ones(9), 1), ValueError, "mismatched lengths"),
@@ -246,8 +246,8 @@ def test_lp_regression_estimator_sample_weight_and_float32():
     w = g.integers(0, 3, 150)
     # integer weights are row repetitions: the same ℓ1 optimum (exact: n_samples >= n)
     rep = np.repeat(np.arange(150), w)
-    a = LpRegression(p=1, n_samples=10**6, random_state=0).fit(X, y, sample_weight=w)
-    b = LpRegression(p=1, n_samples=10**6, random_state=0).fit(X[rep], y[rep])
+    a = LpRegression(p=1, sketch_size=10**6, random_state=0).fit(X, y, sample_weight=w)
+    b = LpRegression(p=1, sketch_size=10**6, random_state=0).fit(X[rep], y[rep])
     obj = lambda e: np.sum(w * np.abs(X @ e.coef_ + e.intercept_ - y))  # noqa: E731
     assert obj(a) <= obj(b) * (1 + 1e-9)
     e32 = LpRegression(p=1, random_state=0).fit(X.astype(np.float32), y.astype(np.float32))
@@ -258,7 +258,7 @@ def test_lp_regression_estimator_sample_weight_and_float32():
 
 def test_row_sampler_hands_back_sample_weight():
     X = np.random.default_rng(5).standard_normal((400, 4))
-    rs = RowSampler(n_samples=60, p=2, scores="leverage", random_state=0).fit(X)
+    rs = RowSampler(sketch_size=60, p=2, scores="leverage", random_state=0).fit(X)
     sw = rs.sample_weight_
     assert sw.shape == (400,) and np.isclose(sw.sum(), rs.weights_.sum())
     assert set(np.flatnonzero(sw)) == set(rs.indices_.tolist())
