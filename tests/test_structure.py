@@ -221,3 +221,27 @@ def test_renamed_parameters_still_work_with_a_warning():
     with pytest.warns(FutureWarning, match="sketch_rows= is deprecated"):
         est = AltMinCompletion(rank=2, sketch_rows=9)
     assert est.get_params()["sketch_size"] == 9 and "sketch_rows" not in est.get_params()
+
+
+@pytest.mark.parametrize("call,old,new", [
+    (lambda kw: sketchla.approx_matmul(_A, _A, 50, rng=0, **kw), {"method": "srht"},
+     {"sketch": "srht"}),
+    (lambda kw: sketchla.range_finder(_A, rng=0, **kw), {"size": 3}, {"sketch_size": 3}),
+    (lambda kw: sketchla.make_sketch(m=8, n=200, rng=0, **kw).toarray(), {"kind": "gaussian"},
+     {"sketch": "gaussian"}),
+    (lambda kw: sketchla.sample_rows(_A, rng=0, **kw).indices, {"n_samples": 7, "mode": "iid"},
+     {"sketch_size": 7, "method": "iid"}),
+    (lambda kw: sketchla.lp_regression(_A, _A[:, 0], 1, rng=0, **kw), {"n_samples": 40},
+     {"sketch_size": 40}),
+    (lambda kw: sketchla.quantile_regression(_A, _A[:, 0], rng=0, **kw), {"n_samples": 40},
+     {"sketch_size": 40}),
+])
+def test_old_spellings_give_the_same_answer_with_a_warning(call, old, new):
+    import numpy as np
+
+    with pytest.warns(FutureWarning, match="deprecated"):
+        before = call(old)
+    np.testing.assert_array_equal(before, call(new))
+
+
+_A = __import__("numpy").random.default_rng(0).standard_normal((200, 4))

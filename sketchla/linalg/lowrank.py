@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation._deprecate import rename_parameter
 from .. import _kernels
 from .._backend import array_kind, to_numpy
 from .._validation import check_int, check_option
@@ -106,19 +107,22 @@ def _iterate(op, Q, n_iter, rank, verbose=False):
             it += 1
 
 
-def range_finder(A, size, n_iter=2, sketch="gaussian", rng=None):
-    """An orthonormal basis Q (n, size) of the dominant column space of A.
+@rename_parameter("size", "sketch_size")
+def range_finder(A, sketch_size, n_iter=2, sketch="gaussian", rng=None):
+    """An orthonormal basis Q (n, sketch_size) of the dominant column space of A.
 
     Parameters
     ----------
     A : array (n, d), scipy.sparse matrix or scipy.sparse.linalg.LinearOperator
         Dense (NumPy or any array-API namespace: dask, CuPy), sparse (never
         densified) or an operator with ``matmat`` and ``rmatmat``.
-    size : int
-        Columns of Q, 1 ≤ size ≤ min(n, d) (a target rank plus about 10).
+    sketch_size : int
+        Columns of Q, 1 ≤ sketch_size ≤ min(n, d) (a target rank plus about
+        10; ``size=`` is its deprecated spelling, scikit-learn's name in
+        ``randomized_range_finder``).
     n_iter : int or "auto", default 2
         Power iterations, each one pass over A and one over Aᵀ; ``"auto"``
-        iterates until the Frobenius error of the rank-``size``
+        iterates until the Frobenius error of the rank-``sketch_size``
         approximation stops improving (module docstring).
     sketch : {"gaussian", "srht", "countsketch", "sparse_sign"}, default "gaussian"
         The test matrix Ω = Sᵀ. Gaussian gives the sharpest bounds; the
@@ -129,16 +133,17 @@ def range_finder(A, size, n_iter=2, sketch="gaussian", rng=None):
 
     Returns
     -------
-    Q : array (n, size), in A's namespace
+    Q : array (n, sketch_size), in A's namespace
         Orthonormal columns.
 
     Notes
     -----
-    Guarantee (Gaussian Ω, size = k + p, p ≥ 2, Halko et al. 2011, Thm 10.5):
+    Guarantee (Gaussian Ω, sketch_size = k + p, p ≥ 2, Halko et al. 2011, Thm 10.5):
     E‖A − QQᵀA‖_F ≤ (1 + k/(p − 1))^{1/2} (Σ_{j>k} σ_j²)^{1/2} with no power
     iteration; q iterations replace σ_j by σ_j^{2q+1} in the bound's
-    spectral form. Cost: (2·n_iter + 1) products of A or Aᵀ with size
-    vectors, plus a QR of an n × size and a d × size matrix per iteration.
+    spectral form. Cost: (2·n_iter + 1) products of A or Aᵀ with
+    sketch_size vectors, plus a QR of an n × sketch_size and a d × sketch_size
+    matrix per iteration.
 
     References
     ----------
@@ -155,7 +160,7 @@ def range_finder(A, size, n_iter=2, sketch="gaussian", rng=None):
     True
     """
     op = _Operator(A)
-    size = _check_size(size, op, "size")
+    size = _check_size(sketch_size, op, "sketch_size")
     n_iter = _check_n_iter(n_iter)
     Q = _start(op, size, sketch, rng)
     if n_iter == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from .._validation._deprecate import rename_parameter
 from .._backend import get_namespace, to_numpy
 from .._validation import (
     check_array,
@@ -19,7 +20,8 @@ _OBLIVIOUS = ("gaussian", "srht", "countsketch", "sparse_sign")
 _SAMPLING = ("priority", "threshold")
 
 
-def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
+@rename_parameter("method", "sketch")
+def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None):
     """An estimate of AᵀB from sketches of A and B.
 
     Parameters
@@ -29,10 +31,10 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     B : ndarray or scipy.sparse matrix, shape (n, p)
         Rows of A and B correspond (same row order).
     sketch_size : int
-        Rows m of the shared sketch S (oblivious methods, ≥ 1; SRHT needs
-        m ≤ n), or the expected number of sampled rows (sampling methods).
-    method : {"gaussian", "srht", "countsketch", "sparse_sign", "priority", "threshold"}
-        Oblivious methods return (SA)ᵀ(SB) with one operator S applied to
+        Rows m of the shared sketch S (oblivious sketches, ≥ 1; SRHT needs
+        m ≤ n), or the expected number of sampled rows (sampling sketches).
+    sketch : {"gaussian", "srht", "countsketch", "sparse_sign", "priority", "threshold"}
+        The sketch (``method=`` is its deprecated spelling). Oblivious sketches return (SA)ᵀ(SB) with one operator S applied to
         both. ``"priority"`` and ``"threshold"`` sketch A and B separately
         by coordinated row sampling with one shared seed
         (:func:`sketchla.coordinated_sketch`), keys = row numbers; with
@@ -63,27 +65,27 @@ def approx_matmul(A, B, sketch_size, method="sparse_sign", rng=None):
     >>> import numpy as np, sketchla
     >>> rng = np.random.default_rng(0)
     >>> A = rng.standard_normal((10000, 5)); B = A + 0.1 * rng.standard_normal((10000, 5))
-    >>> est = sketchla.approx_matmul(A, B, 2000, method="srht", rng=0)
+    >>> est = sketchla.approx_matmul(A, B, 2000, sketch="srht", rng=0)
     >>> bool(np.linalg.norm(est - A.T @ B) < 0.1 * np.linalg.norm(A) * np.linalg.norm(B))
     True
     """
     from ..sketch import make_sketch
 
-    check_option(method, "method", _OBLIVIOUS + _SAMPLING)
+    check_option(sketch, "sketch", _OBLIVIOUS + _SAMPLING)
     same = B is A
     A = check_array(A, "A", accept_sparse=("csr", "csc"), ensure_finite="defer")
     B = A if same else check_array(B, "B", accept_sparse=("csr", "csc"), ensure_finite="defer")
     check_consistent_length(("A", A), ("B", B))
-    if method in _SAMPLING:
+    if sketch in _SAMPLING:
         from ..sampling.coordinated import coordinated_sketch, estimate_product
 
         seed = draw_seed(rng)
-        sa = coordinated_sketch(A, sketch_size, method=method, seed=seed, mergeable=False)
-        sb = coordinated_sketch(B, sketch_size, method=method, seed=seed, mergeable=False)
+        sa = coordinated_sketch(A, sketch_size, method=sketch, seed=seed, mergeable=False)
+        sb = coordinated_sketch(B, sketch_size, method=sketch, seed=seed, mergeable=False)
         return estimate_product(sa, sb)
     n = A.shape[0]
     m = check_int(sketch_size, "sketch_size", minimum=1)
-    S = make_sketch(method, m, n, rng=check_rng(rng))
+    S = make_sketch(sketch, m, n, rng=check_rng(rng))
     SA = S @ A
     SB = SA if same else S @ B
     return get_namespace(SA).matrix_transpose(SA) @ SB

@@ -10,6 +10,7 @@ kind               S                                            cost of S @ A
 =================  ===========================================  ==============
 """
 
+from .._validation._deprecate import rename_parameter
 from .._validation import check_option
 from ._base import SketchOperator
 from .gaussian import GaussianSketch, gaussian
@@ -34,12 +35,15 @@ _FACTORIES = {"gaussian": gaussian, "srht": srht, "countsketch": countsketch,
               "sparse_sign": sparse_sign}
 
 
-def make_sketch(kind, m, n, rng=None, **kw):
+@rename_parameter("kind", "sketch")
+def make_sketch(sketch, m, n, rng=None, **kw):
     """Build a sketching operator by name.
 
     Parameters
     ----------
-    kind : {"gaussian", "srht", "countsketch", "sparse_sign"}
+    sketch : {"gaussian", "srht", "countsketch", "sparse_sign"}
+        The distribution (``kind=`` is its deprecated spelling; the
+        operator's ``kind`` attribute keeps the name).
     m, n : int
         The operator's shape (m, n).
     rng : None, int, numpy.random.Generator or SeedSequence
@@ -76,10 +80,10 @@ def make_sketch(kind, m, n, rng=None, **kw):
     >>> (S @ np.ones((1000, 3))).shape
     (40, 3)
     """
-    factory = _FACTORIES[check_option(kind, "kind", SKETCH_KINDS)]
+    factory = _FACTORIES[check_option(sketch, "sketch", SKETCH_KINDS)]
     try:
         return factory(m, n, rng=rng, **kw)
     except TypeError as exc:
         if "unexpected keyword" in str(exc):
-            raise TypeError(f"make_sketch({kind!r}): {exc}") from None
+            raise TypeError(f"make_sketch({sketch!r}): {exc}") from None
         raise

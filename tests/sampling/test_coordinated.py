@@ -99,7 +99,7 @@ def test_variance_bound_at_theorem_size(method):
     B = A[:, :3] + g.standard_normal((20000, 3)) * g.lognormal(0, 1.5, (20000, 1))
     exact = A.T @ B
     scale = np.linalg.norm(A) * np.linalg.norm(B)
-    errs = np.array([np.linalg.norm(sketchla.approx_matmul(A, B, k, method=method, rng=s)
+    errs = np.array([np.linalg.norm(sketchla.approx_matmul(A, B, k, sketch=method, rng=s)
                                     - exact) for s in range(200)])
     assert np.mean(errs > eps * scale) <= delta
     bound = 2 * scale**2 / (k - 1)

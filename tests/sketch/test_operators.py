@@ -102,7 +102,7 @@ def test_embedding_distortion_rate(kind):
 
 
 def test_make_sketch_and_constructors_validate():
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(ValueError, match="sketch must be one of"):
         sketchla.make_sketch("fourier", 4, 10)
     with pytest.raises(ValueError, match="m must be >= 1"):
         sketchla.gaussian(0, 10)
