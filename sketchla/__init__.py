@@ -32,6 +32,7 @@ _LAZY = {
     # low-rank approximation
     "range_finder": "linalg",
     "randomized_svd": "linalg",
+    "SVDResult": "linalg",
     "nystrom": "linalg",
     # coordinated sampling
     "coordinated_sketch": "sampling",
@@ -78,6 +79,7 @@ _LAZY = {
     "spm_moments": "tensor",
     "sshopm": "tensor",
     "CPResult": "tensor",
+    "EigenpairResult": "tensor",
     "SymmetricCP": "tensor",
     "MomentGaussianMixture": "tensor",
     "CumulantICA": "tensor",

@@ -245,3 +245,26 @@ def test_old_spellings_give_the_same_answer_with_a_warning(call, old, new):
 
 
 _A = __import__("numpy").random.default_rng(0).standard_normal((200, 4))
+
+
+def test_result_objects_unpack_and_carry_their_fields():
+    import pickle
+
+    import numpy as np
+
+    from sketchla.datasets import make_symmetric_tensor
+
+    res = sketchla.randomized_svd(_A, 2, rng=0)
+    U, s, Vt = res
+    assert res.s is s and res.error > 0 and len(res) == 3
+    back = pickle.loads(pickle.dumps(res))
+    assert back.error == res.error and np.array_equal(back.U, U)
+    with pytest.warns(FutureWarning, match="return_error"):
+        *_, err = sketchla.randomized_svd(_A, 2, rng=0, return_error=True)
+    assert err == res.error
+    T, _, _ = make_symmetric_tensor(4, 3, 2, rng=0)
+    eig = sketchla.sshopm(T, rng=0)
+    lam, x = eig
+    assert eig.eigenvalue == lam and eig.n_iter >= 1 and len(eig.history) == eig.n_iter + 1
+    with pytest.warns(FutureWarning, match="return_info"):
+        assert sketchla.sshopm(T, rng=0, return_info=True)[2]["n_iter"] == eig.n_iter

@@ -8,7 +8,7 @@ and the gap at the rank is small. For each number of iterations q, the
 Frobenius error against the best rank-20 approximation: block Krylov keeps
 every block [Ω, (AᵀA)Ω, ..., (AᵀA)^q Ω] and reaches the optimum in a few
 blocks; the power method keeps only the last and converges more slowly.
-Both errors are exact: ``return_error=True`` gives ‖A − Â‖_F / ‖A‖_F from
+Both errors are exact: ``randomized_svd(...).error`` gives ‖A − Â‖_F / ‖A‖_F from
 ‖A − Â‖_F² = ‖A‖_F² − Σ σ̂_i², which holds for a projection.
 """
 
@@ -23,15 +23,14 @@ U = np.linalg.qr(g.standard_normal((n, d)))[0]
 V = np.linalg.qr(g.standard_normal((d, d)))[0]
 s = np.arange(1, d + 1) ** -0.5
 A = (U * s) @ V.T
-best = np.sqrt(np.sum(s[k:] ** 2) / np.sum(s ** 2))  # relative, as return_error
+best = np.sqrt(np.sum(s[k:] ** 2) / np.sum(s ** 2))  # relative, as .error
 
 qs = range(0, 7)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for method in ("krylov", "power"):
     ratios = []
     for q in qs:
-        *_, err = sketchla.randomized_svd(A, k, n_iter=q, method=method, rng=1,
-                                          return_error=True)
+        err = sketchla.randomized_svd(A, k, n_iter=q, method=method, rng=1).error
         ratios.append(err / best - 1.0)
     ax.semilogy(list(qs), ratios, "o-", label=method)
 ax.set_xlabel("iterations q")

@@ -1,6 +1,7 @@
 """Solvers built on sketches and samples: least squares, ℓp and quantile regression, matrix products, low-rank approximation, weighted least squares on a domain."""
 
 from .._lazy import lazy_attributes
+from ._svd_result import SVDResult
 from .lowrank import nystrom, randomized_svd, range_finder
 from .lp_regression import lp_regression
 from .lstsq import LstsqResult, RankDeficiencyWarning, lstsq, sketch_and_solve
@@ -18,6 +19,7 @@ __all__ = [
     "QuantileRegression",
     "QuantileSummary",
     "RankDeficiencyWarning",
+    "SVDResult",
     "SketchedRegression",
     "approx_matmul",
     "nystrom",

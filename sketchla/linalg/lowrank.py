@@ -41,12 +41,15 @@ References
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._validation._deprecate import rename_parameter
 from .. import _kernels
 from .._backend import array_kind, to_numpy
 from .._validation import check_int, check_option
+from ._svd_result import SVDResult
 from ._operator import _Operator, _frobenius, _error
 from ._block_krylov import _AUTO_TOL, _AUTO_MAX, _test_sketch, _block_krylov
 
@@ -202,20 +205,18 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
         min(n, d) × l·(q + 1) on the host, q the blocks done) or the power
         method with re-orthonormalization (memory: n × l and d × l).
     return_error : bool, keyword-only, default False
-        Also return the relative error ‖A − U diag(s) Vt‖_F / ‖A‖_F, exact
-        up to cancellation (it is accurate while it exceeds about 1e-7;
-        None for a LinearOperator).
+        Deprecated: the result carries the error as ``res.error``;
+        ``True`` returns the tuple ``(U, s, Vt, error)`` with a
+        ``FutureWarning``, for one more release.
     verbose : bool or int, keyword-only, default False
         Show a progress bar over the passes.
 
     Returns
     -------
-    U : array (n, rank), in A's namespace
-    s : ndarray (rank,)
-        Non-increasing singular values.
-    Vt : ndarray (rank, d)
-    error : float or None
-        Only with ``return_error=True``.
+    SVDResult
+        Unpacks as ``U, s, Vt`` (U (n, rank) in A's namespace, s
+        non-increasing, Vt (rank, d)); ``.error`` is the relative error
+        ‖A − U diag(s) Vt‖_F / ‖A‖_F (None for a LinearOperator).
 
     Notes
     -----
@@ -257,7 +258,9 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
     >>> import numpy as np, sketchla
     >>> g = np.random.default_rng(0)
     >>> A = (g.standard_normal((2000, 300)) * 0.9 ** np.arange(300)) @ g.standard_normal((300, 300))
-    >>> U, s, Vt, err = sketchla.randomized_svd(A, 20, rng=0, return_error=True)
+    >>> res = sketchla.randomized_svd(A, 20, rng=0)
+    >>> U, s, Vt = res
+    >>> err = res.error
     >>> s_all = np.linalg.svd(A, compute_uv=False)
     >>> best = np.sqrt(np.sum(s_all[20:] ** 2) / np.sum(s_all ** 2))   # the optimum
     >>> bool(np.allclose(s, s_all[:20], rtol=1e-5)), bool(err <= 1.001 * best)
@@ -274,14 +277,16 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
         U, s, Vt = _block_krylov(op, rank, size, n_iter, sketch, rng, verbose)
     else:
         U, s, Vt = _power_svd(op, rank, size, n_iter, sketch, rng, verbose)
-    out = (U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False))
-    if not return_error:
-        return out
     # either way Â is a projection of A: its error follows from s exactly
     err = None
     if op.fro is not None:
         err = _error(op.fro, s) / op.fro if op.fro else 0.0
-    return (*out, err)
+    res = SVDResult(U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False), err)
+    if return_error:
+        warnings.warn("return_error= is deprecated and will be removed in the next release: "
+                      "the result carries the error as .error", FutureWarning, stacklevel=2)
+        return (*res, err)
+    return res
 
 
 def _power_svd(op, rank, size, n_iter, sketch, rng, verbose):

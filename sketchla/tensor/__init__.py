@@ -4,9 +4,10 @@ method-of-moments estimators built on it (Gaussian mixtures, ICA)."""
 from ._symmetric import cp_to_tensor, moment_tensor
 from .._lazy import lazy_attributes
 from .spm import CPResult, rank_limit, spm, spm_moments
+from ._eigenpair import EigenpairResult
 from .sshopm import sshopm
 
-__all__ = ["CPResult", "CumulantICA", "MomentGaussianMixture", "SymmetricCP", "cp_to_tensor", "moment_tensor", "rank_limit", "spm",
+__all__ = ["CPResult", "EigenpairResult", "CumulantICA", "MomentGaussianMixture", "SymmetricCP", "cp_to_tensor", "moment_tensor", "rank_limit", "spm",
            "spm_moments", "sshopm"]
 
 # the estimator loads scikit-learn: imported on first use

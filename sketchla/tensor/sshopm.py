@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 
 import numpy as np
 
+from ._eigenpair import EigenpairResult
 from .. import _kernels
 from .._backend import from_numpy, to_numpy
 from .._validation import as_finite_float, check_int, check_option, check_rng, check_scalar
@@ -57,14 +60,16 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     sym_tol : float, default 1e-8
         Relative tolerance of the symmetry check of T (max |T − Tᵀ| over ‖T‖).
     return_info : bool, default False
-        Also return a dict with ``n_iter``, ``converged`` and ``history``
-        (λ after every step, nondecreasing for convex shifts).
+        Deprecated: the result carries ``n_iter``, ``converged`` and
+        ``history``; ``True`` returns the tuple ``(eigenvalue, eigenvector,
+        info)`` with a ``FutureWarning``, for one more release.
 
     Returns
     -------
-    eigenvalue : float
-    eigenvector : ndarray, shape (d,)
-    info : dict, only with ``return_info=True``
+    EigenpairResult
+        Unpacks as ``eigenvalue, eigenvector``; also ``n_iter``,
+        ``converged`` and ``history`` (λ after every step, nondecreasing for
+        convex shifts).
 
     Notes
     -----
@@ -145,7 +150,11 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
             converged = True
             break
     lam *= scale
+    res = EigenpairResult(lam, x, n_iter=it, converged=converged,
+                          history=[h * scale for h in history])
     if return_info:
-        return lam, x, {"n_iter": it, "converged": converged,
-                        "history": [h * scale for h in history]}
-    return lam, x
+        warnings.warn("return_info= is deprecated and will be removed in the next release: "
+                      "the result carries n_iter, converged and history", FutureWarning,
+                      stacklevel=2)
+        return lam, x, {"n_iter": it, "converged": converged, "history": res.history}
+    return res

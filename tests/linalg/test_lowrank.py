@@ -43,7 +43,9 @@ def test_error_estimate_is_the_true_error_and_near_optimal(decay):
     A, s = _planted(1500, 400, None, decay=decay, seed=2)
     k = 20
     best = np.sqrt(np.sum(s[k:] ** 2))
-    U, sv, Vt, err = randomized_svd(A, k, rng=3, return_error=True)
+    res = randomized_svd(A, k, rng=3)
+    U, sv, Vt = res
+    err = res.error
     true = np.linalg.norm(A - (U * sv) @ Vt)
     assert err * np.linalg.norm(A) == pytest.approx(true, rel=1e-8)
     # "auto" stops once an iteration improves the error by < 1e-4 relatively:
@@ -169,8 +171,8 @@ def test_nystrom(sketch):
 @pytest.mark.parametrize("scale", [1e-150, 1e150])
 def test_scale_equivariance(scale):
     A, _ = _planted(500, 200, None, decay=0.9, seed=8)
-    U, s, Vt, e = randomized_svd(A, 10, rng=0, return_error=True)
-    Us, ss, Vts, es = randomized_svd(A * scale, 10, rng=0, return_error=True)
+    (U, s, Vt), e = (r := randomized_svd(A, 10, rng=0)), r.error
+    (Us, ss, Vts), es = (r := randomized_svd(A * scale, 10, rng=0)), r.error
     np.testing.assert_allclose(ss, s * scale, rtol=1e-9)
     np.testing.assert_allclose(np.abs(Us.T @ U), np.eye(10), atol=1e-8)
     assert es == pytest.approx(e, rel=1e-6)

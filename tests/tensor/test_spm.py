@@ -206,12 +206,12 @@ def test_sshopm_monotone_and_eigenpair(m, shift):
     T, _, _ = make_symmetric_tensor(8, m, 5, noise=0.1, rng=13)
     alpha = "adaptive" if shift == "adaptive" else (m - 1) * np.abs(T).sum()
     for seed in range(5):
-        lam, x, info = sshopm(T, shift=alpha, rng=seed, return_info=True,
-                              max_iter=20000 if shift == "adaptive" else 300)
-        h = np.array(info["history"])
+        res = sshopm(T, shift=alpha, rng=seed, max_iter=20000 if shift == "adaptive" else 300)
+        lam, x = res
+        h = np.array(res.history)
         assert np.all(np.diff(h) >= -1e-12 * np.abs(h).max())  # monotone ascent
         if shift == "adaptive":
-            assert info["converged"]
+            assert res.converged
             g = T
             for _ in range(m - 1):
                 g = g @ x
