@@ -1,7 +1,7 @@
 /* Shared declarations for the sketchla native kernels.
  *
  * The kernels take raw pointers and sizes that the Python boundary
- * (module.c) has already checked against the buffers they came from; no
+ * (bind_*.c) has already checked against the buffers they came from; no
  * kernel touches a Python object, and every kernel that indexes with
  * user-provided integers checks them first.
  */
