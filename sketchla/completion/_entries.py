@@ -13,18 +13,20 @@ from .. import _kernels
 
 
 def _range_finder(matmat, rmatmat, shape, k, rng, n_power=4, oversample=10):
-    """Top-k left singular subspace and values of A (Halko–Martinsson–Tropp),
-    given X ↦ A X and Y ↦ Aᵀ Y: 2·n_power + 2 products with (k + p)-column
-    blocks (A sparse or held in blocks is never densified)."""
-    m, n = shape
-    ell = min(k + oversample, min(m, n))
-    Q = np.linalg.qr(matmat(rng.standard_normal((n, ell))))[0]
-    for _ in range(n_power):
-        Q = np.linalg.qr(rmatmat(Q))[0]
-        Q = np.linalg.qr(matmat(Q))[0]
-    B = rmatmat(Q).T  # (ell, n) = Qᵀ A
-    W, s, _ = np.linalg.svd(B, full_matrices=False)
-    return Q @ W[:, :k], s[:k]
+    """Top-k left singular subspace and values of A, given X ↦ A X and
+    Y ↦ Aᵀ Y: :func:`sketchla.randomized_svd` by the power method (n_power
+    iterations, k + oversample columns) on the operator, so an A that is
+    sparse or held in blocks is never densified."""
+    from scipy.sparse.linalg import LinearOperator
+
+    from ..linalg.lowrank import randomized_svd
+
+    op = LinearOperator(shape, dtype=np.float64, matvec=lambda x: matmat(x[:, None])[:, 0],
+                        rmatvec=lambda y: rmatmat(y[:, None])[:, 0], matmat=matmat,
+                        rmatmat=rmatmat)
+    U, s, _ = randomized_svd(op, k, n_oversamples=oversample, n_iter=n_power, rng=rng,
+                             method="power")
+    return np.asarray(U), s
 
 
 def _clip_rows(U, clip, rank):

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import from_numpy, get_namespace, materialize, to_numpy
+from ..linalg.lowrank import randomized_svd
 
 
 class _MaskedProblem:
@@ -44,20 +45,14 @@ class _MaskedProblem:
         self.x_norm = float(xp.sqrt(xp.sum(self.X0 * self.X0)))
 
     def initialize(self, rank, clip, g):
-        """As :func:`_initialize`, in the array API: range finder on X0/p,
+        """As :func:`_initialize`, in the array API: the range finder of
+        :func:`sketchla.randomized_svd` on X0/p,
         clipped rows, V = X0ᵀU/p."""
         xp = self.xp
         m, n = self.X0.shape
         frac = max(self.nnz, 1) / (m * n)
         A = self.X0 / frac
-        At = xp.matrix_transpose(A)
-        ell = min(rank + 10, min(m, n))
-        Q = xp.linalg.qr(A @ from_numpy(g.standard_normal((n, ell)), A))[0]
-        for _ in range(4):
-            Q = xp.linalg.qr(At @ Q)[0]
-            Q = xp.linalg.qr(A @ Q)[0]
-        W = xp.linalg.svd(xp.matrix_transpose(Q) @ A, full_matrices=False)[0]
-        U = Q @ W[:, :rank]
+        U = randomized_svd(A, rank, n_oversamples=10, n_iter=4, rng=g, method="power")[0]
         if clip is not None:
             cap = clip * np.sqrt(rank / m)
             norms = to_numpy(xp.linalg.vector_norm(U, axis=1))
