@@ -14,7 +14,6 @@ import numpy as np
 from .. import _kernels
 from .._backend import from_numpy, to_numpy
 from .._validation import check_option, check_rng
-from ._operator import _error
 
 
 _AUTO_TOL = 1e-4  # stop when the error improves by less than this, relatively
@@ -51,7 +50,7 @@ def _block_krylov(op, rank, size, n_iter, sketch, rng, verbose=False):
     # with K are blocked (_kernels.tall_matmul): no multithreaded BLAS call
     # is left spinning into the sparse products that follow
     K = np.empty((m, min(m, size * (limit + 1))))
-    gram = _GramProducts(op, size, keep_images=op.kind == "numpy" and 4 * K.shape[1] <= m)
+    gram = _GramProducts(op, size, keep_images=op.dense_host and 4 * K.shape[1] <= m)
     S = _test_sketch(sketch, size, m, rng)
     B = _orth(np.ascontiguousarray(S.toarray().T), K[:, :size])
     L, theta, G = _grow(K, B, gram, rank, limit, auto, verbose)
@@ -78,7 +77,7 @@ class _GramProducts:
         self.op, self.flip = op, n < d
         self.fwd, self.back = (op.rmatmat, op.matmat) if self.flip else (op.matmat, op.rmatmat)
         self.c = 1.0 / op.fro if op.fro else 1.0
-        self.sparse = op.kind == "sparse"
+        self.sparse = op.reuses_buffers
         self.work = np.empty(max(n, d) * size, dtype=op.dtype) if self.sparse else None
         self.back_work = np.empty(min(n, d) * size, dtype=op.dtype) if self.sparse else None
         self.images = [] if keep_images else None
@@ -140,7 +139,7 @@ def _grow(K, B, gram, rank, limit, auto, verbose):
             theta, G = np.linalg.eigh(M)
             theta, G = theta[::-1], G[:, ::-1]
             if op.fro is not None:
-                err = _error(op.fro, np.sqrt(np.maximum(theta[:rank], 0.0)) / c)
+                err = _kernels.projection_error(op.fro, np.sqrt(np.maximum(theta[:rank], 0.0)) / c)
                 bar.update(it + 1, error=err / op.fro if op.fro else 0.0)
             else:
                 bar.update(it + 1)

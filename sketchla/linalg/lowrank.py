@@ -47,10 +47,9 @@ import numpy as np
 
 from .._validation._deprecate import rename_parameter
 from .. import _kernels
-from .._backend import array_kind, to_numpy
+from .._backend import to_numpy
 from .._validation import check_int, check_option
 from ._svd_result import SVDResult
-from ._operator import _Operator, _frobenius, _error
 from ._block_krylov import _AUTO_TOL, _AUTO_MAX, _test_sketch, _block_krylov
 
 __all__ = ["range_finder", "randomized_svd", "nystrom"]
@@ -99,7 +98,7 @@ def _iterate(op, Q, n_iter, rank, verbose=False):
                 Zh = to_numpy(Z).astype(np.float64, copy=False)
                 mu = np.linalg.eigvalsh(_kernels.gram(Zh))[::-1]
                 s = np.sqrt(np.maximum(mu, 0.0))
-                err = _error(op.fro, s[:rank])
+                err = _kernels.projection_error(op.fro, s[:rank])
                 bar.update(it + 1, error=err / op.fro if op.fro else 0.0)
             else:
                 bar.update(it + 1)
@@ -162,7 +161,7 @@ def range_finder(A, sketch_size, n_iter=2, sketch="gaussian", rng=None):
     >>> bool(np.linalg.norm(A - Q @ (Q.T @ A)) < 1e-10 * np.linalg.norm(A))
     True
     """
-    op = _Operator(A)
+    op = _kernels.Operator(A)
     size = _check_size(sketch_size, op, "sketch_size")
     n_iter = _check_n_iter(n_iter)
     Q = _start(op, size, sketch, rng)
@@ -266,7 +265,7 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
     >>> bool(np.allclose(s, s_all[:20], rtol=1e-5)), bool(err <= 1.001 * best)
     (True, True)
     """
-    op = _Operator(A)
+    op = _kernels.Operator(A)
     rank = check_int(rank, "rank", minimum=1, maximum=min(op.shape),
                      maximum_label="min(A.shape)")
     n_oversamples = check_int(n_oversamples, "n_oversamples", minimum=0)
@@ -280,7 +279,7 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
     # either way Â is a projection of A: its error follows from s exactly
     err = None
     if op.fro is not None:
-        err = _error(op.fro, s) / op.fro if op.fro else 0.0
+        err = _kernels.projection_error(op.fro, s) / op.fro if op.fro else 0.0
     res = SVDResult(U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False), err)
     if return_error:
         warnings.warn("return_error= is deprecated and will be removed in the next release: "
@@ -355,7 +354,7 @@ def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):
     """
     import scipy.linalg as sla
 
-    op = _Operator(A)
+    op = _kernels.Operator(A)
     if op.shape[0] != op.shape[1]:
         raise ValueError(f"A must be square (positive semidefinite), got shape {op.shape}")
     rank = check_int(rank, "rank", minimum=1, maximum=op.shape[0], maximum_label="n")
@@ -366,7 +365,7 @@ def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):
     xp = op.xp
     Y = op.matmat(Omega)
     # the shift √n·eps·‖Y‖ of the working precision (Frangella, Tropp & Udell)
-    nu = float(np.sqrt(op.shape[0]) * np.finfo(op.dtype).eps) * _frobenius(Y, array_kind(Y), xp)
+    nu = float(np.sqrt(op.shape[0]) * np.finfo(op.dtype).eps) * _kernels.frobenius_norm(Y, xp=xp)
     Y = Y + nu * Omega
     G = to_numpy(xp.matrix_transpose(Omega) @ Y).astype(np.float64)
     G = 0.5 * (G + G.T)

@@ -10,11 +10,9 @@ unless :meth:`SketchOperator.toarray` asks for it.
 
 from __future__ import annotations
 
-import numpy as np
-
-from .._backend import device, get_namespace, is_sparse
-from .._kernels.threads import worker_threads
-from .._validation import check_int, check_operand, check_sparse, draw_seed, raise_if_not_finite
+from .. import _kernels
+from .._backend import device
+from .._validation import check_int, check_operand, draw_seed
 
 __all__ = ["SketchOperator"]
 
@@ -94,14 +92,8 @@ class SketchOperator:
         return f"{type(self).__name__}(m={self.m}, n={self.n}, seed={self.seed})"
 
     def __matmul__(self, A):
-        A, xp, kind, squeeze = check_operand(A, self.n, "A")
-        if kind == "dask":
-            return self._apply_dask(A)
-        out = self._apply(A, xp, kind)
-        if kind in ("numpy", "sparse"):
-            out = np.asarray(out)
-            if kind == "numpy":
-                raise_if_not_finite(out, A, "A")
+        A, xp, _, squeeze = check_operand(A, self.n, "A")
+        out = _kernels.apply_sketch(self, A, xp=xp)
         if squeeze and out.ndim == 2:
             out = out[:, 0]
         return out
@@ -119,25 +111,6 @@ class SketchOperator:
         return self._block(0, self.n)
 
     # ------------------------------------------------------------ generic
-    def _apply_dask(self, A):
-        """``S @ A`` for a dask array: one (m, k) partial product per row
-        chunk, summed by dask's tree reduction. Never gathers A in one place."""
-        import dask
-        import dask.array as da
-
-        if A.ndim == 1:
-            return self._apply_dask(A[:, None])[:, 0]
-        A = A.rechunk({1: -1})
-        m, k = self.m, A.shape[1]
-        offsets = np.concatenate([[0], np.cumsum(A.chunks[0])]).astype(int)
-        # the operator is one key of the graph (its cached signs and rows
-        # travel once), named by its distribution and seed
-        op = dask.delayed(self, name="sketch-" + dask.base.tokenize(self), traverse=False)
-        part = dask.delayed(_block_product, pure=True)
-        parts = [da.from_delayed(part(op, blk, int(offsets[b])), shape=(m, k), dtype=A.dtype)
-                 for b, blk in enumerate(A.to_delayed()[:, 0])]
-        return da.stack(parts).sum(axis=0)
-
     def __dask_tokenize__(self):
         """The operator's identity: its kind, parameters and seed."""
         return (type(self).__name__, repr(self), self.seed)
@@ -150,24 +123,6 @@ class SketchOperator:
     def _rapply_generic(self, Y, xp):
         S = xp.asarray(self.toarray(), dtype=Y.dtype, device=device(Y))
         return xp.matrix_transpose(S) @ Y
-
-    def _validate_rapply(self, Y):
-        Y, xp, kind, squeeze = check_operand(Y, self.m, "Y")
-        if kind == "sparse":
-            Y = Y.toarray()  # an (m, k) sketch-sized operand: small by design
-            kind = "numpy"
-        return Y, xp, kind, squeeze
-
-
-def _block_product(op, B, lo):
-    """``S[:, lo:lo+len(B)] @ B`` for one chunk of a dask array, on a worker.
-
-    A chunk is a NumPy array or a scipy.sparse matrix, whose structure is
-    verified before a kernel reads it."""
-    B = check_sparse(B, "A", ("csr",)) if is_sparse(B) else np.asarray(B)
-    with worker_threads():  # the scheduler runs one task per core
-        out = op._apply_columns(B, lo)
-    return np.asarray(out)
 
 
 class _Transposed:
@@ -186,14 +141,8 @@ class _Transposed:
 
     def __matmul__(self, Y):
         op = self._op
-        Y, xp, kind, squeeze = op._validate_rapply(Y)
-        if kind == "dask":
-            Y = np.asarray(Y.compute())  # (m, k): sketch-sized
-            xp, kind = get_namespace(Y), "numpy"
-        out = op._rapply(Y, xp, kind)
-        if kind == "numpy":
-            out = np.asarray(out)
-            raise_if_not_finite(out, Y, "Y")
+        Y, xp, _, squeeze = check_operand(Y, op.m, "Y")
+        out = _kernels.apply_transpose(op, Y, xp=xp)
         if squeeze and out.ndim == 2:
             out = out[:, 0]
         return out

@@ -1,17 +1,19 @@
 """The operand of the low-rank drivers: A in its own namespace and precision,
 its products with host blocks (into reused buffers for scipy.sparse A), and
-its Frobenius norm without overflow."""
+its Frobenius norm without overflow. The drivers ask it, never the array
+kind, which path to take."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_array
+from .dense import abs_max
+from .sparse import sparse_matmat
 
 
-class _Operator:
+class Operator:
     """A · X and Aᵀ · Y for dense, scipy.sparse, LinearOperator or any
     array-API operand A (n, d); X, Y are dense in A's namespace (host NumPy
     for a LinearOperator)."""
@@ -33,9 +35,14 @@ class _Operator:
             self.A, self.xp = A, get_namespace(A)
             # the NumPy dtype of the small host results
             self.dtype = np.float32 if A.dtype == self.xp.float32 else np.float64
-            self.fro = _frobenius(A, kind, self.xp)
+            self.fro = frobenius_norm(A, xp=self.xp)
         self.kind = kind
         self.shape = tuple(A.shape)
+        #: products may write into reused host buffers (scipy.sparse A)
+        self.reuses_buffers = kind == "sparse"
+        #: A is a dense host array: its images A·K may be kept instead of a
+        #: last pass over A
+        self.dense_host = kind == "numpy"
 
     def host(self, X):
         """A small host array in A's namespace and precision."""
@@ -48,7 +55,7 @@ class _Operator:
         if self.kind == "linear_operator":
             return self.A.matmat(X)
         if self.kind == "sparse":
-            return _kernels.sparse_matmat(self.A, X, out=_view(work, self.shape[0], X))
+            return sparse_matmat(self.A, X, out=_view(work, self.shape[0], X))
         return self.A @ X
 
     def rmatmat(self, Y, work=None):
@@ -56,7 +63,7 @@ class _Operator:
         if self.kind == "linear_operator":
             return self.A.rmatmat(Y)
         if self.kind == "sparse":
-            return _kernels.sparse_matmat(self.A, Y, transpose=True,
+            return sparse_matmat(self.A, Y, transpose=True,
                                           out=_view(work, self.shape[1], Y))
         return self.xp.matrix_transpose(self.A) @ Y
 
@@ -78,22 +85,24 @@ def _view(work, rows, X):
     return work[: rows * X.shape[1]].reshape(rows, X.shape[1])
 
 
-def _frobenius(A, kind, xp):
+def frobenius_norm(A, *, xp=None):
     """‖A‖_F without overflow or a dense temporary (BLAS nrm2 on NumPy and
     scipy.sparse data; scaled by max|A| elsewhere)."""
     import scipy.linalg as sla
 
+    kind = array_kind(A)
     if kind == "sparse":
         return float(sla.norm(A.data)) if A.nnz else 0.0
     if kind == "numpy":
         return float(sla.norm(np.ravel(A, order="K"), check_finite=False))
-    s = _kernels.abs_max(A)
+    s = abs_max(A)
     if s == 0:
         return 0.0
+    xp = get_namespace(A) if xp is None else xp
     return s * float(to_numpy(xp.sqrt(xp.sum((A / s) ** 2))))
 
 
-def _error(fro, s):
+def projection_error(fro, s):
     """‖A − Â‖_F = ‖A‖_F (1 − Σ (s_i/‖A‖_F)²)^{1/2}, in units that cannot overflow."""
     if not fro:
         return 0.0
