@@ -3,7 +3,10 @@ kernels, and the only door to native code.
 
 Algorithm code calls these functions and never branches on the backend
 itself. Every kernel takes its arrays first and ``*, xp=None`` (the
-namespace of its data, detected from the first array when omitted):
+namespace of its data, detected from the first array when omitted; a kernel
+that runs on the host only refuses any other namespace with a
+``TypeError``). :data:`INFRASTRUCTURE` lists the names that are not kernels:
+the loader, the thread policy and the low-rank operand class.
 
 =====================  ==========================  ============================
 kernel                 NumPy / scipy.sparse        CuPy, dask, array-api-strict
@@ -72,6 +75,9 @@ from .sketching import apply_sketch, apply_transpose
 from .sparse import hstack, range_positions, scale_rows, sparse_gram, sparse_matmat
 from .rowsolve import update_rows
 from .threads import run_blocks, serial_blas, worker_threads
+
+#: the names of the table that are not kernels (no ``xp``)
+INFRASTRUCTURE = ("native", "run_blocks", "serial_blas", "worker_threads", "Operator")
 
 __all__ = [
     "abs_max", "apply_sketch", "apply_transpose", "accurate_gradient", "batched_solve", "chain_batch", "cholesky", "choose_k", "dense_block",

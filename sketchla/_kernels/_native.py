@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from .._backend import is_numpy_namespace
+
 _native = None
 
 
@@ -34,3 +36,9 @@ def set_num_threads(n):
 def set_local_num_threads(n):
     """Size the calling thread's native regions; returns the previous size."""
     return native().set_local_num_threads(n)
+
+
+def host_only(xp, kernel):
+    """Refuse a non-NumPy namespace for a kernel that runs on the host."""
+    if xp is not None and not is_numpy_namespace(xp):
+        raise TypeError(f"{kernel} runs on the host: xp must be NumPy (or None)")

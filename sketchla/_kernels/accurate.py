@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._native import native
+from ._native import host_only, native
 
 
-def accurate_gradient(A, x, b):
+def accurate_gradient(A, x, b, *, xp=None):
     """(Aᵀ(b − A x), ‖b − A x‖) with the products and sums in extended precision.
 
     A : float64 or float32 (n, d); x : (d,); b : (n,). The native kernel's
     result does not depend on the thread count. Returns float64 (the caller
     rounds).
     """
+    host_only(xp, "accurate_gradient")
     A = np.ascontiguousarray(A)
     x = np.ascontiguousarray(x, dtype=np.float64)
     b = np.ascontiguousarray(b, dtype=A.dtype)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
+from ._native import host_only
 from .sparse import sparse_gram
 from .threads import run_blocks
 
@@ -30,7 +31,8 @@ def _row_blocks(n, d, r, itemsize, block_bytes=_GRAM_BLOCK_BYTES):
     return [(n * i // count, n * (i + 1) // count) for i in range(count)]
 
 
-def map_row_blocks(block, n, d, r, fn, block_bytes=_GRAM_BLOCK_BYTES, itemsize=8):
+def map_row_blocks(block, n, d, r, fn, *, block_bytes=_GRAM_BLOCK_BYTES, itemsize=8,
+                   xp=None):
     """``[fn(lo, hi, block(lo, hi)) ...]`` over the fixed row blocks of an (n, d)
     dense operand whose reductions are (r, r), taken by the threads one at a
     time (:func:`sketchla._kernels.threads.run_blocks`, BLAS held to one thread each).
@@ -39,6 +41,7 @@ def map_row_blocks(block, n, d, r, fn, block_bytes=_GRAM_BLOCK_BYTES, itemsize=8
     block assembled on the fly: the operand itself need never exist whole).
     The blocks depend only on the shape, so a sum of the results taken in
     order is the same for every thread count."""
+    host_only(xp, "map_row_blocks")
     blocks = _row_blocks(n, d, r, itemsize, block_bytes)
     return run_blocks(lambda i: fn(*blocks[i], block(*blocks[i])), len(blocks))
 
@@ -52,11 +55,11 @@ def _blocked_gram(A, M=None, block_bytes=_GRAM_BLOCK_BYTES):
         Y = Y if M is None else Y @ M
         return Y.T @ Y  # NumPy recognizes the SYRK
 
-    return sum_in_order(map_row_blocks(lambda lo, hi: A[lo:hi], n, d, r, part, block_bytes,
-                                       A.itemsize))
+    return sum_in_order(map_row_blocks(lambda lo, hi: A[lo:hi], n, d, r, part,
+                                       block_bytes=block_bytes, itemsize=A.itemsize))
 
 
-def tall_matmul(A, B, out=None, subtract=False):
+def tall_matmul(A, B, *, out=None, subtract=False, xp=None):
     """A @ B for a tall NumPy A (n, l) and a small B (l, k), by fixed row
     blocks on the threads with the BLAS held to one thread each
     (:func:`map_row_blocks`). ``out`` (n, k; a strided view will do)
@@ -66,6 +69,7 @@ def tall_matmul(A, B, out=None, subtract=False):
     and the native kernels that followed ran slower (a CSR product right
     after a two-thread GEMM: 172 ms against 133 ms after the same product by
     blocks, best of 10; the blocked product itself: 24 ms against 34 ms)."""
+    host_only(xp, "tall_matmul")
     n, l = A.shape
     if out is None:
         out = np.empty((n, B.shape[1]), dtype=np.result_type(A, B))
@@ -81,10 +85,11 @@ def tall_matmul(A, B, out=None, subtract=False):
     return out
 
 
-def tall_tmatmul(A, B):
+def tall_tmatmul(A, B, *, xp=None):
     """Aᵀ B for tall NumPy A (n, l) and B (n, k), as partial products over
     fixed row blocks summed in order (the same for every thread count; see
     :func:`tall_matmul`)."""
+    host_only(xp, "tall_tmatmul")
     n, l = A.shape
     k = B.shape[1]
     return sum_in_order(map_row_blocks(lambda lo, hi: A[lo:hi], n, max(l, k), max(l, k),
@@ -92,9 +97,10 @@ def tall_tmatmul(A, B):
                                        itemsize=A.itemsize))
 
 
-def sum_in_order(parts):
+def sum_in_order(parts, *, xp=None):
     """parts[0] + parts[1] + … in that order (a fresh array): the reduction of
     :func:`map_row_blocks`' partial sums that every thread count shares."""
+    host_only(xp, "sum_in_order")
     out = parts[0].copy()
     for P in parts[1:]:
         out += P

@@ -5,19 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, device, get_namespace
-from ._native import native
+from ._native import host_only, native
 
 # Row chunk for the hashing kernels: bounds the column map's memory.
 _CHUNK = 1 << 17
 
 
-def sketch_map(seed, start, n, s, m):
+def sketch_map(seed, start, n, s, m, *, xp=None):
     """The column map of a hashing sketch for columns start..start+n-1.
 
     Returns ``(rows, signs)``: int64 and int8 arrays of shape (n, s); column
     ``j`` has nonzeros at ``rows[j]`` with signs ``signs[j]``. A pure function
     of ``(seed, column index)``, the same on every machine.
     """
+    host_only(xp, "sketch_map")
     rows = np.empty((n, s), dtype=np.int64)
     signs = np.empty((n, s), dtype=np.int8)
     native().sketch_map(seed, start, m, rows, signs)
@@ -110,7 +111,9 @@ def hash_gather(Y, *, seed, start, n, s, scale, xp=None):
     return xp.matrix_transpose(S) @ Y if hasattr(xp, "matrix_transpose") else S.T @ Y
 
 
-def dense_block(rows, signs, scale, m):
+def dense_block(rows, signs, scale, m, *, xp=None):
+    """The (m, n) host matrix of a block of hashing-sketch columns."""
+    host_only(xp, "dense_block")
     n, s = rows.shape
     S = np.zeros((m, n))
     cols = np.repeat(np.arange(n), s)
@@ -118,13 +121,14 @@ def dense_block(rows, signs, scale, m):
     return S
 
 
-def hash_keys(keys, seed):
+def hash_keys(keys, seed, *, xp=None):
     """Stable 64-bit XXH64 hashes (uint64) of integer or string keys.
 
     ``keys`` is a 1-D NumPy array: integers (hashed as 8 little-endian bytes
     of their int64 value) or strings/bytes (hashed as their UTF-8 bytes).
     The same key and seed give the same hash on every machine and process.
     """
+    host_only(xp, "hash_keys")
     keys = np.asarray(keys)
     n = keys.shape[0]
     out = np.empty(n, dtype=np.uint64)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_array
+from ._native import host_only
 from .dense import abs_max
 from .sparse import sparse_matmat
 
@@ -102,8 +103,9 @@ def frobenius_norm(A, *, xp=None):
     return s * float(to_numpy(xp.sqrt(xp.sum((A / s) ** 2))))
 
 
-def projection_error(fro, s):
+def projection_error(fro, s, *, xp=None):
     """‖A − Â‖_F = ‖A‖_F (1 − Σ (s_i/‖A‖_F)²)^{1/2}, in units that cannot overflow."""
+    host_only(xp, "projection_error")
     if not fro:
         return 0.0
     return fro * float(np.sqrt(max(1.0 - np.sum((np.asarray(s) / fro) ** 2), 0.0)))

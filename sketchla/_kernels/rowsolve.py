@@ -4,8 +4,7 @@ every row of a factor re-solved in parallel by the native kernel."""
 from __future__ import annotations
 
 
-from .._backend import is_numpy_namespace
-from ._native import native
+from ._native import host_only, native
 
 
 def update_rows(indptr, indices, data, fixed, current, out, *, reg, sketched=False,
@@ -21,13 +20,9 @@ def update_rows(indptr, indices, data, fixed, current, out, *, reg, sketched=Fal
     this block's first entry in the whole matrix); else the exact normal
     equations. ``resid`` (n,) receives each row's residual norm when given.
     Host only: ``xp`` must be NumPy (or None)."""
-    _host(xp)
+    host_only(xp, "update_rows")
     native().altmin_update_rows(indptr, indices, data, fixed, current, out, float(reg),
                                 bool(sketched), int(n_inner), int(sketch_rows), seed, resid,
                                 int(offset), bool(weighted))
     return out
 
-
-def _host(xp):
-    if xp is not None and not is_numpy_namespace(xp):
-        raise TypeError("this kernel runs on the host: xp must be NumPy")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, get_namespace
-from ._native import native
+from ._native import host_only, native
 
 
-def sparse_matmat(A, X, transpose=False, out=None):
+def sparse_matmat(A, X, *, transpose=False, out=None, xp=None):
     """A @ X, or Aᵀ @ X with ``transpose``, for scipy.sparse A and dense host X.
 
     CSR and CSC float32/float64 A: a native kernel on the stored arrays (a
@@ -23,6 +23,7 @@ def sparse_matmat(A, X, transpose=False, out=None):
     the page faults of a fresh large result). Other formats and dtypes
     ignore it.
     """
+    host_only(xp, "sparse_matmat")
     fmt = A.format
     if fmt not in ("csr", "csc") or A.dtype not in (np.float32, np.float64):
         if A.dtype in (np.float32, np.float64):
@@ -41,10 +42,11 @@ def sparse_matmat(A, X, transpose=False, out=None):
     return out[:, 0] if vector else out
 
 
-def range_positions(ptr, which):
+def range_positions(ptr, which, *, xp=None):
     """The positions ptr[w], …, ptr[w + 1] − 1 of every w in ``which``,
     concatenated in that order (the stored entries of rows ``which`` of a
     CSR matrix with index pointer ``ptr``), as int64."""
+    host_only(xp, "range_positions")
     lo = np.asarray(ptr[which], dtype=np.int64)
     lens = np.asarray(ptr[np.asarray(which) + 1], dtype=np.int64) - lo
     total = int(lens.sum())
@@ -53,7 +55,7 @@ def range_positions(ptr, which):
     return np.repeat(lo - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(total)
 
 
-def sparse_gram(A):
+def sparse_gram(A, *, xp=None):
     """AᵀA as a dense (d, d) float64 array, for scipy.sparse A (n, d).
 
     NumPy/CSR: a native kernel that accumulates the outer products of the
@@ -61,6 +63,7 @@ def sparse_gram(A):
     O(threads·d²) memory, several times faster than scipy's sparse product,
     which builds a sparse result. Falls back to scipy when d > 2048.
     """
+    host_only(xp, "sparse_gram")
     d = A.shape[1]
     if d > 2048:
         return np.asarray((A.T @ A).toarray(), dtype=np.float64)
