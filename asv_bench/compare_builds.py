@@ -1,6 +1,6 @@
 """Time the same workloads on two builds of sketchla, interleaved, as ratios.
 
-``python asv_bench/compare_builds.py BASE HEAD [--rounds 5]`` where BASE and
+``python asv_bench/compare_builds.py BASE HEAD [--rounds 5] [--only TEXT]`` where BASE and
 HEAD are source checkouts whose ``sketchla/`` holds a built ``_native``
 extension (``meson setup build . && ninja -C build && cp build/_native*.so
 sketchla/``). Each round runs one process per build, in alternating order,
@@ -51,8 +51,9 @@ cases = {
 }
 import warnings
 warnings.simplefilter("ignore")
+only = sys.argv[1] if len(sys.argv) > 1 else ""
 with threadpool_limits(2), sketchla.threads(2):
-    out = {name: best(fn) for name, fn in cases.items()}
+    out = {name: best(fn) for name, fn in cases.items() if only in name}
 print(json.dumps(out))
 '''
 
@@ -66,20 +67,20 @@ assert sketchla.__file__.startswith({root!r}), sketchla.__file__
 '''
 
 
-def run(root):
+def run(root, only=""):
     code = PRELUDE.format(root=root) + WORKLOADS
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code, only], capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main(base, head, rounds=5):
+def main(base, head, rounds=5, only=""):
     ratios = {}
     for r in range(rounds):
         sides = [(base, "base"), (head, "head")]
         times = {}
         for root, side in (sides if r % 2 == 0 else sides[::-1]):
-            times[side] = run(root)
+            times[side] = run(root, only)
         for name in times["base"]:
             ratios.setdefault(name, []).append(times["head"][name] / times["base"][name])
         print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
@@ -96,5 +97,6 @@ if __name__ == "__main__":
     p.add_argument("base")
     p.add_argument("head")
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--only", default="", help="workloads whose name contains this text")
     a = p.parse_args()
-    main(a.base, a.head, a.rounds)
+    main(a.base, a.head, a.rounds, a.only)
