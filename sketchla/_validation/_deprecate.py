@@ -38,19 +38,45 @@ def keyword_only(init):
     return wrapper
 
 
+class _Deprecated:
+    """The default of a deprecated keyword: tells "not given" from any value."""
+
+    def __repr__(self):
+        return "<deprecated>"
+
+
+#: the default of every deprecated keyword of a function
+DEPRECATED = _Deprecated()
+
+
+def renamed(old, old_value, new, new_value, new_default=None):
+    """The value of parameter ``new`` of a public function, taking its
+    deprecated spelling ``old`` (with a ``FutureWarning`` that points at the
+    function's caller) when that was given instead; both given is a
+    ``TypeError``. Called first thing in the function's body, so that its
+    own warnings keep their stack levels."""
+    if old_value is DEPRECATED:
+        return new_value
+    if new_value is not new_default and new_value != new_default:
+        raise TypeError(f"got both {new}= and its deprecated spelling {old}=")
+    warnings.warn(f"{old}= is deprecated and will be removed in the next release; use "
+                  f"{new}=", FutureWarning, stacklevel=3)
+    return old_value
+
+
 def rename_parameter(old, new):
-    """Decorate a function (or an estimator's ``__init__``) whose parameter
-    ``new`` was called ``old``: the old keyword keeps working for one release,
-    with a ``FutureWarning``; both given is a ``TypeError`` (SciPy's
-    ``_rename_parameter``)."""
+    """Decorate an estimator's ``__init__`` whose parameter ``new`` was
+    called ``old``: the old keyword keeps working for one release, with a
+    ``FutureWarning``; both given is a ``TypeError``. (Functions use
+    :func:`renamed` in their body instead: a wrapper would shift the stack
+    level of their own warnings.)"""
 
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if old in kwargs:
                 if new in kwargs:
-                    raise TypeError(f"{fn.__qualname__}() got both {new}= and its "
-                                    f"deprecated spelling {old}=")
+                    raise TypeError(f"got both {new}= and its deprecated spelling {old}=")
                 warnings.warn(f"{old}= is deprecated and will be removed in the next "
                               f"release; use {new}=", FutureWarning, stacklevel=2)
                 kwargs[new] = kwargs.pop(old)

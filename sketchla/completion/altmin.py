@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation._deprecate import rename_parameter
+from .._validation._deprecate import DEPRECATED, renamed
 from .._validation import (
     check_array,
     check_host,
@@ -52,11 +52,10 @@ def _observed(X):
     return csr, np.dtype(dtype), csr.shape
 
 
-@rename_parameter("solver", "method")
-@rename_parameter("sketch_rows", "sketch_size")
 def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="auto",
                     biases=False, sample_splitting=False, clip=2.0, n_inner=3, sketch_size=None,
-                    equilibrate="auto", rng=None, verbose=False, callback=None):
+                    equilibrate="auto", rng=None, verbose=False, callback=None,
+                    solver=DEPRECATED, sketch_rows=DEPRECATED):
     """Complete a low-rank matrix from some of its entries by alternating minimization.
 
     Starting from the top-``rank`` singular subspace of the rescaled observed
@@ -199,6 +198,12 @@ def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="au
         in X's units and shape: ``U @ V.T`` is the current estimate (without
         the biases; rows and columns set aside until the end are zero).
         Used by the tour to plot the error against the sweep.
+    solver : optional
+        Deprecated spelling of ``method``, accepted with a ``FutureWarning``
+        for one release.
+    sketch_rows : optional
+        Deprecated spelling of ``sketch_size``, accepted with a ``FutureWarning``
+        for one release.
 
     Returns
     -------
@@ -254,6 +259,8 @@ def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="au
     >>> bool(np.linalg.norm(res.toarray() - U @ V.T) < 1e-6 * np.linalg.norm(U @ V.T))
     True
     """
+    method = renamed("solver", solver, "method", method, "auto")
+    sketch_size = renamed("sketch_rows", sketch_rows, "sketch_size", sketch_size, None)
     from .ratings import Ratings
 
     if isinstance(X, Ratings):

@@ -45,7 +45,7 @@ import warnings
 
 import numpy as np
 
-from .._validation._deprecate import rename_parameter
+from .._validation._deprecate import DEPRECATED, renamed
 from .. import _kernels
 from .._backend import to_numpy
 from .._validation import check_int, check_option
@@ -109,8 +109,7 @@ def _iterate(op, Q, n_iter, rank, verbose=False):
             it += 1
 
 
-@rename_parameter("size", "sketch_size")
-def range_finder(A, sketch_size, n_iter=2, sketch="gaussian", rng=None):
+def range_finder(A, sketch_size=None, n_iter=2, sketch="gaussian", rng=None, *, size=DEPRECATED):
     """An orthonormal basis Q (n, sketch_size) of the dominant column space of A.
 
     Parameters
@@ -132,6 +131,9 @@ def range_finder(A, sketch_size, n_iter=2, sketch="gaussian", rng=None):
         CountSketch and sparse sign: O(nnz(A))).
     rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
         The random draws (NumPy's conventions).
+    size : optional
+        Deprecated spelling of ``sketch_size``, accepted with a ``FutureWarning``
+        for one release.
 
     Returns
     -------
@@ -161,6 +163,7 @@ def range_finder(A, sketch_size, n_iter=2, sketch="gaussian", rng=None):
     >>> bool(np.linalg.norm(A - Q @ (Q.T @ A)) < 1e-10 * np.linalg.norm(A))
     True
     """
+    sketch_size = renamed("size", size, "sketch_size", sketch_size, None)
     op = _kernels.Operator(A)
     size = _check_size(sketch_size, op, "sketch_size")
     n_iter = _check_n_iter(n_iter)

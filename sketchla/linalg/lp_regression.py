@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation._deprecate import rename_parameter
+from .._validation._deprecate import DEPRECATED, renamed
 from .. import _kernels
 from .._validation import check_int, check_rng
 
@@ -26,8 +26,7 @@ def _default_samples(n, d, p, factor=1.0):
     return min(n, max(m, 200))
 
 
-@rename_parameter("n_samples", "sketch_size")
-def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None):
+def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None, *, n_samples=DEPRECATED):
     """Approximate min_x ‖A x − b‖_p from a row sample.
 
     Parameters
@@ -50,6 +49,9 @@ def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None):
     rng : None, int, Generator or SeedSequence
         Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
         (as :func:`numpy.random.default_rng` takes).
+    n_samples : optional
+        Deprecated spelling of ``sketch_size``, accepted with a ``FutureWarning``
+        for one release.
 
     Returns
     -------
@@ -77,6 +79,7 @@ def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None):
     >>> bool(np.abs(b - A @ xs).sum() < 1.05 * np.abs(b - A @ x_opt).sum())
     True
     """
+    sketch_size = renamed("n_samples", n_samples, "sketch_size", sketch_size, None)
     from .._backend import array_kind, to_numpy
     from .._validation import check_array, check_consistent_length, check_data, check_p
     from ..sampling.rows import sample_rows

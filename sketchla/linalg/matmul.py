@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from .._validation._deprecate import rename_parameter
+from .._validation._deprecate import DEPRECATED, renamed
 from .._backend import get_namespace, to_numpy
 from .._validation import (
     check_array,
@@ -20,8 +20,7 @@ _OBLIVIOUS = ("gaussian", "srht", "countsketch", "sparse_sign")
 _SAMPLING = ("priority", "threshold")
 
 
-@rename_parameter("method", "sketch")
-def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None):
+def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None, *, method=DEPRECATED):
     """An estimate of AᵀB from sketches of A and B.
 
     Parameters
@@ -42,6 +41,9 @@ def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None):
     rng : None, int, Generator or SeedSequence
         Seed or generator of the randomness: None, an int, a NumPy Generator or a SeedSequence
         (as :func:`numpy.random.default_rng` takes).
+    method : optional
+        Deprecated spelling of ``sketch``, accepted with a ``FutureWarning``
+        for one release.
 
     Returns
     -------
@@ -69,6 +71,7 @@ def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None):
     >>> bool(np.linalg.norm(est - A.T @ B) < 0.1 * np.linalg.norm(A) * np.linalg.norm(B))
     True
     """
+    sketch = renamed("method", method, "sketch", sketch, "sparse_sign")
     from ..sketch import make_sketch
 
     check_option(sketch, "sketch", _OBLIVIOUS + _SAMPLING)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation._deprecate import rename_parameter
+from .._validation._deprecate import DEPRECATED, renamed
 from .. import _kernels
 from .._validation import check_int, check_rng, check_scalar
 
@@ -45,9 +45,8 @@ def default_quantile_samples(n, d, quantile):
     return _default_samples(n, d, 1.0, float(np.sqrt(kappa)))
 
 
-@rename_parameter("n_samples", "sketch_size")
 def quantile_regression(A, b, quantile=0.5, alpha=0.0, sketch_size=None, rng=None, *,
-                        method="auto", scores="lewis", penalized=None):
+                        method="auto", scores="lewis", penalized=None, n_samples=DEPRECATED):
     """Linear quantile regression min_x Σ_i ρ_τ(b_i − a_iᵀx) + α·n·‖x‖₁ from a row sample.
 
     Parameters
@@ -96,6 +95,9 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, sketch_size=None, rng=Non
     penalized : array of bool, shape (d,), optional
         Which coefficients carry the penalty (default all; an intercept
         column should not).
+    n_samples : optional
+        Deprecated spelling of ``sketch_size``, accepted with a ``FutureWarning``
+        for one release.
 
     Returns
     -------
@@ -137,6 +139,7 @@ def quantile_regression(A, b, quantile=0.5, alpha=0.0, sketch_size=None, rng=Non
     >>> bool(loss(x) < 1.05 * loss(x_opt))  # the objective, within (1 + ε) of the optimum
     True
     """
+    sketch_size = renamed("n_samples", n_samples, "sketch_size", sketch_size, None)
     from .._backend import array_kind
     from .._validation import check_array, check_consistent_length, check_data
 

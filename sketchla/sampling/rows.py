@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation._deprecate import deprecated_alias, rename_parameter
+from .._validation._deprecate import DEPRECATED, deprecated_alias, renamed
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_data, check_int, check_option, check_p, check_rng
@@ -145,9 +145,8 @@ class RowSample:
         return _kernels.scale_rows(sub, from_numpy(scale, sub), xp=xp)
 
 
-@rename_parameter("n_samples", "sketch_size")
-@rename_parameter("mode", "method")
-def sample_rows(A, sketch_size, p=2, scores="leverage", rng=None, method="iid"):
+def sample_rows(A, sketch_size=None, p=2, scores="leverage", rng=None, method="iid", *,
+                n_samples=DEPRECATED, mode=DEPRECATED):
     """Sample rows of A for an ℓp subspace embedding.
 
     Parameters
@@ -168,6 +167,12 @@ def sample_rows(A, sketch_size, p=2, scores="leverage", rng=None, method="iid"):
         i.i.d. draws with probabilities q ∝ scores (weights 1/(sketch_size q)),
         or independent inclusion with π_i = min(1, c·score_i), c set so that
         Σπ = sketch_size (weights 1/π); ``mode=`` is its deprecated spelling.
+    n_samples : optional
+        Deprecated spelling of ``sketch_size``, accepted with a ``FutureWarning``
+        for one release.
+    mode : optional
+        Deprecated spelling of ``method``, accepted with a ``FutureWarning``
+        for one release.
 
     Returns
     -------
@@ -195,6 +200,8 @@ def sample_rows(A, sketch_size, p=2, scores="leverage", rng=None, method="iid"):
     >>> rs.indices.shape == rs.weights.shape == (500,)
     True
     """
+    sketch_size = renamed("n_samples", n_samples, "sketch_size", sketch_size, None)
+    method = renamed("mode", mode, "method", method, "iid")
     p = check_p(p)
     check_option(method, "method", ("iid", "bernoulli"))
     check_option(scores, "scores", SCORES)

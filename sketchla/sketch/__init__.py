@@ -10,7 +10,7 @@ kind               S                                            cost of S @ A
 =================  ===========================================  ==============
 """
 
-from .._validation._deprecate import rename_parameter
+from .._validation._deprecate import DEPRECATED, renamed
 from .._validation import check_option
 from ._base import SketchOperator
 from .gaussian import GaussianSketch, gaussian
@@ -35,8 +35,7 @@ _FACTORIES = {"gaussian": gaussian, "srht": srht, "countsketch": countsketch,
               "sparse_sign": sparse_sign}
 
 
-@rename_parameter("kind", "sketch")
-def make_sketch(sketch, m, n, rng=None, **kw):
+def make_sketch(sketch=None, m=None, n=None, rng=None, *, kind=DEPRECATED, **kw):
     """Build a sketching operator by name.
 
     Parameters
@@ -51,6 +50,9 @@ def make_sketch(sketch, m, n, rng=None, **kw):
         (as :func:`numpy.random.default_rng` takes).
     **kw
         Extra options of that kind (``nnz_per_col`` for ``"sparse_sign"``).
+    kind : optional
+        Deprecated spelling of ``sketch``, accepted with a ``FutureWarning``
+        for one release.
 
     Returns
     -------
@@ -80,6 +82,7 @@ def make_sketch(sketch, m, n, rng=None, **kw):
     >>> (S @ np.ones((1000, 3))).shape
     (40, 3)
     """
+    sketch = renamed("kind", kind, "sketch", sketch, None)
     factory = _FACTORIES[check_option(sketch, "sketch", SKETCH_KINDS)]
     try:
         return factory(m, n, rng=rng, **kw)
