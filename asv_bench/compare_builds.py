@@ -38,6 +38,7 @@ Xc, _, _ = make_low_rank_completion(2000, 2000, 10, fraction=0.1, rng=0)
 T, _, _ = make_symmetric_tensor(10, 4, 15, rng=0)
 Q = np.linalg.qr(g.standard_normal((100_000, 50)))[0]
 L = g.standard_normal((3000, 200))
+ratings, _ = sketchla.split_entries(sketchla.load_movielens_100k(), test_size=0.2, rng=0)
 cases = {
     "lstsq dense 1e5 x 50": lambda: sketchla.lstsq(A, b, rng=0),
     "lstsq sparse 2e5 x 500": lambda: sketchla.lstsq(S_csr, S_csr @ np.ones(500), rng=0),
@@ -45,6 +46,8 @@ cases = {
     "sketch srht @ dense": lambda: sketchla.srht(2000, 100_000, rng=0) @ A,
     "sketch countsketch @ CSR": lambda: sketchla.countsketch(5000, 200_000, rng=0) @ S_csr,
     "completion 2000^2 rank 10": lambda: sketchla.altmin_complete(Xc, 10, rng=0),
+    "ratings MovieLens, seeds 0-7": lambda: [
+        sketchla.AltMinCompletion(biases=True, random_state=s).fit(ratings) for s in range(8)],
     "spm order 4, d 10, rank 15": lambda: sketchla.spm(T, rng=0),
     "dpp projection 1e5, k 50": lambda: sketchla.sample_projection_dpp(Q, rng=0),
     "k-dpp features 3000, k 20": lambda: sketchla.sample_k_dpp(L, 20, rng=0),

@@ -55,7 +55,7 @@ from . import _native
 
 _MAX_THREADS = 4096
 _lock = threading.Lock()
-_state = {"n": None, "blas": None, "serial_depth": 0, "controller": None}
+_state = {"n": None, "blas": None, "serial_depth": 0, "controller": None, "blas_now": None}
 
 
 def _check_n(n):
@@ -166,14 +166,17 @@ def _apply(n):
 def _sync_blas():
     """Set the BLAS pools to what the setting and the serial sections ask for:
     1 inside a serial section, else the setting, else what they had before
-    sketchla first changed them. Called with the lock held."""
-    ctl = _controller()
-    libs = ctl.lib_controllers
+    sketchla first changed them. Called with the lock held. The count last
+    set is remembered, so entering and leaving the serial sections of a loop
+    of small blocked products costs no call into the libraries."""
     active = _state["n"] is not None or _state["serial_depth"] > 0
+    target = (1 if _state["serial_depth"] > 0 else _state["n"]) if active else None
+    if target is not None and target == _state["blas_now"]:
+        return
+    libs = _controller().lib_controllers
     if active:
         if _state["blas"] is None:
             _state["blas"] = [lib.num_threads for lib in libs]
-        target = 1 if _state["serial_depth"] > 0 else _state["n"]
         for lib in libs:
             if lib.num_threads != target:
                 lib.set_num_threads(target)
@@ -181,6 +184,7 @@ def _sync_blas():
         for lib, k in zip(libs, _state["blas"]):
             lib.set_num_threads(k)
         _state["blas"] = None
+    _state["blas_now"] = target
 
 
 @contextmanager
