@@ -10,11 +10,14 @@ import ast
 import inspect
 import pathlib
 
+import numpy as np
 import pytest
 
 import sketchla
 
 ROOT = pathlib.Path(sketchla.__file__).parent
+#: a small dense matrix for the deprecation checks
+_A = np.random.default_rng(0).standard_normal((200, 4))
 MAX_MODULE = 400
 MAX_FUNCTION = 80
 
@@ -243,8 +246,6 @@ def test_old_spellings_give_the_same_answer_with_a_warning(call, old, new):
         before = call(old)
     np.testing.assert_array_equal(before, call(new))
 
-
-_A = __import__("numpy").random.default_rng(0).standard_normal((200, 4))
 
 
 def test_result_objects_unpack_and_carry_their_fields():
