@@ -67,11 +67,12 @@ from .dense import (
     solve_triangular,
     take_cols,
     take_rows,
+    to_dense_host,
 )
 from .dpp import chain_batch, choose_k, esp_ratios, probe_columns
 from .operator import Operator, frobenius_norm, projection_error
 from .hashing import dense_block, hash_gather, hash_keys, hash_scatter, sketch_map
-from .sketching import apply_sketch, apply_transpose
+from .sketching import apply_sketch, apply_transpose, blocks_apply, blocks_apply_transpose
 from .sparse import hstack, range_positions, scale_rows, sparse_gram, sparse_matmat
 from .rowsolve import update_rows
 from .threads import run_blocks, serial_blas, worker_threads
@@ -80,7 +81,7 @@ from .threads import run_blocks, serial_blas, worker_threads
 INFRASTRUCTURE = ("native", "run_blocks", "serial_blas", "worker_threads", "Operator")
 
 __all__ = [
-    "abs_max", "apply_sketch", "apply_transpose", "accurate_gradient", "batched_solve", "chain_batch", "cholesky", "choose_k", "dense_block",
+    "abs_max", "apply_sketch", "apply_transpose", "blocks_apply", "blocks_apply_transpose", "accurate_gradient", "batched_solve", "to_dense_host", "chain_batch", "cholesky", "choose_k", "dense_block",
     "esp_ratios", "fwht", "gram", "gram_of_product", "hash_gather", "hash_keys",
     "hash_scatter", "hstack", "map_row_blocks", "native", "Operator", "frobenius_norm", "projection_error", "orthonormalize", "probe_columns",
     "put_rows", "qr", "qr_basis", "range_positions", "row_access", "row_sq_norms",

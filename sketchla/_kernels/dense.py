@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, device, get_namespace, is_numpy_namespace, namespace_name, to_numpy
-from ._native import native
+from ._native import host_only, native
 from .blocked import _blocked_gram, tall_matmul
 
 
@@ -278,3 +278,10 @@ def abs_max(A, *, xp=None):
         return float(max(np.max(A), -np.min(A)))
     xp = get_namespace(A) if xp is None else xp
     return float(to_numpy(xp.max(xp.abs(A))))
+
+
+def to_dense_host(B, *, xp=None):
+    """A block of rows as a dense NumPy array (scipy.sparse densified: for
+    blocks small by construction)."""
+    host_only(xp, "to_dense_host")
+    return B.toarray() if array_kind(B) == "sparse" else np.asarray(B)

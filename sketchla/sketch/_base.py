@@ -11,7 +11,6 @@ unless :meth:`SketchOperator.toarray` asks for it.
 from __future__ import annotations
 
 from .. import _kernels
-from .._backend import device
 from .._validation import check_int, check_operand, draw_seed
 
 __all__ = ["SketchOperator"]
@@ -20,10 +19,11 @@ __all__ = ["SketchOperator"]
 class SketchOperator:
     """An (m, n) random linear map applied on the left: ``S @ A``.
 
-    Subclasses implement ``_apply(A, xp, kind)`` for ``S @ A``,
-    ``_rapply(Y, xp, kind)`` for ``S.T @ Y``, and ``_block(lo, hi)``,
-    the dense host columns ``S[:, lo:hi]`` (used for dask operands and
-    :meth:`toarray`).
+    Subclasses implement ``_apply(A, xp)`` for ``S @ A``, ``_rapply(Y, xp)``
+    for ``S.T @ Y``, and ``_block(lo, hi)``, the dense host columns
+    ``S[:, lo:hi]`` (used for dask operands and :meth:`toarray`); which of
+    them runs on which operand is decided in the kernel package
+    (:mod:`sketchla._kernels.sketching`).
 
     Parameters
     ----------
@@ -119,10 +119,6 @@ class SketchOperator:
         """``S[:, lo:lo+len(B)] @ B`` for a NumPy block (used by dask)."""
         Sb = self._block(lo, lo + B.shape[0]).astype(B.dtype, copy=False)
         return Sb @ B
-
-    def _rapply_generic(self, Y, xp):
-        S = xp.asarray(self.toarray(), dtype=Y.dtype, device=device(Y))
-        return xp.matrix_transpose(S) @ Y
 
 
 class _Transposed:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _kernels
 from .._validation import substream
-from .._backend import device
 from ._base import SketchOperator
 
 __all__ = ["GaussianSketch", "gaussian"]
@@ -40,35 +40,13 @@ class GaussianSketch(SketchOperator):
         return np.concatenate([G for _, _, G in self._blocks(lo, hi)], axis=1)
 
     def _apply_columns(self, B, lo):
-        k = 1 if B.ndim == 1 else B.shape[1]
-        out = np.zeros((self.m, k), dtype=B.dtype)
-        for a, b, G in self._blocks(lo, lo + B.shape[0]):
-            Bb = B[a:b]
-            if B.ndim == 1:
-                Bb = Bb[:, None]
-            if hasattr(Bb, "tocsr"):  # scipy.sparse rows: (Bbᵀ Gᵀ)ᵀ
-                out += (Bb.T @ G.T.astype(B.dtype)).T
-            else:
-                out += G.astype(B.dtype, copy=False) @ Bb
-        return out
+        return _kernels.blocks_apply(self._blocks(lo, lo + B.shape[0]), self.m, B)
 
-    def _apply(self, A, xp, kind):
-        if kind in ("numpy", "sparse"):
-            return self._apply_columns(A, 0)
-        dev = device(A)
-        out = None
-        for a, b, G in self._blocks(0, self.n):
-            term = xp.asarray(G, dtype=A.dtype, device=dev) @ A[a:b, ...]
-            out = term if out is None else out + term
-        return out
+    def _apply(self, A, xp):
+        return _kernels.blocks_apply(self._blocks(0, self.n), self.m, A, xp=xp)
 
-    def _rapply(self, Y, xp, kind):
-        dev = None if kind == "numpy" else device(Y)
-        parts = []
-        for _, _, G in self._blocks(0, self.n):
-            Gx = G.astype(Y.dtype) if kind == "numpy" else xp.asarray(G, dtype=Y.dtype, device=dev)
-            parts.append(xp.matrix_transpose(Gx) @ Y)
-        return xp.concat(parts, axis=0)
+    def _rapply(self, Y, xp):
+        return _kernels.blocks_apply_transpose(self._blocks(0, self.n), Y, xp=xp)
 
 
 def gaussian(m, n, rng=None):

@@ -41,7 +41,7 @@ class HashingSketch(SketchOperator):
         hi = self.n if hi is None else hi
         return _kernels.sketch_map(self.seed, lo, hi - lo, self.nnz_per_col, self.m)
 
-    def _apply(self, A, xp, kind):
+    def _apply(self, A, xp):
         return _kernels.hash_scatter(A, seed=self.seed, start=0, s=self.nnz_per_col, m=self.m,
                                      scale=self._scale, xp=xp)
 
@@ -49,7 +49,7 @@ class HashingSketch(SketchOperator):
         return _kernels.hash_scatter(B, seed=self.seed, start=lo, s=self.nnz_per_col, m=self.m,
                                      scale=self._scale)
 
-    def _rapply(self, Y, xp, kind):
+    def _rapply(self, Y, xp):
         return _kernels.hash_gather(Y, seed=self.seed, start=0, n=self.n, s=self.nnz_per_col,
                                     scale=self._scale, xp=xp)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _kernels
-from .._backend import device, is_sparse
+from .._backend import device
 from .._validation import substream
 from ._base import SketchOperator
 
@@ -50,22 +50,18 @@ class SRHT(SketchOperator):
             self._rows = np.sort(rng.choice(self.n_padded, self.m, replace=False))
         return self._rows
 
-    def _apply(self, A, xp, kind):
-        if kind == "sparse":
-            # densify one column chunk at a time: O(n' * chunk) workspace
-            k = A.shape[1]
-            width = max(1, _SPARSE_CHUNK_ELEMS // self.n_padded)
-            A = A.tocsc()
-            parts = [
-                self._apply(A[:, c0 : c0 + width].toarray(), xp, "numpy")
-                for c0 in range(0, k, width)
-            ]
-            return np.concatenate(parts, axis=1) if parts else np.zeros((self.m, 0), A.dtype)
+    @property
+    def _dense_chunk(self):
+        """Columns of a scipy.sparse operand densified at a time: O(n'·chunk)
+        workspace."""
+        return max(1, _SPARSE_CHUNK_ELEMS // self.n_padded)
+
+    def _apply(self, A, xp):
         Y = _kernels.signed_pad(A, self.signs, self.n_padded, xp=xp)
         Y = _kernels.fwht(Y, overwrite=True, xp=xp)
         return _kernels.take_rows(Y, self.rows, xp=xp) * float(1.0 / np.sqrt(self.m))
 
-    def _rapply(self, Y, xp, kind):
+    def _rapply(self, Y, xp):
         Z = _kernels.put_rows(Y, self.rows, self.n_padded, xp=xp)
         Z = _kernels.fwht(Z, overwrite=True, xp=xp)
         d = xp.asarray(self.signs, dtype=Y.dtype, device=device(Y))
@@ -92,7 +88,7 @@ class SRHT(SketchOperator):
             a, b = max(lo, j * L), min(hi, (j + 1) * L)
             Y = np.zeros((L, k), dtype=dtype)
             part = B[a - lo:b - lo]
-            part = part.toarray() if is_sparse(part) else np.asarray(part)
+            part = _kernels.to_dense_host(part)
             Y[a - j * L:b - j * L] = part * signs[a:b, None]
             Y = _kernels.fwht(Y, overwrite=True, xp=np)
             sign = 1.0 - 2.0 * (np.bitwise_count(q & j) & 1)
