@@ -5,7 +5,7 @@ HEAD are source checkouts whose ``sketchla/`` holds a built ``_native``
 extension (``meson setup build . && ninja -C build && cp build/_native*.so
 sketchla/``). Each round runs one process per build, in alternating order,
 with the thread pools held at 2 (``sketchla.threads`` and threadpoolctl);
-each process times every workload as the best of 3 calls. Reported per
+each process times every workload as the best of 5 calls. Reported per
 workload: the median over the rounds of HEAD's time / BASE's time, with the
 spread. The workloads use only arguments both builds accept.
 """
@@ -21,7 +21,7 @@ import json, sys, time
 import numpy as np
 import scipy.sparse as sp
 
-def best(fn, repeat=3):
+def best(fn, repeat=5):
     fn()
     t = np.inf
     for _ in range(repeat):
