@@ -14,18 +14,21 @@ from .. import _kernels
 
 def _range_finder(matmat, rmatmat, shape, k, rng, n_power=4, oversample=10):
     """Top-k left singular subspace and values of A, given X ↦ A X and
-    Y ↦ Aᵀ Y: :func:`sketchla.randomized_svd` by the power method (n_power
-    iterations, k + oversample columns) on the operator, so an A that is
-    sparse or held in blocks is never densified."""
+    Y ↦ Aᵀ Y: the power-method range finder of :func:`sketchla.randomized_svd`
+    (n_power iterations) from a Gaussian block of k + oversample columns drawn
+    from ``rng``, on the operator, so an A that is sparse or held in blocks is
+    never densified."""
     from scipy.sparse.linalg import LinearOperator
 
-    from ..linalg.lowrank import randomized_svd
+    from ..linalg.lowrank import svd_from_range
 
-    op = LinearOperator(shape, dtype=np.float64, matvec=lambda x: matmat(x[:, None])[:, 0],
-                        rmatvec=lambda y: rmatmat(y[:, None])[:, 0], matmat=matmat,
-                        rmatmat=rmatmat)
-    U, s, _ = randomized_svd(op, k, n_oversamples=oversample, n_iter=n_power, rng=rng,
-                             method="power")
+    m, n = shape
+    ell = min(k + oversample, min(m, n))
+    op = _kernels.Operator(LinearOperator(
+        shape, dtype=np.float64, matvec=lambda x: matmat(x[:, None])[:, 0],
+        rmatvec=lambda y: rmatmat(y[:, None])[:, 0], matmat=matmat, rmatmat=rmatmat))
+    Q = _kernels.orthonormalize(matmat(rng.standard_normal((n, ell))), xp=np)
+    U, s, _ = svd_from_range(op, Q, k, n_power)
     return np.asarray(U), s
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import from_numpy, get_namespace, materialize, to_numpy
-from ..linalg.lowrank import randomized_svd
+from ..linalg.lowrank import svd_from_range
 
 
 class _MaskedProblem:
@@ -46,13 +46,15 @@ class _MaskedProblem:
 
     def initialize(self, rank, clip, g):
         """As :func:`_initialize`, in the array API: the range finder of
-        :func:`sketchla.randomized_svd` on X0/p,
+        :func:`sketchla.randomized_svd` on X0/p from a Gaussian block,
         clipped rows, V = X0ᵀU/p."""
         xp = self.xp
         m, n = self.X0.shape
         frac = max(self.nnz, 1) / (m * n)
         A = self.X0 / frac
-        U = randomized_svd(A, rank, n_oversamples=10, n_iter=4, rng=g, method="power")[0]
+        ell = min(rank + 10, min(m, n))
+        Q = _kernels.orthonormalize(A @ from_numpy(g.standard_normal((n, ell)), A), xp=xp)
+        U = svd_from_range(_kernels.Operator(A), Q, rank, 4)[0]
         if clip is not None:
             cap = clip * np.sqrt(rank / m)
             norms = to_numpy(xp.linalg.vector_norm(U, axis=1))

@@ -293,7 +293,14 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
 
 def _power_svd(op, rank, size, n_iter, sketch, rng, verbose):
     """Rank-``rank`` SVD (U, s, Vt) from power iterations."""
-    Q = _start(op, size, sketch, rng)
+    return svd_from_range(op, _start(op, size, sketch, rng), rank, n_iter, verbose)
+
+
+def svd_from_range(op, Q, rank, n_iter, verbose=False):
+    """Rank-``rank`` SVD (U, s, Vt) of the operand ``op`` (a
+    :class:`sketchla._kernels.Operator`) by ``n_iter`` power iterations from
+    the orthonormal block Q (n, l), l ≥ rank: the range finder of
+    :func:`randomized_svd` for a caller that draws its own test matrix."""
     Q, Z, _, _ = _iterate(op, Q, n_iter, rank, verbose)
     # Z = Aᵀ Q = Bᵀ: B = U_B Σ Vᵀ from the SVD of the small d × l Z
     W, s, Ut = np.linalg.svd(to_numpy(Z).astype(np.float64, copy=False), full_matrices=False)
