@@ -19,6 +19,11 @@ from .threads import run_blocks
 _GRAM_BLOCK_BYTES = 4 << 20
 _GRAM_BLOCKS = 64
 _GRAM_PARTIALS = 64 << 20
+# An operand this small is one block, reduced on the calling thread with the
+# BLAS pools as they are: its products are below the size at which a BLAS
+# starts threads, so holding them to one thread would only cost the calls
+# that set them.
+_SMALL_BYTES = 256 << 10
 
 
 def _row_blocks(n, d, r, itemsize, block_bytes=_GRAM_BLOCK_BYTES):
@@ -43,6 +48,8 @@ def map_row_blocks(block, n, d, r, fn, *, block_bytes=_GRAM_BLOCK_BYTES, itemsiz
     order is the same for every thread count."""
     host_only(xp, "map_row_blocks")
     blocks = _row_blocks(n, d, r, itemsize, block_bytes)
+    if len(blocks) == 1 and n * d * itemsize <= _SMALL_BYTES:
+        return [fn(0, n, block(0, n))]
     return run_blocks(lambda i: fn(*blocks[i], block(*blocks[i])), len(blocks))
 
 
