@@ -15,7 +15,7 @@ from .threads import run_blocks
 
 # Dense Gram matrices on NumPy: fixed row blocks of about this many bytes,
 # at most _GRAM_BLOCKS of them and at most _GRAM_PARTIALS bytes of partial
-# sums, taken by the threads one at a time (_threads.run_blocks).
+# sums, taken by the threads one at a time (threads.run_blocks).
 _GRAM_BLOCK_BYTES = 4 << 20
 _GRAM_BLOCKS = 64
 _GRAM_PARTIALS = 64 << 20

@@ -275,7 +275,7 @@ class _DaskEntries:
         return out
 
     def equilibrate(self, counts_r, counts_c, sweeps=5):
-        """As :func:`altmin._equilibrate`: alternating row and column
+        """As :func:`_entries._equilibrate`: alternating row and column
         scalings to unit RMS, then the largest entry to 1."""
         m, n = self.shape
         d_r, d_c = np.ones(m), np.ones(n)
@@ -292,7 +292,7 @@ class _DaskEntries:
         return d_r / top, d_c
 
     def core(self, need):
-        """As :func:`altmin._core`: one pass over both layouts a peeling round."""
+        """As :func:`_entries._core`: one pass over both layouts a peeling round."""
         m, n = self.shape
         keep_r, keep_c = np.ones(m, bool), np.ones(n, bool)
         while True:

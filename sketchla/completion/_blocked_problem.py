@@ -43,7 +43,7 @@ def _solve_block(B, fixed, current, sweep, seed, offset, with_resid):
 
 
 class _BlockedProblem:
-    """:class:`altmin._CSRProblem` over persisted blocks: each half-sweep is a
+    """:class:`_entries._CSRProblem` over persisted blocks: each half-sweep is a
     map over the blocks of the target factor with the other factor
     broadcast; the sketched solves hash each entry by its position in the
     whole matrix, so the result does not depend on the blocks."""
@@ -68,7 +68,7 @@ class _BlockedProblem:
         return np.concatenate(_compute(*[delayed(_product)(B, f) for B in blocks]))
 
     def initialize(self, rank, clip, g):
-        """As :func:`altmin._initialize`: the range finder on A0/p by block products."""
+        """As :func:`_entries._initialize`: the range finder on A0/p by block products."""
         from ._entries import _clip_rows, _range_finder
 
         m, n = self.shape
