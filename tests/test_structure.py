@@ -269,3 +269,14 @@ def test_result_objects_unpack_and_carry_their_fields():
     assert eig.eigenvalue == lam and eig.n_iter >= 1 and len(eig.history) == eig.n_iter + 1
     with pytest.warns(FutureWarning, match="return_info"):
         assert sketchla.sshopm(T, rng=0, return_info=True)[2]["n_iter"] == eig.n_iter
+
+
+def test_deprecation_warnings_name_the_callers_line():
+    from sketchla import AltMinCompletion
+
+    for make in (lambda: AltMinCompletion(rank=2, solver="exact"),
+                 lambda: AltMinCompletion(rank=2, sketch_rows=6),
+                 lambda: sketchla.sample_rows(_A, n_samples=5, rng=0)):
+        with pytest.warns(FutureWarning, match="deprecated") as record:
+            make()
+        assert record[0].filename == __file__

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import warnings
 
 
@@ -49,6 +50,21 @@ class _Deprecated:
 DEPRECATED = _Deprecated()
 
 
+def _both_given(old, new):
+    return TypeError(f"got both {new}= and its deprecated spelling {old}=")
+
+
+def _warn_renamed(old, new, beyond=0):
+    """The ``FutureWarning`` of a renamed keyword, attributed to the first
+    frame outside this module, or ``beyond`` frames further (the public
+    function that called :func:`renamed`, to name its caller)."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(f"{old}= is deprecated and will be removed in the next release; use "
+                  f"{new}=", FutureWarning, stacklevel=level + beyond)
+
+
 def renamed(old, old_value, new, new_value, new_default=None):
     """The value of parameter ``new`` of a public function, taking its
     deprecated spelling ``old`` (with a ``FutureWarning`` that points at the
@@ -58,27 +74,25 @@ def renamed(old, old_value, new, new_value, new_default=None):
     if old_value is DEPRECATED:
         return new_value
     if new_value is not new_default and new_value != new_default:
-        raise TypeError(f"got both {new}= and its deprecated spelling {old}=")
-    warnings.warn(f"{old}= is deprecated and will be removed in the next release; use "
-                  f"{new}=", FutureWarning, stacklevel=3)
+        raise _both_given(old, new)
+    _warn_renamed(old, new, beyond=1)
     return old_value
 
 
 def rename_parameter(old, new):
     """Decorate an estimator's ``__init__`` whose parameter ``new`` was
     called ``old``: the old keyword keeps working for one release, with a
-    ``FutureWarning``; both given is a ``TypeError``. (Functions use
-    :func:`renamed` in their body instead: a wrapper would shift the stack
-    level of their own warnings.)"""
+    ``FutureWarning`` naming the caller's line; both given is a ``TypeError``.
+    (Functions use :func:`renamed` in their body instead: a wrapper would
+    shift the stack level of their own warnings.)"""
 
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if old in kwargs:
                 if new in kwargs:
-                    raise TypeError(f"got both {new}= and its deprecated spelling {old}=")
-                warnings.warn(f"{old}= is deprecated and will be removed in the next "
-                              f"release; use {new}=", FutureWarning, stacklevel=2)
+                    raise _both_given(old, new)
+                _warn_renamed(old, new)
                 kwargs[new] = kwargs.pop(old)
             return fn(*args, **kwargs)
 
