@@ -20,15 +20,12 @@ def _range_finder(matmat, rmatmat, shape, k, rng, n_power=4, oversample=10):
     never densified."""
     from scipy.sparse.linalg import LinearOperator
 
-    from ..linalg.lowrank import svd_from_range
+    from ..linalg.lowrank import svd_from_gaussian
 
-    m, n = shape
-    ell = min(k + oversample, min(m, n))
     op = _kernels.Operator(LinearOperator(
         shape, dtype=np.float64, matvec=lambda x: matmat(x[:, None])[:, 0],
         rmatvec=lambda y: rmatmat(y[:, None])[:, 0], matmat=matmat, rmatmat=rmatmat))
-    Q = _kernels.orthonormalize(matmat(rng.standard_normal((n, ell))), xp=np)
-    U, s, _ = svd_from_range(op, Q, k, n_power)
+    U, s, _ = svd_from_gaussian(op, k, min(k + oversample, min(shape)), n_power, rng)
     return np.asarray(U), s
 
 

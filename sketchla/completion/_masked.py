@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import from_numpy, get_namespace, materialize, to_numpy
-from ..linalg.lowrank import svd_from_range
+from ..linalg.lowrank import svd_from_gaussian
 
 
 class _MaskedProblem:
@@ -52,9 +52,7 @@ class _MaskedProblem:
         m, n = self.X0.shape
         frac = max(self.nnz, 1) / (m * n)
         A = self.X0 / frac
-        ell = min(rank + 10, min(m, n))
-        Q = _kernels.orthonormalize(A @ from_numpy(g.standard_normal((n, ell)), A), xp=xp)
-        U = svd_from_range(_kernels.Operator(A), Q, rank, 4)[0]
+        U = svd_from_gaussian(_kernels.Operator(A), rank, min(rank + 10, min(m, n)), 4, g)[0]
         if clip is not None:
             cap = clip * np.sqrt(rank / m)
             norms = to_numpy(xp.linalg.vector_norm(U, axis=1))

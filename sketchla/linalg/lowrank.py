@@ -296,6 +296,14 @@ def _power_svd(op, rank, size, n_iter, sketch, rng, verbose):
     return svd_from_range(op, _start(op, size, sketch, rng), rank, n_iter, verbose)
 
 
+def svd_from_gaussian(op, rank, size, n_iter, rng):
+    """:func:`svd_from_range` from the span of op·Ω, Ω a host Gaussian block
+    (d, size) drawn from the generator ``rng`` itself (its stream advances by
+    exactly those draws), for callers whose later draws share the generator."""
+    omega = op.host(rng.standard_normal((op.shape[1], size)))
+    return svd_from_range(op, _orth(op.matmat(omega), op.xp), rank, n_iter)
+
+
 def svd_from_range(op, Q, rank, n_iter, verbose=False):
     """Rank-``rank`` SVD (U, s, Vt) of the operand ``op`` (a
     :class:`sketchla._kernels.Operator`) by ``n_iter`` power iterations from
