@@ -20,7 +20,7 @@ def _range_finder(matmat, rmatmat, shape, k, rng, n_power=4, oversample=10):
     never densified."""
     from scipy.sparse.linalg import LinearOperator
 
-    from ..linalg.lowrank import svd_from_gaussian
+    from ..linalg._power_method import svd_from_gaussian
 
     op = _kernels.Operator(LinearOperator(
         shape, dtype=np.float64, matvec=lambda x: matmat(x[:, None])[:, 0],

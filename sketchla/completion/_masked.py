@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _kernels
 from .._backend import from_numpy, get_namespace, materialize, to_numpy
-from ..linalg.lowrank import svd_from_gaussian
+from ..linalg._power_method import svd_from_gaussian
 
 
 class _MaskedProblem:
