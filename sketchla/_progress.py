@@ -3,13 +3,16 @@
 ``verbose=False`` (or 0) prints nothing; ``True`` (1) redraws one status
 line with a bar on stderr and ends it with a summary; ``2`` prints one line
 per step instead (a log that survives redirection). Used by alternating
-minimization, the subspace power method and the tour.
+minimization, the subspace power method and the tour. Each step is a safe
+point of the fork gate (:func:`sketchla._kernels.forks.checkpoint`).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+
+from ._kernels.forks import checkpoint
 
 __all__ = ["Progress"]
 
@@ -33,7 +36,11 @@ class Progress:
         return self
 
     def update(self, step, **values):
-        """Report that ``step`` of ``total`` is done, with named values."""
+        """Report that ``step`` of ``total`` is done, with named values.
+
+        Also a safe point of the fork gate: a step ends with no BLAS call
+        in flight."""
+        checkpoint()
         if self.level <= 0:
             return
         elapsed = time.perf_counter() - self._t0

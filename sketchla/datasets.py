@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels.forks import fork_safe
 from ._validation import check_int, check_rng, check_scalar
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 
+@fork_safe
 def make_gaussian(n, d, rng=None, dtype=np.float64, order="C"):
     """An (n, d) matrix with i.i.d. standard normal entries."""
     n = check_int(n, "n", minimum=1)
@@ -34,6 +36,7 @@ def make_gaussian(n, d, rng=None, dtype=np.float64, order="C"):
     return np.asarray(A, dtype=dtype, order=order)
 
 
+@fork_safe
 def make_ill_conditioned(n, d, cond=1e6, rng=None, coherent=False):
     """A = U diag(σ) Vᵀ with log-spaced singular values from 1 to 1/cond.
 
@@ -57,6 +60,7 @@ def make_ill_conditioned(n, d, cond=1e6, rng=None, coherent=False):
     return (U * sigma) @ V.T
 
 
+@fork_safe
 def make_coherent(n, d, n_heavy=None, weight=100.0, rng=None):
     """Gaussian rows plus a few heavy rows that carry most of some directions.
 
@@ -73,6 +77,7 @@ def make_coherent(n, d, n_heavy=None, weight=100.0, rng=None):
     return A
 
 
+@fork_safe
 def make_sparse(n, d, density=0.01, rng=None, dtype=np.float64, fmt="csr"):
     """A random scipy.sparse (n, d) matrix with standard normal nonzeros.
 
@@ -96,6 +101,7 @@ def make_sparse(n, d, density=0.01, rng=None, dtype=np.float64, fmt="csr"):
     return A.asformat(fmt)
 
 
+@fork_safe
 def make_term_document(n_docs, n_terms, density=1e-4, rng=None):
     """A term-document-like scipy.sparse CSR matrix (n_docs, n_terms).
 
@@ -122,6 +128,7 @@ def make_term_document(n_docs, n_terms, density=1e-4, rng=None):
     return A
 
 
+@fork_safe
 def make_attention(n_tokens, d_features, n_outliers=8, outlier_scale=20.0, rng=None):
     """Synthetic queries Q and keys K (n_tokens × d_features) for Q Kᵀ.
 
@@ -141,6 +148,7 @@ def make_attention(n_tokens, d_features, n_outliers=8, outlier_scale=20.0, rng=N
     return Q, K
 
 
+@fork_safe
 def make_keyed_tables(n_a, n_b, overlap, d=4, p=3, rng=None):
     """Two tables with string keys, ``overlap`` of which they share.
 
@@ -160,6 +168,7 @@ def make_keyed_tables(n_a, n_b, overlap, d=4, p=3, rng=None):
     return A, ka, B, kb
 
 
+@fork_safe
 def make_sparse_pair(n, d, nnz_per_row, rng=None):
     """Two (n, d) tables for AᵀB with ``nnz_per_row`` nonzeros per row.
 
@@ -184,6 +193,7 @@ def make_sparse_pair(n, d, nnz_per_row, rng=None):
     return A, B
 
 
+@fork_safe
 def make_low_rank_completion(n_rows, n_cols, rank, n_observed=None, fraction=None,
                              noise=0.0, coherent=False, rng=None):
     """A planted rank-``rank`` matrix M = U Vᵀ and a uniform sample of its entries.
@@ -241,6 +251,7 @@ def make_low_rank_completion(n_rows, n_cols, rank, n_observed=None, fraction=Non
     return X, U, V
 
 
+@fork_safe
 def make_ratings(n_users, n_items, n_ratings, rank=10, noise=0.5, activity=0.8,
                  popularity=1.0, rng=None):
     """Synthetic ratings on a 1–5 scale, as recommender data looks.
@@ -298,6 +309,7 @@ def make_ratings(n_users, n_items, n_ratings, rank=10, noise=0.5, activity=0.8,
     return Ratings(user_ids[u], item_ids[i], vals)
 
 
+@fork_safe
 def make_symmetric_tensor(d, order, rank, noise=0.0, rng=None):
     """A planted symmetric tensor T = Σ_r w_r a_r^{⊗order} (+ symmetric noise).
 
@@ -332,6 +344,7 @@ def make_symmetric_tensor(d, order, rank, noise=0.0, rng=None):
     return T, w, A
 
 
+@fork_safe
 def make_gaussian_mixture(n_samples, n_features, n_components, noise=1.0, separation=4.0,
                           rng=None):
     """Samples of Σ_k w_k N(μ_k, noise²·I), a mixture with shared spherical covariance.

@@ -38,8 +38,10 @@ Modules: :mod:`._native` (the loader), :mod:`.hashing`, :mod:`.sparse`,
 :mod:`.accurate` (extended-precision gradients), :mod:`.operator` (the
 operand of the low-rank drivers), :mod:`.sketching` (a sketch applied to
 any operand), :mod:`.rowsolve`
-(completion row solves), and
-:mod:`.threads` (the thread policy of the native and BLAS pools).
+(completion row solves),
+:mod:`.threads` (the thread policy of the native and BLAS pools), and
+:mod:`.forks` (the fork gate: no fork while a call computes in another
+thread).
 """
 
 from ._native import native

@@ -26,7 +26,10 @@ The policy, in one place:
    region would wait forever for threads the child does not have. Results
    are unchanged (every kernel's result is independent of its thread
    count), and ``multiprocessing``, ``concurrent.futures`` and joblib work
-   with the fork, spawn and forkserver start methods.
+   with the fork, spawn and forkserver start methods. A fork never runs
+   while a sketchla call computes in another thread (:mod:`.forks`), and the
+   child starts with this module's lock free and its BLAS pools at the
+   process-wide setting, whatever serial sections other threads were in.
 4. **Threads and Dask.** One kernel technology (C with OpenMP, compiled at
    install time; no JIT, no threading-layer choice) and reentrant kernels:
    Python threads may call sketchla concurrently, each parallel region then
@@ -52,10 +55,12 @@ import threading
 from contextlib import contextmanager
 
 from . import _native
+from .forks import borrowed, no_parking, on_fork, task_section
 
 _MAX_THREADS = 4096
 _lock = threading.Lock()
 _state = {"n": None, "blas": None, "serial_depth": 0, "controller": None, "blas_now": None}
+_mine = threading.local()  # serial: the serial sections the calling thread is in
 
 
 def _check_n(n):
@@ -238,9 +243,11 @@ def serial_blas():
     with _lock:
         _state["serial_depth"] += 1
         _sync_blas()
+    _mine.serial = getattr(_mine, "serial", 0) + 1
     try:
         yield
     finally:
+        _mine.serial -= 1
         with _lock:
             _state["serial_depth"] -= 1
             _sync_blas()
@@ -249,10 +256,12 @@ def serial_blas():
 @contextmanager
 def worker_threads(n=1):
     """The calling thread's native regions use ``n`` threads inside (a dask
-    task on a worker thread); other threads are not affected."""
+    task on a worker thread); other threads are not affected. The task is
+    a section of the fork gate that never waits at its entry."""
     old = _native.set_local_num_threads(n)
     try:
-        yield
+        with task_section():
+            yield
     finally:
         _native.set_local_num_threads(old)
 
@@ -280,23 +289,52 @@ def run_blocks(fn, n_blocks):
     errors = []
 
     def work():
-        while not errors:
-            with lock:
-                i = next(todo, None)
-            if i is None:
-                return
-            try:
-                out[i] = fn(i)
-            except BaseException as e:  # re-raised in the caller
-                errors.append(e)
+        with borrowed():
+            _take(fn, todo, lock, out, errors)
 
-    with serial_blas():
+    with serial_blas(), no_parking():
         helpers = [threading.Thread(target=work, daemon=True) for _ in range(n_threads - 1)]
         for t in helpers:
             t.start()
-        work()
+        _take(fn, todo, lock, out, errors)
         for t in helpers:
             t.join()
     if errors:
         raise errors[0]
     return out
+
+
+def _take(fn, todo, lock, out, errors):
+    """Take blocks one at a time until none is left or one has failed."""
+    while not errors:
+        with lock:
+            i = next(todo, None)
+        if i is None:
+            return
+        try:
+            out[i] = fn(i)
+        except BaseException as e:  # re-raised in the caller
+            errors.append(e)
+
+
+def _before_fork():
+    _lock.acquire()
+
+
+def _after_fork_in_parent():
+    _lock.release()
+
+
+def _after_fork_in_child():
+    """Only the forking thread lives on: its serial sections are the only
+    ones left, and the BLAS pools follow the setting again."""
+    global _lock
+    _lock = threading.Lock()
+    mine = getattr(_mine, "serial", 0)
+    if _state["serial_depth"] != mine:
+        _state["serial_depth"] = mine
+        _state["blas_now"] = None
+        _sync_blas()
+
+
+on_fork(_before_fork, _after_fork_in_parent, _after_fork_in_child)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 import warnings
+from .._stack import find_stack_level
 
 
 def keyword_only(init):
@@ -32,7 +32,7 @@ def keyword_only(init):
                 f"pass {', '.join(f'{k}={v!r}' for k, v in given.items())} as keyword "
                 f"arguments: {type(self).__name__}'s parameters are keyword-only, and "
                 "positional arguments will be an error in the next release",
-                FutureWarning, stacklevel=2)
+                FutureWarning, stacklevel=find_stack_level())
             kwargs.update(given)
         return init(self, **kwargs)
 
@@ -54,15 +54,11 @@ def _both_given(old, new):
     return TypeError(f"got both {new}= and its deprecated spelling {old}=")
 
 
-def _warn_renamed(old, new, beyond=0):
-    """The ``FutureWarning`` of a renamed keyword, attributed to the first
-    frame outside this module, or ``beyond`` frames further (the public
-    function that called :func:`renamed`, to name its caller)."""
-    level, frame = 2, sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename == __file__:
-        frame, level = frame.f_back, level + 1
+def _warn_renamed(old, new):
+    """The ``FutureWarning`` of a renamed keyword, attributed to the
+    caller's line (the first frame outside the package)."""
     warnings.warn(f"{old}= is deprecated and will be removed in the next release; use "
-                  f"{new}=", FutureWarning, stacklevel=level + beyond)
+                  f"{new}=", FutureWarning, stacklevel=find_stack_level())
 
 
 def renamed(old, old_value, new, new_value, new_default=None):
@@ -75,7 +71,7 @@ def renamed(old, old_value, new, new_value, new_default=None):
         return new_value
     if new_value is not new_default and new_value != new_default:
         raise _both_given(old, new)
-    _warn_renamed(old, new, beyond=1)
+    _warn_renamed(old, new)
     return old_value
 
 
@@ -83,8 +79,7 @@ def rename_parameter(old, new):
     """Decorate an estimator's ``__init__`` whose parameter ``new`` was
     called ``old``: the old keyword keeps working for one release, with a
     ``FutureWarning`` naming the caller's line; both given is a ``TypeError``.
-    (Functions use :func:`renamed` in their body instead: a wrapper would
-    shift the stack level of their own warnings.)"""
+    (Functions use :func:`renamed` in their body instead.)"""
 
     def deco(fn):
         @functools.wraps(fn)
@@ -107,7 +102,7 @@ def deprecated_alias(new):
 
     def get(self):
         warnings.warn(f"this attribute is deprecated and will be removed in the next "
-                      f"release; use .{new}", FutureWarning, stacklevel=2)
+                      f"release; use .{new}", FutureWarning, stacklevel=find_stack_level())
         return getattr(self, new)
 
     return property(get, doc=f"Deprecated spelling of :attr:`{new}`.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from .._kernels.forks import checkpoint
 from ._blocked_problem import _delayed, _compute, _broadcast, _BlockedProblem
 
 
@@ -296,6 +297,7 @@ class _DaskEntries:
         m, n = self.shape
         keep_r, keep_c = np.ones(m, bool), np.ones(n, bool)
         while True:
+            checkpoint()  # a fork waits here, not in the middle of the BLAS
             cr, cc = self._both_computed(_live_counts, keep_r, keep_c, keep_c, keep_r)
             new_r, new_c = keep_r & (cr >= need), keep_c & (cc >= need)
             if (new_r == keep_r).all() and (new_c == keep_c).all():

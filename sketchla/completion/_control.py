@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from .._stack import find_stack_level
 
 
 class _DivergenceGuard:
@@ -60,19 +61,19 @@ class _StoppingRule:
         return self.converged
 
 
-def _warn_empty(rows, cols, stacklevel):
+def _warn_empty(rows, cols):
     if rows.size or cols.size:
         warnings.warn(f"{rows.size} row(s) and {cols.size} column(s) of X have no observed "
                       "entry; their completed values are set to 0", RuntimeWarning,
-                      stacklevel=stacklevel)
+                      stacklevel=find_stack_level())
 
 
-def _warn_not_converged(stop, max_iter, tol, stacklevel):
+def _warn_not_converged(stop, max_iter, tol):
     if not stop.converged and tol > 0:
         warnings.warn(
             f"altmin did not converge in {max_iter} sweeps (relative observed residual "
             f"{stop.residuals[-1]:.3g}); pass a larger max_iter, or check the result",
-            RuntimeWarning, stacklevel=stacklevel)
+            RuntimeWarning, stacklevel=find_stack_level())
 
 
 def _in_x_units(callback, shape, core_r, core_c, d_rows, d_cols, scale):

@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from .._kernels.forks import checkpoint
+from .._stack import find_stack_level
 from .. import _kernels
 
 
@@ -137,6 +139,7 @@ def _core(csr, rank):
     cc = np.diff(csc.indptr).astype(np.int64)
     keep_r, keep_c = np.ones(m, bool), np.ones(n, bool)
     while True:
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         drop_r, drop_c = keep_r & (cr < rank), keep_c & (cc < rank)
         if not (drop_r.any() or drop_c.any()):
             return keep_r, keep_c
@@ -346,11 +349,11 @@ class _BiasedProblem(_CSRProblem):
         return U, self.resid.sum(), self.x_norm
 
 
-def _plan_core(entries, rank, counts_r, counts_c, stacklevel):
+def _plan_core(entries, rank, counts_r, counts_c, warn):
     """The well-observed core (boolean masks) and the rows and columns set
     aside from it; if the core cannot carry the rank (tiny or extreme
     inputs), a laxer one, then every observed row and column. A warning
-    names the rows and columns set aside (none with ``stacklevel=0``)."""
+    names the rows and columns set aside (when ``warn``)."""
     for need in (_CORE_FACTOR * rank, rank, 1):
         core_r, core_c = entries.core(need)
         ms, ns = int(core_r.sum()), int(core_c.sum())
@@ -358,13 +361,13 @@ def _plan_core(entries, rank, counts_r, counts_c, stacklevel):
             break
     under_rows = np.flatnonzero(~core_r & (counts_r > 0))
     under_cols = np.flatnonzero(~core_c & (counts_c > 0))
-    if stacklevel and (under_rows.size or under_cols.size):
+    if warn and (under_rows.size or under_cols.size):
         warnings.warn(
             f"{under_rows.size} row(s) and {under_cols.size} column(s) of X have fewer than "
             f"{need} observed entries (among the well-observed others): they are fitted "
             "last, by minimum-norm least squares, and their completed values are poorly "
             "determined (CompletionResult.underdetermined_rows / _cols)",
-            RuntimeWarning, stacklevel=stacklevel)
+            RuntimeWarning, stacklevel=find_stack_level())
     return core_r, core_c, under_rows, under_cols
 
 

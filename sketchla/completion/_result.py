@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._kernels.forks import fork_safe_methods
 from .._validation._deprecate import deprecated_alias
 
 from .. import _kernels
@@ -14,6 +15,7 @@ from .._validation import check_indices
 from .._backend import array_kind, get_namespace
 
 
+@fork_safe_methods
 @dataclass
 class CompletionResult:
     """Result of :func:`altmin_complete`: the completed matrix is ``U @ V.T``.

@@ -203,7 +203,7 @@ def select_reg(csr, rank, opts, g, *, allow_zero, fit_zero=None, verbose=False):
     entries = _CSREntries(train, np.dtype(np.float64), (m, n))
     scale = entries.unit_scale()
     counts_r, counts_c = entries.counts()
-    core_r, core_c, _, _ = _plan_core(entries, rank, counts_r, counts_c, 0)
+    core_r, core_c, _, _ = _plan_core(entries, rank, counts_r, counts_c, warn=False)
     if min(core_r.sum(), core_c.sum()) < rank:
         return fallback
     sweep = _HalfSweep(0.0, False, opts.n_inner, opts.sketch_rows)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._stack import find_stack_level
 from .._progress import Progress
 from .._kernels.threads import serial_blas
 from .._validation import check_bool, check_int, check_option, check_scalar
@@ -133,14 +134,14 @@ def _altmin_host(entries, rank, reg, o, g, verbose, callback, start=None):
     scale = entries.unit_scale()
     counts_r, counts_c = entries.counts()
     empty_rows, empty_cols = np.flatnonzero(counts_r == 0), np.flatnonzero(counts_c == 0)
-    _warn_empty(empty_rows, empty_cols, 4)
+    _warn_empty(empty_rows, empty_cols)
     d_rows = d_cols = None
     equilibrate = o.equilibrate
     if equilibrate == "auto":
         equilibrate = entries.spread(counts_r, counts_c) > _SPREAD
     if equilibrate and reg == 0 and not o.biases:
         d_rows, d_cols = entries.equilibrate(counts_r, counts_c)
-    core_r, core_c, under_rows, under_cols = _plan_core(entries, rank, counts_r, counts_c, 4)
+    core_r, core_c, under_rows, under_cols = _plan_core(entries, rank, counts_r, counts_c, warn=True)
     sweep = _HalfSweep(reg / scale, False, o.n_inner, o.sketch_rows)
     prob = entries.problem(core_r, core_c, sweep, g if o.sample_splitting else None,
                            o.max_iter, o.biases)
@@ -161,7 +162,7 @@ def _altmin_host(entries, rank, reg, o, g, verbose, callback, start=None):
         bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
                   f"{'converged' if stop.converged else 'max_iter reached'}")
         if not o.sample_splitting:
-            _warn_not_converged(stop, o.max_iter, o.tol, 4)
+            _warn_not_converged(stop, o.max_iter, o.tol)
         U, V, b, c = _assemble(entries, prob, U, V, core_r, core_c, under_rows, under_cols,
                                reg / scale, o.biases)
         if d_rows is not None:  # X = D_r⁻¹ Y D_c⁻¹ for the equilibrated Y
@@ -202,11 +203,11 @@ def _run_sweeps(prob, sweep, U, V, o, g, bar, callback, stop, solver):
             warnings.warn(
                 f"altmin: the observed residual rose at sweep {it} with sketched row "
                 "solves; continuing from the best factors with exact solves",
-                RuntimeWarning, stacklevel=4)
+                RuntimeWarning, stacklevel=find_stack_level())
             continue
         if action == "stop":
             warnings.warn(f"altmin: the observed residual diverged at sweep {it}; "
-                          "returning the best factors found", RuntimeWarning, stacklevel=4)
+                          "returning the best factors found", RuntimeWarning, stacklevel=find_stack_level())
             break
         if stop(r, f):
             break
@@ -265,7 +266,7 @@ def _altmin_masked(prob, X, rank, solver, max_iter, tol, reg, clip, g, verbose, 
         def callback(it, U, V):
             user(it, U * root, V * root)
 
-    _warn_empty(prob.empty_rows, prob.empty_cols, 4)
+    _warn_empty(prob.empty_rows, prob.empty_cols)
     stop = _StoppingRule(tol, False)
     it = 0
     with Progress(max_iter, "altmin (exact, batched)", verbose) as bar, serial_blas():
@@ -278,7 +279,7 @@ def _altmin_masked(prob, X, rank, solver, max_iter, tol, reg, clip, g, verbose, 
                 break
         bar.close(f"{it} sweeps, residual {stop.residuals[-1]:.3e}, "
                   f"{'converged' if stop.converged else 'max_iter reached'}")
-        _warn_not_converged(stop, max_iter, tol, 4)
+        _warn_not_converged(stop, max_iter, tol)
         U, V = prob.zero_empty(U, V)
         U, V = _balance(U, V)
         root = float(np.sqrt(scale))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .._kernels.forks import fork_safe
+from .._stack import find_stack_level
 from .._validation._deprecate import DEPRECATED, renamed
 from .._validation import (
     check_array,
@@ -52,6 +54,7 @@ def _observed(X):
     return csr, np.dtype(dtype), csr.shape
 
 
+@fork_safe
 def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="auto",
                     biases=False, sample_splitting=False, clip=2.0, n_inner=3, sketch_size=None,
                     equilibrate="auto", rng=None, verbose=False, callback=None,
@@ -336,7 +339,7 @@ def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="au
     res.reg = float(reg)
     if path is not None:
         res.reg_path = path
-        path.warn_if_worse(stacklevel=2)
+        path.warn_if_worse(stacklevel=find_stack_level())
     return res
 
 

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 import scipy.sparse as sp
 
+from .._kernels.forks import fork_safe_methods
 from .._backend import is_sparse
 from .._validation._deprecate import keyword_only, rename_parameter
 from .._validation import check_rng
@@ -21,6 +22,7 @@ from .ratings import Ratings
 __all__ = ["AltMinCompletion"]
 
 
+@fork_safe_methods
 class AltMinCompletion(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Matrix completion by alternating minimization (scikit-learn imputer).
 

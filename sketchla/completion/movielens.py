@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .ratings import Ratings
 
 __all__ = ["load_movielens_100k"]
@@ -34,6 +35,7 @@ def _path():
         "dependencies are not needed)")
 
 
+@fork_safe
 def load_movielens_100k():
     """The MovieLens 100k ratings: 100,000 ratings (1–5 stars) of 1,682
     movies by 943 users.

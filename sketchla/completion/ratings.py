@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .._kernels.forks import fork_safe, fork_safe_methods
 from .._validation import check_array, check_keys, check_rng, check_scalar
 
 __all__ = ["Ratings", "split_entries", "rating_errors"]
@@ -61,6 +62,7 @@ class IdMap:
         return IdMap(np.concatenate([self.ids, new]))
 
 
+@fork_safe_methods
 class Ratings:
     """(user, item, rating) triplets as a sparse users × items matrix with
     its id maps.
@@ -199,6 +201,7 @@ class Ratings:
         return out
 
 
+@fork_safe
 def split_entries(X, test_size=0.2, rng=None):
     """Split observed entries at random into a training and a held-out set.
 
@@ -256,6 +259,7 @@ def split_entries(X, test_size=0.2, rng=None):
     return tuple(P.asformat(M.format) for P in parts)
 
 
+@fork_safe
 def rating_errors(model, test, clip=None):
     """Root-mean-square and mean absolute error of predictions on held-out entries.
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 
+from .._kernels.forks import checkpoint
+
 __all__ = ["frisch_newton"]
 
 #: the step stays this fraction inside the boundary
@@ -82,6 +84,7 @@ def frisch_newton(A, b, tau, linear=None, v=None, x0=None, max_iter=None):
     w = np.maximum(-r, 0) + delta
     gap = np.inf
     for _ in range(_MAX_ITER if max_iter is None else max_iter):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         r_p = r_target - A.T @ a                        # primal infeasibility
         r_d = b - A @ x - w + z                         # dual infeasibility
         primal = float(b @ a)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy, to_numpy_many
+from .._kernels.forks import checkpoint
 from ._precondition import _kappa, _norm2
 
 
@@ -65,6 +66,7 @@ def _richardson(A, B, pre, X, tol, max_iter, first=None):
     k = 0
     normA = _norm2(pre.R)
     while k < max_iter:
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         AtR, rnorm = first if first is not None else to_numpy_many(*_gradient(A, B, X))
         first = None
         dY = pre.rsolve(AtR)
@@ -96,6 +98,7 @@ def _lsqr(A, B, pre, X, tol, max_iter, outer=2):
     dt = A.dtype
 
     def mv(y):
+        checkpoint()  # one LSQR step: a fork waits here
         return A @ pre.solve(np.asarray(y, dtype=dt).ravel())
 
     def rmv(u):

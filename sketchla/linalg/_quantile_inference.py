@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.forks import fork_safe_methods
+
 __all__ = ["QuantileSummary", "quantile_covariance"]
 
 
@@ -53,6 +55,7 @@ def quantile_covariance(D, y, x, tau, vcov="robust"):
     return Ginv @ M @ Ginv
 
 
+@fork_safe_methods
 @dataclass
 class QuantileSummary:
     """Coefficients of a quantile regression with their standard errors.

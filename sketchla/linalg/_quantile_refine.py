@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from .._kernels.forks import fork_safe_methods
+from .._kernels.forks import checkpoint
 from ._frisch_newton import frisch_newton
 
 __all__ = ["QuantileCertificate", "refine_to_optimum"]
@@ -38,6 +40,7 @@ _MAX_ROUNDS = 12
 _WIDEN = 0.1
 
 
+@fork_safe_methods
 @dataclass
 class QuantileCertificate:
     """The optimality certificate of a quantile-regression fit.
@@ -218,6 +221,7 @@ def refine_to_optimum(rows, y, n, width, tau, penalty, penalized, x0=None, rng=N
     tol = 1e-9 * max(float(np.abs(y).max(initial=0)), 1e-300)
     x_start = x0
     for rounds in range(1, _MAX_ROUNDS + 1):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         below, above = _globs(rows, n, width, label)
         kept = np.flatnonzero(label == 0)
         try:

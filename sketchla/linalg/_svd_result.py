@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .._kernels.forks import fork_safe_methods
 from .._results import TupleResult
 
 
+@fork_safe_methods
 class SVDResult(TupleResult):
     """A truncated SVD A ≈ U diag(s) Vt that unpacks as ``U, s, Vt``.
 

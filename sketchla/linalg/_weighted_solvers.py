@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import checkpoint
 from .. import _kernels
 
 __all__ = ["solve_weighted_lp", "solve_weighted_check_loss", "unit_scaled"]
@@ -86,6 +87,7 @@ def _solve_unit_lp(A, b, v, p, max_iter, tol):
     x = _wls(A, b, v)
     f = obj(x)
     for _ in range(max_iter):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         r = np.abs(A @ x - b)
         delta = 1e-12 * max(r.max(), 1e-300)
         x_new = _wls(A, b, v * np.maximum(r, delta) ** (p - 2))

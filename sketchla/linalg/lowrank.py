@@ -45,6 +45,8 @@ import warnings
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
+from .._stack import find_stack_level
 from .._validation._deprecate import DEPRECATED, renamed
 from .. import _kernels
 from .._backend import to_numpy
@@ -67,6 +69,7 @@ def _check_n_iter(n_iter):
     return check_int(n_iter, "n_iter", minimum=0, maximum=1000)
 
 
+@fork_safe
 def range_finder(A, sketch_size=None, n_iter=2, sketch="gaussian", rng=None, *, size=DEPRECATED):
     """An orthonormal basis Q (n, sketch_size) of the dominant column space of A.
 
@@ -131,6 +134,7 @@ def range_finder(A, sketch_size=None, n_iter=2, sketch="gaussian", rng=None, *, 
     return _iterate(op, Q, n_iter, size)[0]
 
 
+@fork_safe
 def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", rng=None, *,
                    method="krylov", return_error=False, verbose=False):
     """A rank-``rank`` truncated SVD of A by randomized block Krylov (or power)
@@ -244,11 +248,12 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
     res = SVDResult(U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False), err)
     if return_error:
         warnings.warn("return_error= is deprecated and will be removed in the next release: "
-                      "the result carries the error as .error", FutureWarning, stacklevel=2)
+                      "the result carries the error as .error", FutureWarning, stacklevel=find_stack_level())
         return (*res, err)
     return res
 
 
+@fork_safe
 def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):
     """A rank-``rank`` Nyström approximation A ≈ U diag(lam) Uᵀ of a positive
     semidefinite A.

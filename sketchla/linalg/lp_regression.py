@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .._validation._deprecate import DEPRECATED, renamed
 from .. import _kernels
 from .._validation import check_int, check_rng
@@ -26,6 +27,7 @@ def _default_samples(n, d, p, factor=1.0):
     return min(n, max(m, 200))
 
 
+@fork_safe
 def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None, *, n_samples=DEPRECATED):
     """Approximate min_x ‖A x − b‖_p from a row sample.
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.forks import fork_safe, fork_safe_methods
+from .._stack import find_stack_level
 from .._backend import array_kind, from_numpy, get_namespace
 from .._kernels.threads import serial_blas
 from .._validation import (
@@ -60,6 +62,7 @@ class RankDeficiencyWarning(UserWarning):
     """
 
 
+@fork_safe_methods
 @dataclass
 class LstsqResult:
     """The result of :func:`lstsq`.
@@ -152,6 +155,7 @@ def _result(A, b, x, n_iter, converged, m, method, rank):
     return LstsqResult(x, _residual_norm(A, x, b), n_iter, converged, m, method, rank)
 
 
+@fork_safe
 def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
           tol=None, max_iter=None, rng=None, refine=True):
     """Solve min ‖A x − b‖₂ for tall A with a sketch.
@@ -282,7 +286,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
             f"the sketch S A has rank {rank} < {d} columns (A is rank deficient, or "
             "the sketch too small or too sparse for it); returning the minimum-norm "
             "solution of the sketched problem",
-            RankDeficiencyWarning, stacklevel=2,
+            RankDeficiencyWarning, stacklevel=find_stack_level(),
         )
         x = sla.lstsq(Q @ R, Sb, cond=max(Q.shape) * np.finfo(R.dtype).eps,
                       check_finite=False)[0]
@@ -299,7 +303,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
             warnings.warn(
                 f"A is numerically rank deficient (rank {exact_rank} < {d} columns); "
                 "returning the minimum-norm solution of method='exact'",
-                RankDeficiencyWarning, stacklevel=2,
+                RankDeficiencyWarning, stacklevel=find_stack_level(),
             )
         return _result(A, b, x, n_iter, conv, m, "exact", exact_rank)
     pre = _Preconditioned(R, piv)
@@ -323,6 +327,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     return _result(A, b, x, n_iter, conv, m, "precondition", rank)
 
 
+@fork_safe
 def sketch_and_solve(A, b, sketch="srht", sketch_size=None, rng=None):
     """The sketch-and-solve solution x′ = argmin ‖S(A x − b)‖₂.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from .._kernels.forks import fork_safe
 from .._validation._deprecate import DEPRECATED, renamed
 from .._backend import get_namespace, to_numpy
 from .._validation import (
@@ -20,6 +21,7 @@ _OBLIVIOUS = ("gaussian", "srht", "countsketch", "sparse_sign")
 _SAMPLING = ("priority", "threshold")
 
 
+@fork_safe
 def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None, *, method=DEPRECATED):
     """An estimate of AᵀB from sketches of A and B.
 

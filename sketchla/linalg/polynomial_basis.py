@@ -20,6 +20,7 @@ from numpy.polynomial import hermite_e as nph
 from numpy.polynomial import legendre as npl
 from scipy.special import ndtr
 
+from .._kernels.forks import fork_safe, fork_safe_methods
 from .._validation import as_finite_float, check_int, check_option, check_rng
 
 __all__ = ["PolynomialBasis", "polynomial_basis", "FAMILIES", "INDEX_SETS"]
@@ -42,6 +43,7 @@ def _multi_indices(dim, degree, index_set):
     return np.array(idx, dtype=np.int64).reshape(-1, dim)
 
 
+@fork_safe_methods
 class PolynomialBasis:
     """Tensorized orthonormal polynomials φ_α(x) = ∏_i p_{α_i}(x_i) on a product domain.
 
@@ -175,6 +177,7 @@ class PolynomialBasis:
         return X
 
 
+@fork_safe
 def polynomial_basis(family="legendre", dim=1, degree=5, index_set="total_degree"):
     """Orthonormal tensorized polynomial basis of V_m on a product domain.
 

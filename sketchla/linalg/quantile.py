@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .._validation._deprecate import DEPRECATED, renamed
 from .. import _kernels
 from .._validation import check_int, check_rng, check_scalar
@@ -45,6 +46,7 @@ def default_quantile_samples(n, d, quantile):
     return _default_samples(n, d, 1.0, float(np.sqrt(kappa)))
 
 
+@fork_safe
 def quantile_regression(A, b, quantile=0.5, alpha=0.0, sketch_size=None, rng=None, *,
                         method="auto", scores="lewis", penalized=None, n_samples=DEPRECATED):
     """Linear quantile regression min_x Σ_i ρ_τ(b_i − a_iᵀx) + α·n·‖x‖₁ from a row sample.

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._kernels.forks import fork_safe_methods
 from .._validation._deprecate import keyword_only, rename_parameter
 from .._validation import check_p, check_rng
 from ._linear_model import (LinearPredictMixin, intercept_scale, preprocess, split_coef,
@@ -19,6 +20,7 @@ from .lstsq import RankDeficiencyWarning, lstsq
 __all__ = ["SketchedRegression", "LpRegression", "QuantileRegression"]
 
 
+@fork_safe_methods
 class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Ordinary least squares solved with a sketch (scikit-learn estimator).
 
@@ -115,6 +117,7 @@ class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         return self
 
 
+@fork_safe_methods
 class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """ℓp regression (least absolute deviations for p = 1) on a row sample.
 
@@ -198,6 +201,7 @@ class LpRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         return self
 
 
+@fork_safe_methods
 class QuantileRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Linear quantile regression on an ℓ1 row sample (parameters named as
     scikit-learn's ``QuantileRegressor``).

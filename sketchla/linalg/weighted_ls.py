@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .._validation import check_int, check_option, check_rng
 from .polynomial_basis import (FAMILIES, INDEX_SETS, PolynomialBasis, _weighted_gram_sum,
                                polynomial_basis)
@@ -49,6 +50,7 @@ __all__ = [
 METHODS = ("christoffel", "dpp", "volume_rescaled", "repeated_dpp")
 
 
+@fork_safe
 def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
     """Points and optimal weights for weighted least squares in V_m.
 
@@ -154,6 +156,7 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
     return X, m / basis.christoffel(X)
 
 
+@fork_safe
 def approximate(f, basis, n_samples, method="dpp", rng=None):
     """Weighted least-squares approximation of f in V_m from sampled points.
 

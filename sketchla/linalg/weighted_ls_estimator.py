@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._kernels.forks import fork_safe_methods
 from .._validation._deprecate import keyword_only
 from .._validation import as_finite_float, check_consistent_length
 from .polynomial_basis import PolynomialBasis, _weighted_gram_sum
@@ -16,6 +17,7 @@ from .polynomial_basis import PolynomialBasis, _weighted_gram_sum
 __all__ = ["WeightedLeastSquares"]
 
 
+@fork_safe_methods
 class WeightedLeastSquares(RegressorMixin, BaseEstimator):
     """Weighted least-squares approximation in the span of an orthonormal basis.
 

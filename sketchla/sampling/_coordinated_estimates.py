@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
+from .._stack import find_stack_level
 from .. import _kernels
 from .._validation import check_bool
 from ._coordinated_sketch import CoordinatedSketch
@@ -12,6 +14,7 @@ from ._coordinated_sketch import CoordinatedSketch
 __all__ = ["estimate_product", "estimate_join_size", "estimate_correlation"]
 
 
+@fork_safe
 def estimate_product(sketch_a, sketch_b, return_std=False):
     """Unbiased estimate of AᵀB over the rows whose keys match.
 
@@ -142,6 +145,7 @@ def _column_moments(sketch_a, sketch_b, return_std=False):
     return estimate_product(sketch_a, sketch_b, return_std=return_std)
 
 
+@fork_safe
 def estimate_join_size(sketch_a, sketch_b, return_std=False):
     """The number of keys two column sketches share (the size of their join).
 
@@ -184,6 +188,7 @@ def estimate_join_size(sketch_a, sketch_b, return_std=False):
     return float(_column_moments(sketch_a, sketch_b)[0, 0])
 
 
+@fork_safe
 def estimate_correlation(sketch_a, sketch_b):
     """Pearson correlation of two keyed columns over their join.
 
@@ -232,7 +237,7 @@ def estimate_correlation(sketch_a, sketch_b):
         import warnings
 
         warnings.warn("the correlation is undefined: the join looks empty, or a column is "
-                      "constant on it; returning NaN", RuntimeWarning, stacklevel=2)
+                      "constant on it; returning NaN", RuntimeWarning, stacklevel=find_stack_level())
         return float("nan")
     return float(np.clip((n * sab - sa * sb) / np.sqrt(va * vb), -1.0, 1.0))
 

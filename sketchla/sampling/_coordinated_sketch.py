@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.forks import fork_safe_methods
 from .. import _kernels
 from .._backend import array_kind
 from .._validation import check_array, check_keys
@@ -25,6 +26,7 @@ from ._coordinated_select import (
 __all__ = ["CoordinatedSketch", "sketch_in_memory"]
 
 
+@fork_safe_methods
 @dataclass(kw_only=True, eq=False, repr=False)
 class CoordinatedSketch:
     """A coordinated sample of the rows (or entries) of one keyed table.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import checkpoint
 from .._backend import array_kind, materialize
 
 
@@ -84,6 +85,7 @@ def _fixed_point(tau, w, p, tol, max_iter, xp):
     zero = xp.zeros_like(w)
     it = 0
     for it in range(1, max_iter + 1):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         wp = _safe(w, pos, xp)
         t = tau(xp.where(pos, wp ** (0.5 - 1.0 / p), zero))
         res = xp.max(xp.where(pos, xp.abs(t - w) / wp, zero))

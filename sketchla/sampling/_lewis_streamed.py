@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import checkpoint
 from .. import _kernels
 from ._lewis_fixed_point import _damped, _damping, _power, _wrap
 
@@ -69,6 +70,7 @@ def lewis_weights_streamed(block, n, d, p, tol=1e-10, max_iter=200, overwrite=Fa
     G = _kernels.sum_in_order(map_blocks(block, lev))
     res, it = np.inf, 0
     for it in range(1, max_iter + 1):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         try:
             K = chol_inv_t(G)
         except np.linalg.LinAlgError:

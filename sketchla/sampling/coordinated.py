@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .._backend import array_kind, frame_kind
 from .._validation import check_array, check_bool, check_int, check_option, check_seed
 from ._coordinated_dask import _is_label, _key_column, _sketch_partitions, _sketch_row_blocks
@@ -57,6 +58,7 @@ __all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product", "colum
            "estimate_join_size", "estimate_correlation"]
 
 
+@fork_safe
 def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, level="row",
                        duplicates="error", mergeable=True):
     """Sketch a keyed table for estimating products with other tables.
@@ -151,6 +153,7 @@ def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, lev
                            seed=seed, dense=dense, host=host, mergeable=mergeable)
 
 
+@fork_safe
 def column_sketch(values, sketch_size, keys=None, seed=0, method="priority"):
     """A coordinated sketch of one keyed numeric column, for join sizes and
     correlations (:func:`estimate_join_size`, :func:`estimate_correlation`).

@@ -36,6 +36,9 @@ import warnings
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
+from .._kernels.forks import checkpoint
+from .._stack import find_stack_level
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_data, check_int, check_rng, check_scalar
@@ -75,6 +78,7 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
     E = np.zeros((k, k))  # rows 0..t-1: orthonormal basis of the accepted features
     chosen = []
     while len(chosen) < k:
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         t = len(chosen)
         m = batch or min(int(np.ceil(k * (np.sum(1.0 / np.arange(1, k - t + 1)) + 2.0))),
                          max(16, _BATCH_ENTRIES // k))
@@ -105,7 +109,7 @@ def _check_basis(U, name="U"):
             raise ValueError(f"{name} must have full column rank: rank {r} < {k} columns")
         warnings.warn(f"{name} does not have orthonormal columns; sampling the projection "
                       "DPP onto its column space (an orthonormal basis from QR)",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=find_stack_level())
         U = Q
     return np.ascontiguousarray(U, dtype=np.float64) if array_kind(U) == "numpy" else U
 
@@ -128,6 +132,7 @@ def _dpp_from_basis(U, g, lev=None):
     return np.array(chosen, dtype=np.int64)
 
 
+@fork_safe
 def sample_projection_dpp(U, rng=None):
     """Exactly k distinct rows from the projection DPP with kernel U Uᵀ.
 
@@ -175,6 +180,7 @@ def _basis_of(A, name="A"):
     return (np.ascontiguousarray(Q) if array_kind(Q) == "numpy" else Q), r
 
 
+@fork_safe
 def sample_volume(A, k, rng=None):
     """k distinct rows with P(S) ∝ det(A_Sᵀ A_S) (volume sampling), k ≥ rank(A).
 
@@ -232,6 +238,7 @@ def sample_volume(A, k, rng=None):
     return S
 
 
+@fork_safe
 def sample_volume_rescaled(A, k, rng=None, return_weights=False):
     """k rows (with repetition): r = rank(A) from the projection DPP, k − r i.i.d.
     from the leverage scores (volume-rescaled sampling with leverage-score
@@ -299,6 +306,7 @@ def sample_volume_rescaled(A, k, rng=None, return_weights=False):
     return S
 
 
+@fork_safe
 def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     """Independent projection-DPP draws until the weighted Gram matrix is stable.
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .. import _kernels
 from .._backend import array_kind
 from .._validation import (
@@ -192,6 +193,7 @@ def _choose_k(lam, k, g):
     return _kernels.choose_k(lam, k, g.random(lam.size))
 
 
+@fork_safe
 def sample_dpp(L, rng=None, *, form="auto"):
     """A subset drawn from the L-ensemble DPP with kernel L.
 
@@ -252,6 +254,7 @@ def sample_dpp(L, rng=None, *, form="auto"):
     return _projection(V, J, g, tol)
 
 
+@fork_safe
 def sample_k_dpp(L, k, rng=None, *, form="auto"):
     """Exactly k distinct items from the k-DPP with kernel L.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_data, check_int, check_option, check_rng
@@ -60,6 +61,7 @@ def _sparse_whitener(A):
 _SPARSE_BLOCK = 4096
 
 
+@fork_safe
 def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=None):
     """Leverage scores τ_i = a_iᵀ(AᵀA)⁺a_i of the rows of A.
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy
 from .._validation import check_data, check_int, check_option, check_p, check_rng, check_scalar
@@ -60,6 +61,7 @@ def _gram_leverage(U, scale, xp):
     return _kernels.row_sq_norms(Q, xp=xp)
 
 
+@fork_safe
 def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
     """ℓp Lewis weights of the rows of A, for any p ≥ 1.
 

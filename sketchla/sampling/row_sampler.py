@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._kernels.forks import fork_safe_methods
 from .._validation._deprecate import keyword_only, rename_parameter
 from .._validation import check_rng
 from .rows import sample_rows
@@ -15,6 +16,7 @@ from .rows import sample_rows
 __all__ = ["RowSampler"]
 
 
+@fork_safe_methods
 class RowSampler(BaseEstimator):
     """Row sampling as a scikit-learn estimator (``fit`` / ``fit_resample``).
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.forks import fork_safe, fork_safe_methods
 from .._validation._deprecate import DEPRECATED, deprecated_alias, renamed
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
@@ -79,6 +80,7 @@ def _host(scores):
     return np.asarray(to_numpy(scores), dtype=np.float64)
 
 
+@fork_safe_methods
 @dataclass
 class RowSample:
     """Sampled rows and their ℓp weights.
@@ -145,6 +147,7 @@ class RowSample:
         return _kernels.scale_rows(sub, from_numpy(scale, sub), xp=xp)
 
 
+@fork_safe
 def sample_rows(A, sketch_size=None, p=2, scores="leverage", rng=None, method="iid", *,
                 n_samples=DEPRECATED, mode=DEPRECATED):
     """Sample rows of A for an ℓp subspace embedding.

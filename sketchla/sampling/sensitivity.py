@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .._backend import array_kind, get_namespace
 from .._validation import check_data, check_option, check_p
 from .leverage import orthonormal_basis
 from .lewis import lewis_weights
 
 
+@fork_safe
 def lp_sensitivities(A, p, method="bound"):
     """ℓp sensitivities s_i = max_x |a_iᵀx|^p / ‖Ax‖_p^p, or upper bounds.
 

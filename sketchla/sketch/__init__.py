@@ -10,6 +10,7 @@ kind               S                                            cost of S @ A
 =================  ===========================================  ==============
 """
 
+from .._kernels.forks import fork_safe
 from .._validation._deprecate import DEPRECATED, renamed
 from .._validation import check_option
 from ._base import SketchOperator
@@ -35,6 +36,7 @@ _FACTORIES = {"gaussian": gaussian, "srht": srht, "countsketch": countsketch,
               "sparse_sign": sparse_sign}
 
 
+@fork_safe
 def make_sketch(sketch=None, m=None, n=None, rng=None, *, kind=DEPRECATED, **kw):
     """Build a sketching operator by name.
 

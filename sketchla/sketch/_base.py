@@ -10,12 +10,14 @@ unless :meth:`SketchOperator.toarray` asks for it.
 
 from __future__ import annotations
 
+from .._kernels.forks import fork_safe_methods
 from .. import _kernels
 from .._validation import check_int, check_operand, draw_seed
 
 __all__ = ["SketchOperator"]
 
 
+@fork_safe_methods
 class SketchOperator:
     """An (m, n) random linear map applied on the left: ``S @ A``.
 
@@ -121,6 +123,7 @@ class SketchOperator:
         return Sb @ B
 
 
+@fork_safe_methods
 class _Transposed:
     """``S.T``: applies the transpose of a sketch, ``S.T @ Y`` with Y (m, k)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe, fork_safe_methods
 from .. import _kernels
 from .._validation import substream
 from ._base import SketchOperator
@@ -11,6 +12,7 @@ from ._base import SketchOperator
 __all__ = ["GaussianSketch", "gaussian"]
 
 
+@fork_safe_methods
 class GaussianSketch(SketchOperator):
     """S with i.i.d. N(0, 1/m) entries, so that E[SᵀS] = I.
 
@@ -49,6 +51,7 @@ class GaussianSketch(SketchOperator):
         return _kernels.blocks_apply_transpose(self._blocks(0, self.n), Y, xp=xp)
 
 
+@fork_safe
 def gaussian(m, n, rng=None):
     """A Gaussian sketch: an (m, n) operator with i.i.d. N(0, 1/m) entries.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe, fork_safe_methods
 from .. import _kernels
 from .._validation import check_int
 from ._base import SketchOperator
@@ -11,6 +12,7 @@ from ._base import SketchOperator
 __all__ = ["HashingSketch", "countsketch", "sparse_sign"]
 
 
+@fork_safe_methods
 class HashingSketch(SketchOperator):
     """S with ``nnz_per_col`` nonzeros ±1/sqrt(s) per column at distinct rows.
 
@@ -58,6 +60,7 @@ class HashingSketch(SketchOperator):
         return _kernels.dense_block(rows, signs, self._scale, self.m)
 
 
+@fork_safe
 def countsketch(m, n, rng=None):
     """CountSketch: one ±1 per column, in a uniformly hashed row.
 
@@ -99,6 +102,7 @@ def countsketch(m, n, rng=None):
     return HashingSketch(m, n, nnz_per_col=1, rng=rng, kind="countsketch")
 
 
+@fork_safe
 def sparse_sign(m, n, nnz_per_col=8, rng=None):
     """Sparse sign sketch: ``nnz_per_col`` entries ±1/sqrt(s) per column.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import fork_safe, fork_safe_methods
 from .. import _kernels
 from .._backend import device
 from .._validation import substream
@@ -15,6 +16,7 @@ __all__ = ["SRHT", "srht"]
 _SPARSE_CHUNK_ELEMS = 1 << 24
 
 
+@fork_safe_methods
 class SRHT(SketchOperator):
     """S = sqrt(1/m) · P · H · D on the zero-padded space R^{n'}, n' = 2^⌈log2 n⌉.
 
@@ -102,6 +104,7 @@ class SRHT(SketchOperator):
         return (1.0 - 2.0 * parity) * self.signs[lo:hi] / np.sqrt(self.m)
 
 
+@fork_safe
 def srht(m, n, rng=None):
     """A subsampled randomized Hadamard transform (SRHT) sketch.
 

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.forks import fork_safe_methods
 from ._symmetric import cp_to_tensor
 
 
+@fork_safe_methods
 @dataclass
 class CPResult:
     """T ≈ Σ_r weights[r] · factors[:, r]^{⊗order}.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .._kernels.forks import fork_safe_methods
 from .._results import TupleResult
 
 
+@fork_safe_methods
 class EigenpairResult(TupleResult):
     """A Z-eigenpair T x^{m−1} = λ x of a symmetric tensor that unpacks as
     ``eigenvalue, eigenvector``.

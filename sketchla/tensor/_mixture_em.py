@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.forks import checkpoint
+
 __all__ = ["bic", "em_spherical", "kmeanspp", "lloyd", "log_resp"]
 
 _BLOCK = 65536
@@ -49,6 +51,7 @@ def em_spherical(X, means, weights, variances, max_iter, tol, tied, sq=None, bar
     # standardized data): a component on a single row would be a spike
     floor = _VAR_FLOOR * max(float(np.mean(np.var(X, axis=0))), _TINY)
     for it in range(1, max_iter + 1):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         log_w = np.log(np.maximum(weights, _TINY))
         K = means.shape[0]
         Nk, Sx, Sq = np.zeros(K), np.zeros((K, d)), np.zeros(K)
@@ -111,6 +114,7 @@ def lloyd(X, centers, max_iter=_LLOYD_ITER):
     sq = np.einsum("ij,ij->i", X, X)
     labels = None
     for _ in range(max_iter):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         dist = sq[:, None] - 2 * X @ C.T + np.einsum("kj,kj->k", C, C)[None, :]
         new = np.argmin(dist, axis=1)
         if labels is not None and np.array_equal(new, labels):

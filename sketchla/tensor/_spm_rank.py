@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .._stack import find_stack_level
 from .._validation import check_int
 
 #: a rank is reported as well determined when its spectral gap σ_R / σ_{R+1}
@@ -92,7 +93,7 @@ def choose_rank(spectrum, floor, rank, eig_tol, max_rank, d, m, name):
                 f"the spectrum of the flattening has no clear gap (largest sigma_k / "
                 f"sigma_k+1 = {gap:.3g} at k = {gap_rank}, below "
                 f"{GAP_FACTOR:g}): the rank estimate is unreliable; pass rank=",
-                RuntimeWarning, stacklevel=5)
+                RuntimeWarning, stacklevel=find_stack_level())
         return gap_rank, gap_rank, noise
     if rank is None:
         typical = np.mean(spectrum**2) / max(np.mean(spectrum), np.finfo(float).tiny)
@@ -110,5 +111,5 @@ def choose_rank(spectrum, floor, rank, eig_tol, max_rank, d, m, name):
     if spectrum[rank - 1] <= max(noise, floor):
         warnings.warn(f"rank={rank} exceeds the rank the spectrum of the flattening "
                       f"supports ({gap_rank}, noise level {noise:.3g}); the trailing "
-                      "components are fitted to noise", RuntimeWarning, stacklevel=5)
+                      "components are fitted to noise", RuntimeWarning, stacklevel=find_stack_level())
     return rank, gap_rank, noise

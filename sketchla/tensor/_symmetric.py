@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
 from .. import _kernels
 from .._backend import array_kind, get_namespace, to_numpy
 from .._validation import check_array, check_int, check_scalar
@@ -112,6 +113,7 @@ def veronese(X, n):
     return out
 
 
+@fork_safe
 def cp_to_tensor(weights, factors, order):
     """Σ_r weights[r]·factors[:, r]^{⊗order} as a dense (d,)*order array."""
     weights = np.asarray(weights, dtype=np.float64)
@@ -124,6 +126,7 @@ def cp_to_tensor(weights, factors, order):
     return (left.T @ right).reshape((d,) * order)
 
 
+@fork_safe
 def moment_tensor(X, order):
     """Empirical moment tensor (1/n) Σ_i x_i^{⊗order} of the rows of X (n, d).
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sklearn.base import BaseEstimator
 
+from .._kernels.forks import fork_safe_methods
 from .._validation._deprecate import keyword_only
 from .._validation import check_rng
 from .spm import spm
@@ -14,6 +15,7 @@ from .spm import spm
 __all__ = ["SymmetricCP"]
 
 
+@fork_safe_methods
 class SymmetricCP(BaseEstimator):
     """Symmetric CP decomposition by the subspace power method (estimator).
 

@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
 
+from .._kernels.forks import fork_safe_methods
+from .._stack import find_stack_level
 from .. import _kernels
 from .._progress import Progress
 from .._validation._deprecate import keyword_only
@@ -33,6 +35,7 @@ _MAX_AUTO_K = 30
 _BIC_STOP = 0.05
 
 
+@fork_safe_methods
 class MomentGaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture Σ_k w_k N(μ_k, σ_k²I) started from the method of moments.
 
@@ -209,7 +212,7 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
                 "the data do not look like a mixture of spherical Gaussians with linearly "
                 "independent means (the moment estimate's likelihood lost to a k-means++ "
                 "start, which is used instead); see the Notes", RuntimeWarning,
-                stacklevel=2)
+                stacklevel=find_stack_level())
         means, w, var, bound, it, conv = params
         if sub is not X:  # the subsample chose the start: EM on all rows from it
             with Progress(max_iter, "EM", self.verbose) as bar:
@@ -218,10 +221,10 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
                 bar.close(f"{it} EM iterations")
         if max_iter and not conv:
             warnings.warn(f"EM did not reach tol={tol:g} in {max_iter} iterations",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=find_stack_level())
         if means.shape[0] < K:
             warnings.warn(f"EM emptied {K - means.shape[0]} of {K} components",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=find_stack_level())
         self.means_, self.weights_, self.covariances_ = means, w, var
         self.noise_variance_ = float(np.dot(w, var))
         self.n_components_ = means.shape[0]

@@ -11,6 +11,9 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .._kernels.forks import fork_safe_methods
+from .._kernels.forks import checkpoint
+from .._stack import find_stack_level
 from .. import _kernels
 from .._validation._deprecate import keyword_only
 from .._validation import check_int, check_rng
@@ -45,6 +48,7 @@ def _fixed_point(Z, Q, max_iter, tol):
     n = Z.shape[0]
     W = _orthonormal_rows(Q.T)
     for it in range(1, max_iter + 1):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         Y = Z @ W.T
         W1 = _orthonormal_rows((Y**3).T @ Z / n - 3.0 * W)
         change = float(np.max(np.abs(np.abs(np.sum(W1 * W, axis=1)) - 1.0)))
@@ -54,6 +58,7 @@ def _fixed_point(Z, Q, max_iter, tol):
     return W.T, max_iter, False
 
 
+@fork_safe_methods
 class CumulantICA(TransformerMixin, BaseEstimator):
     """Independent component analysis by decomposing the fourth cumulant.
 
@@ -232,11 +237,11 @@ class CumulantICA(TransformerMixin, BaseEstimator):
                 warnings.warn(
                     f"{w - res.rank} of the {w} whitened directions carry no fourth "
                     f"cumulant above the noise (Gaussian sources; spectral gap "
-                    f"{res.gap:.3g}); they are left out", RuntimeWarning, stacklevel=3)
+                    f"{res.gap:.3g}); they are left out", RuntimeWarning, stacklevel=find_stack_level())
         Q, self.n_iter_, converged = _fixed_point(Z, Q, _MAX_ITER, _TOL)
         if not converged:
             warnings.warn(f"the kurtosis fixed point did not converge in {_MAX_ITER} "
-                          "iterations (near-Gaussian sources?)", RuntimeWarning, stacklevel=3)
+                          "iterations (near-Gaussian sources?)", RuntimeWarning, stacklevel=find_stack_level())
         S = Z @ Q
         kurt = np.mean(S**4, axis=0) - 3.0           # of the returned sources themselves
         order = np.argsort(-np.abs(kurt), kind="stable")

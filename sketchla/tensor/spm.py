@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from .._kernels.forks import fork_safe
+from .._stack import find_stack_level
 from .._progress import Progress
 from .. import _kernels
 from .._backend import array_kind, get_namespace, to_numpy
@@ -31,6 +33,7 @@ from ._cp_result import CPResult
 __all__ = ["spm", "spm_moments", "CPResult", "rank_limit", "GAP_FACTOR"]
 
 
+@fork_safe
 def rank_limit(d, order):
     """Largest rank SPM can identify: the rank bound of the flattening,
     min(C(d + ⌈m/2⌉ − 1, ⌈m/2⌉), C(d + ⌊m/2⌋ − 1, ⌊m/2⌋))."""
@@ -114,7 +117,7 @@ def _spm_unit(M, d, m, rank, g, opts):
         warnings.warn(
             f"rank {rank} is the full rank of the flattening: for an even order the "
             "subspace is then everything and the components are not identifiable",
-            RuntimeWarning, stacklevel=4)
+            RuntimeWarning, stacklevel=find_stack_level())
     _, mult_l, find_l = symmetric_indices(d, n2)
     V = (W[:, :rank] / np.sqrt(mult_l)[:, None])[find_l]  # (d^n2, R), orthonormal
     U = None
@@ -149,12 +152,12 @@ def _warn_short(weights, rank, estimated, stopped, noise, gap_rank):
                "no start converged to a finite component in the subspace left (the "
                f"flattening's spectrum supports rank {gap_rank})")
         warnings.warn(f"stopped after {weights.size} of {rank} components: {why}",
-                      RuntimeWarning, stacklevel=5)
+                      RuntimeWarning, stacklevel=find_stack_level())
     elif not estimated and noise > 0 and np.any(np.abs(weights) < noise):
         warnings.warn(
             f"{int(np.sum(np.abs(weights) < noise))} of the {rank} components have weights "
             f"below the noise level {noise:.3g} of the flattening's spectrum",
-            RuntimeWarning, stacklevel=5)
+            RuntimeWarning, stacklevel=find_stack_level())
 
 
 def _canonical_signs(factors, weights, even):
@@ -180,6 +183,7 @@ def _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol):
     return max_iter, n_tries
 
 
+@fork_safe
 def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig_tol=None,
         restart_tol=1e-2, sym_tol=1e-8, verbose=False):
     """Symmetric CP decomposition T ≈ Σ_r λ_r a_r^{⊗m} by the subspace power method.
@@ -274,6 +278,7 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
     return _spm_core(_reduced_flattening(T, d, m), d, m, rank, g, opts)
 
 
+@fork_safe
 def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5000,
                 n_tries=3, grad_tol=1e-14, eig_tol=None, restart_tol=1e-2, verbose=False):
     """SPM of the moment tensor (1/n) Σ_i x_i^{⊗order} without forming it.

@@ -7,6 +7,9 @@ import warnings
 
 import numpy as np
 
+from .._kernels.forks import fork_safe
+from .._kernels.forks import checkpoint
+from .._stack import find_stack_level
 from ._eigenpair import EigenpairResult
 from .. import _kernels
 from .._backend import from_numpy, to_numpy
@@ -26,6 +29,7 @@ def _contract(T, x, times):
     return to_numpy(out)
 
 
+@fork_safe
 def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, tau=1e-6,
            sym_tol=1e-8, return_info=False):
     """A Z-eigenpair (λ, x) of a symmetric tensor: T x^{m−1} = λ x, ‖x‖ = 1.
@@ -128,6 +132,7 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
+        checkpoint()  # a fork waits here, not in the middle of the BLAS
         if adaptive:
             P = np.eye(d) - np.outer(x, x)
             w = np.linalg.eigvalsh(P @ Tm2 @ P + np.outer(x, x) * np.abs(Tm2).max())
@@ -155,6 +160,6 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     if return_info:
         warnings.warn("return_info= is deprecated and will be removed in the next release: "
                       "the result carries n_iter, converged and history", FutureWarning,
-                      stacklevel=2)
+                      stacklevel=find_stack_level())
         return lam, x, {"n_iter": it, "converged": converged, "history": res.history}
     return res
