@@ -8,8 +8,9 @@ OpenMP work); meanwhile the main thread forks ROUNDS times by METHOD
 (``pool``: multiprocessing's fork Pool, ``futures``: a fork
 ProcessPoolExecutor, ``joblib``: joblib's multiprocessing backend,
 ``fork``: bare ``os.fork``) and the children solve least-squares problems.
-A round that takes over TIMEOUT seconds dumps every thread's stack and
-exits with status 1 (faulthandler). Each child's solution must equal the one
+A round that takes over TIMEOUT seconds, or a computing thread that does
+not finish within TIMEOUT seconds at the end, dumps every thread's stack
+and exits with status 1 (faulthandler). Each child's solution must equal the one
 computed serially before the thread started, to 1e-12 relative (a child runs
 its native kernels on one thread and may split its BLAS differently).
 
@@ -95,8 +96,10 @@ def main(method, rounds, timeout):
         faulthandler.cancel_dump_traceback_later()
         for x, ref in zip(got, serial):
             worst = max(worst, float(np.max(np.abs(x - ref) / np.abs(ref))))
+    faulthandler.dump_traceback_later(timeout, exit=True)  # the thread must finish too
     stop.set()
     thread.join()
+    faulthandler.cancel_dump_traceback_later()
     print("ok", rounds, f"{np.median(times):.3f}", f"{max(times):.3f}", f"{worst:.3g}")
     return 0 if worst <= 1e-12 else 2
 
