@@ -96,10 +96,10 @@ CASES = {
                             "host"),
     "altmin_complete": (lambda f: sketchla.altmin_complete(_to(f, XC, observed=True), 2,
                                                            rng=0).toarray(), "same"),
-    "spm": (lambda f: sketchla.spm(_to(f, T3), rng=0).reconstruct(), "host"),
+    "spm": (lambda f: sketchla.spm(_to(f, T3), rng=0).reconstruct(), "same"),
     "sshopm": (lambda f: abs(sketchla.sshopm(_to(f, T3), rng=0)[0]), "host"),
     "spm_moments": (lambda f: sketchla.spm_moments(_to(f, A), order=3, rank=2,
-                                                   rng=0).weights, "host"),
+                                                   rng=0).weights, "same"),
     "moment_tensor": (lambda f: sketchla.moment_tensor(_to(f, A), order=3), "same"),
 }
 
@@ -147,12 +147,16 @@ NOTES = {
     "altmin_complete": "dask (sparse or NaN-dense chunks, or a DataFrame of triplets): the "
                        "entries in row and column blocks on the workers, NumPy factors; "
                        "array_api_strict, cupy: dense X with NaN, every row solved exactly in "
-                       "one batched solve a sweep (O(n·m·k²)); `sample_splitting` and "
-                       "`biases`: numpy, scipy.sparse",
-    "spm": "T is read in its namespace; the reduced flattening is factored on the host",
+                       "one batched solve a sweep (O(n·m·k²)); a CuPy CSR matrix: the row "
+                       "problems formed by a numba.cuda kernel, one batched cuSOLVER solve a "
+                       "half-sweep (O(nnz·k²)); `sample_splitting` and `biases`: numpy, "
+                       "scipy.sparse",
+    "spm": "T is read in its namespace; the reduced flattening is factored by cuSOLVER for "
+           "cupy, on the host otherwise; the result in T's namespace",
     "sshopm": "one contraction of T a step in its namespace; the d × d shift on the host",
     "spm_moments": "the reduced moment flattening is accumulated block by block on the host; "
-                   "with `noise_variance` the lower moments are formed in X's namespace",
+                   "with `noise_variance` the lower moments are formed in X's namespace; the "
+                   "result in X's namespace",
     "sample_projection_dpp": "one pass for the row norms, then only the proposed rows are read",
     "range_finder": "also `scipy.sparse.linalg.LinearOperator`; Q in A's namespace",
     "randomized_svd": "U in A's namespace, s and Vt on the host; also `LinearOperator`",

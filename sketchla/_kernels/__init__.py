@@ -11,15 +11,18 @@ the loader, the thread policy and the low-rank operand class.
 =====================  ==========================  ============================
 kernel                 NumPy / scipy.sparse        CuPy, dask, array-api-strict
 =====================  ==========================  ============================
-``fwht``               native C (in place, SIMD,   array-API butterflies
-                       threaded)                   (log2 n reshaped passes)
-``hash_scatter``       native C, dense and CSR     CuPy: ``cupyx.scatter_add``;
-                                                   others: a dense block product
+``fwht``               native C (in place, SIMD,   CuPy: numba.cuda (shared-
+                       threaded)                   memory tiles); others:
+                                                   array-API butterflies
+``hash_scatter``       native C, dense and CSR     CuPy (dense and CSR):
+                                                   numba.cuda; others: a
+                                                   dense block product
 ``hash_gather``        native C                    as above, transposed
-``sketch_map``,        native C (XXH64-based,      (host only)
-``hash_keys``          the same on every machine)
-``sparse_matmat``,     native C, CSR and CSC,      (scipy.sparse only)
-``sparse_gram``        threaded
+``sketch_map``,        native C (XXH64-based,      (host only; the CuPy
+``hash_keys``          the same on every machine)  kernels hash on the device,
+                                                   CuPy int keys too)
+``sparse_matmat``,     native C, CSR and CSC,      CuPy CSR/CSC: numba.cuda;
+``sparse_gram``        threaded                    others refused
 ``gram``,              blocked BLAS-3 over fixed   the namespace's product
 ``gram_of_product``,   row blocks (the same        (dask: a reduction over
 ``tall_matmul``,       result for every thread     its chunks)
@@ -41,7 +44,8 @@ any operand), :mod:`.rowsolve`
 (completion row solves),
 :mod:`.threads` (the thread policy of the native and BLAS pools), and
 :mod:`.forks` (the fork gate: no fork while a call computes in another
-thread).
+thread). The subpackage :mod:`.cuda` holds the numba.cuda kernels of the
+CuPy route, imported on first use.
 """
 
 from ._native import native

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, device, get_namespace, is_numpy_namespace, namespace_name, to_numpy
+from . import cuda
 from ._native import host_only, native
 from .blocked import _blocked_gram, tall_matmul
 
@@ -17,6 +18,8 @@ def fwht(x, *, overwrite=False, xp=None):
 
     NumPy input is transformed in place when ``overwrite`` and it is C- or
     F-contiguous float32/float64; otherwise a transformed copy is returned.
+    CuPy float32/float64 input runs the numba.cuda kernel (in place when
+    ``overwrite`` and C-contiguous).
     """
     xp = get_namespace(x) if xp is None else xp
     name = namespace_name(xp)
@@ -26,6 +29,10 @@ def fwht(x, *, overwrite=False, xp=None):
             x = np.array(x, order="F" if x.flags.f_contiguous and x.ndim == 2 else "C")
         native().fwht(x)
         return x
+    if name == "cupy" and x.dtype.name in ("float32", "float64") and cuda.available():
+        import cupy
+
+        return cuda.kernels().fwht(x, xp=cupy, overwrite=overwrite)
     return _fwht_generic(x, xp)
 
 

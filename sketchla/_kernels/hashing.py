@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, device, get_namespace
+from . import cuda
 from ._native import host_only, native
 
 # Row chunk for the hashing kernels: bounds the column map's memory.
@@ -64,6 +65,9 @@ def hash_scatter(A, *, seed, start, s, m, scale, xp=None):
             rows, signs = sketch_map(seed, start + lo, hi - lo, s, m)
             native().scatter_dense(A2[lo:hi], rows, signs, scale, out)
         return out[:, 0] if squeeze else out
+    if kind in ("cupy", "cupy_sparse") and cuda.available():
+        return cuda.kernels().hash_scatter(A if kind == "cupy" else A.tocsr(), seed=seed,
+                                           start=start, s=s, m=m, scale=scale, xp=_cupy())
     rows, signs = sketch_map(seed, start, n, s, m)
     if kind == "cupy":
         import cupy
@@ -96,6 +100,9 @@ def hash_gather(Y, *, seed, start, n, s, scale, xp=None):
             rows, signs = sketch_map(seed, start + lo, hi - lo, s, m)
             native().gather_dense(Y2, rows, signs, scale, out[lo:hi])
         return out[:, 0] if squeeze else out
+    if kind == "cupy" and cuda.available():
+        return cuda.kernels().hash_gather(Y, seed=seed, start=start, n=n, s=s, scale=scale,
+                                          xp=_cupy())
     rows, signs = sketch_map(seed, start, n, s, m)
     if kind == "cupy":
         import cupy
@@ -125,9 +132,12 @@ def hash_keys(keys, seed, *, xp=None):
     """Stable 64-bit XXH64 hashes (uint64) of integer or string keys.
 
     ``keys`` is a 1-D NumPy array: integers (hashed as 8 little-endian bytes
-    of their int64 value) or strings/bytes (hashed as their UTF-8 bytes).
+    of their int64 value) or strings/bytes (hashed as their UTF-8 bytes);
+    or a CuPy array of integers, hashed on its device (the same hashes).
     The same key and seed give the same hash on every machine and process.
     """
+    if array_kind(keys) == "cupy" and cuda.available() and keys.dtype.kind in "iub":
+        return cuda.kernels().hash_keys(keys, int(seed), xp=_cupy())
     host_only(xp, "hash_keys")
     keys = np.asarray(keys)
     n = keys.shape[0]
@@ -142,3 +152,11 @@ def hash_keys(keys, seed, *, xp=None):
         np.cumsum([len(p) for p in parts], out=offsets[1:])
     native().hash_bytes(b"".join(parts), offsets, int(seed), out)
     return out
+
+
+def _cupy():
+    """The CuPy module itself (the device drivers take the module, not the
+    array-API wrapper)."""
+    import cupy
+
+    return cupy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, get_namespace
+from . import cuda
 from ._native import host_only, native
 
 
@@ -21,8 +22,11 @@ def sparse_matmat(A, X, *, transpose=False, out=None, xp=None):
     ``out`` (optional, 2-D X only): a C-contiguous array of the result's
     shape and A's dtype to write into (a buffer reused across calls spares
     the page faults of a fresh large result). Other formats and dtypes
-    ignore it.
+    ignore it. A CuPy CSR or CSC matrix (with a CuPy X) runs the numba.cuda
+    kernels on its device; the result is a CuPy array.
     """
+    if array_kind(A) == "cupy_sparse" and A.format in ("csr", "csc") and cuda.available():
+        return _device_matmat(A, X, transpose)
     host_only(xp, "sparse_matmat")
     fmt = A.format
     if fmt not in ("csr", "csc") or A.dtype not in (np.float32, np.float64):
@@ -40,6 +44,19 @@ def sparse_matmat(A, X, *, transpose=False, out=None, xp=None):
         raise ValueError(f"out must have shape {shape}, got {out.shape}")
     native().csr_matmat(A.indptr, A.indices, A.data, cols, X, out, trans)
     return out[:, 0] if vector else out
+
+
+def _device_matmat(A, X, transpose):
+    """A @ X or Aᵀ @ X for a CuPy CSR/CSC matrix: the stored arrays are the
+    CSR arrays of A (CSR) or of Aᵀ (CSC)."""
+    import cupy
+
+    drivers = cuda.kernels()
+    X = cupy.asarray(X, dtype=A.dtype)
+    shape = A.shape if A.format == "csr" else A.shape[::-1]
+    trans = transpose != (A.format == "csc")
+    run = drivers.csr_rmatmat if trans else drivers.csr_matmat
+    return run(A.indptr, A.indices, A.data, shape, X, xp=cupy)
 
 
 def range_positions(ptr, which, *, xp=None):

@@ -25,6 +25,7 @@ from .._validation import (
 )
 from .._backend import array_kind, frame_kind, is_sparse
 from ._entries import _CSREntries
+from ._device import _DeviceCSRProblem
 from ._masked import _MaskedProblem
 from ._select import select_reg
 from ._result import CompletionResult
@@ -86,7 +87,10 @@ def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="au
         factor broadcast, and ``U``, ``V`` come back as NumPy arrays. The
         result is the in-memory one for the same seed, whatever the
         chunking (the sketched solves hash each entry by its position in
-        the whole matrix).
+        the whole matrix). A CuPy CSR matrix (``cupyx.scipy.sparse``) stays
+        on its device: each half-sweep forms every row's normal equations
+        with one numba.cuda kernel and solves them in one batched cuSOLVER
+        solve (exact row solves; ``U``, ``V`` are CuPy arrays).
     rank : int or "auto"
         Target rank, 1 ≤ rank ≤ min(n_rows, n_cols). Without a ridge, a rank
         whose degrees of freedom rank·(n_rows + n_cols − rank) exceed the
@@ -282,7 +286,8 @@ def altmin_complete(X, rank, method="auto", max_iter=100, tol="auto", *, reg="au
         entries = _CSREntries(*_observed(X))
         dtype, (m, n), nnz = entries.dtype, entries.shape, entries.nnz
     else:
-        prob = _MaskedProblem(X)
+        prob = (_DeviceCSRProblem.from_cupy(X) if array_kind(X) == "cupy_sparse"
+                else _MaskedProblem(X))
         dtype, (m, n), nnz = X.dtype, X.shape, prob.nnz
     auto_rank = isinstance(rank, str)
     if auto_rank:

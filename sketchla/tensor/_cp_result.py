@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._backend import array_kind, from_numpy, to_numpy
 from .._kernels.forks import fork_safe_methods
 from ._symmetric import cp_to_tensor
 
@@ -69,5 +70,7 @@ class CPResult:
     noise_level: float = 0.0
 
     def reconstruct(self):
-        """The dense tensor Σ_r weights[r] · factors[:, r]^{⊗order}."""
-        return cp_to_tensor(self.weights, self.factors, self.order)
+        """The dense tensor Σ_r weights[r] · factors[:, r]^{⊗order}, in the
+        namespace of the factors (formed on the host)."""
+        out = cp_to_tensor(to_numpy(self.weights), to_numpy(self.factors), self.order)
+        return out if array_kind(self.factors) == "numpy" else from_numpy(out, self.factors)

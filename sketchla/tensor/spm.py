@@ -8,7 +8,7 @@ scikit-learn-style estimator and :class:`CPResult` the result.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.linalg as sla
@@ -17,7 +17,7 @@ from .._kernels.forks import fork_safe
 from .._stack import find_stack_level
 from .._progress import Progress
 from .. import _kernels
-from .._backend import array_kind, get_namespace, to_numpy
+from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_int, check_rng, check_scalar
 from ._symmetric import (
     check_moments,
@@ -53,11 +53,16 @@ def _reduced_flattening(T, d, m):
         flat = T.reshape(d**n2, d**n1)
         return np.sqrt(mult_l)[:, None] * flat[np.ix_(lin_l, lin_r)] * np.sqrt(mult_r)[None, :]
     # other namespaces: the reduced flattening (C(d+n2-1, n2) x C(d+n1-1, n1), a
-    # fraction of T's d^m entries) is gathered there and factored on the host
+    # fraction of T's d^m entries) is gathered there; CuPy factors it on the
+    # device (_decompose), the others on the host
     xp = get_namespace(T)
     flat = xp.reshape(T, (d**n2, d**n1))
-    sub = to_numpy(_kernels.take_cols(_kernels.take_rows(flat, lin_l, xp=xp), lin_r, xp=xp))
-    return np.sqrt(mult_l)[:, None] * sub * np.sqrt(mult_r)[None, :]
+    sub = _kernels.take_cols(_kernels.take_rows(flat, lin_l, xp=xp), lin_r, xp=xp)
+    if array_kind(T) != "cupy":
+        return np.sqrt(mult_l)[:, None] * to_numpy(sub) * np.sqrt(mult_r)[None, :]
+    left = from_numpy(np.sqrt(mult_l), like=sub)
+    right = from_numpy(np.sqrt(mult_r), like=sub)
+    return left[:, None] * sub * right[None, :]
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,19 @@ def _spm_core(M, d, m, rank, g, opts):
 
 def _decompose(M, even):
     """(D, W, Wr, spectrum): the flattening's eigendecomposition (even order;
-    sorted by |λ|) or SVD (odd), and |D|."""
+    sorted by |λ|) or SVD (odd), and |D|, on the host. A CuPy flattening is
+    factored on its device (cuSOLVER) and its factors brought to the host,
+    where the power method on the small subspace runs."""
+    if array_kind(M) == "cupy":
+        import cupy
+
+        if even:
+            D, W = (to_numpy(a) for a in cupy.linalg.eigh(M))
+            order = np.argsort(-np.abs(D))
+            D, W = D[order], W[:, order]
+            return D, W, W, np.abs(D)
+        W, D, Wrt = (to_numpy(a) for a in cupy.linalg.svd(M, full_matrices=False))
+        return D, W, Wrt.T, np.abs(D)
     if even:
         D, W = sla.eigh(M)
         order = np.argsort(-np.abs(D))
@@ -247,7 +264,9 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
     CPResult
         ``weights`` (R,), ``factors`` (d, R) with unit-norm columns,
         ``n_iter``, ``rank``, ``spectrum``, ``gap``, ``noise_level``;
-        ``reconstruct()``.
+        ``reconstruct()``. The arrays are in T's namespace and on its
+        device (a CuPy T's flattening is factored by cuSOLVER on the
+        device; the power method on the small subspace runs on the host).
 
     Notes
     -----
@@ -275,7 +294,7 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
     g = check_rng(rng)
     opts = _Options(max_iter=max_iter, n_tries=n_tries, grad_tol=grad_tol, eig_tol=eig_tol,
                     restart_tol=restart_tol, verbose=verbose)
-    return _spm_core(_reduced_flattening(T, d, m), d, m, rank, g, opts)
+    return _in_namespace_of(T, _spm_core(_reduced_flattening(T, d, m), d, m, rank, g, opts))
 
 
 @fork_safe
@@ -314,6 +333,7 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
     Returns
     -------
     CPResult
+        Its arrays in X's namespace and on its device.
 
     Notes
     -----
@@ -356,4 +376,13 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
     opts = _Options(max_iter=max_iter, n_tries=n_tries, grad_tol=grad_tol, eig_tol=eig_tol,
                     restart_tol=restart_tol, verbose=verbose,
                     name=f"the order-{order} moment of X")
-    return _spm_core(M, d, order, rank, check_rng(rng), opts)
+    return _in_namespace_of(X, _spm_core(M, d, order, rank, check_rng(rng), opts))
+
+
+def _in_namespace_of(like, res):
+    """The result's arrays in the namespace and on the device of the input."""
+    if array_kind(like) == "numpy":
+        return res
+    return replace(res, weights=from_numpy(res.weights, like, dtype=None),
+                   factors=from_numpy(res.factors, like, dtype=None),
+                   spectrum=from_numpy(res.spectrum, like, dtype=None))
