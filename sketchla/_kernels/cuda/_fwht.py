@@ -3,8 +3,9 @@
 
 A block loads a tile of R consecutive rows × C columns into shared memory
 and runs every butterfly of stride below R there (log2 R stages between
-barriers); each larger stride is then one pass over the array, one thread
-per butterfly pair. A warp's threads take consecutive columns, so every
+barriers); the larger strides then take one pass over the array per three
+stages (each thread holds eight elements in registers), and one per stage
+for the last one or two. A warp's threads take consecutive columns, so every
 global read and write is coalesced. The stages run by increasing stride,
 each output of a stage one addition or subtraction, so the result equals
 the native transform's to rounding.
@@ -72,7 +73,48 @@ def stride_kernel(x, h):
     x[i + h, c] = a - b
 
 
+def _radix8_kernel(dtype):
+    @cuda.jit
+    def radix8(x, h):
+        """Three stages (strides h, 2h, 4h) in one pass: thread e loads the
+        eight elements i0 + t·h (t = 0..7) of column e % k into registers,
+        i0 = (p // h)·8h + p % h for its group p = e // k, and runs the
+        three radix-2 stages there: the same additions, in the same order,
+        as three passes of :func:`stride_kernel`."""
+        v = cuda.local.array(8, dtype=dtype)
+        e = cuda.grid(1)
+        n, k = x.shape
+        if e >= (n // 8) * k:
+            return
+        p, c = e // k, e % k
+        i0 = (p // h) * 8 * h + p % h
+        for t in range(8):
+            v[t] = x[i0 + t * h, c]
+        s = 1
+        while s < 8:
+            for t in range(8):
+                if t & s == 0:
+                    a = v[t]
+                    b = v[t + s]
+                    v[t] = a + b
+                    v[t + s] = a - b
+            s *= 2
+        for t in range(8):
+            x[i0 + t * h, c] = v[t]
+
+    return radix8
+
+
 _TILES = {}
+_RADIX8 = {}
+
+
+def radix8_kernel(dtype):
+    """The three-stage pass for float32 or float64, compiled once."""
+    key = np.dtype(dtype).name
+    if key not in _RADIX8:
+        _RADIX8[key] = _radix8_kernel(np.float32 if key == "float32" else np.float64)
+    return _RADIX8[key]
 
 
 def tile_kernel(dtype):
@@ -100,6 +142,10 @@ def fwht_inplace(x):
     R, C = tile_shape(n, k)
     tile_kernel(x.dtype)[(n // R, (k + C - 1) // C), THREADS](x, R, C)
     h = R
+    while 8 * h <= n:  # three stages a pass over the array
+        groups = (n // 8) * k
+        radix8_kernel(x.dtype)[max(1, (groups + THREADS - 1) // THREADS), THREADS](x, h)
+        h *= 8
     total = (n // 2) * k
     while h < n:
         stride_kernel[max(1, (total + THREADS - 1) // THREADS), THREADS](x, h)
