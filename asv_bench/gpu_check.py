@@ -1,7 +1,8 @@
 """The device check: on a machine with an NVIDIA GPU, CuPy and numba-cuda,
 one command runs the GPU tests and the GPU benchmarks and prints one table.
 
-    pip install -e ".[gpu,test]"
+    pip install meson-python meson ninja
+    pip install --no-build-isolation -e ".[gpu,test]"
     python asv_bench/gpu_check.py [--quick] [--json FILE]
 
 1. The tests marked ``cupy`` (CuPy operands through every public route) and
