@@ -126,6 +126,11 @@ def check_keys(keys, n, name="keys"):
     raise TypeError(f"{name} must be integers or strings, got dtype {keys.dtype}")
 
 
+class IndexOutOfRange(ValueError, IndexError):
+    """An index argument outside its dimension: a ``ValueError`` (bad input,
+    as every other argument error) that ``except IndexError`` also catches."""
+
+
 def check_indices(idx, size, name):
     """Integer indices into a dimension of ``size`` (negative ones wrap), as int64."""
     idx = np.asarray(idx)
@@ -134,7 +139,7 @@ def check_indices(idx, size, name):
             raise TypeError(f"{name} must hold integers, got dtype {idx.dtype}")
         idx = idx.astype(np.int64)
     if idx.size and (idx.min() < -size or idx.max() >= size):
-        raise IndexError(f"{name} out of range for a dimension of size {size}")
+        raise IndexOutOfRange(f"{name} out of range for a dimension of size {size}")
     return np.where(idx < 0, idx + size, idx).astype(np.int64)
 
 

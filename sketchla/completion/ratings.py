@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels.forks import fork_safe, fork_safe_methods
-from .._validation import check_array, check_keys, check_rng, check_scalar
+from .._validation import check_array, check_keys, check_rng, check_scalar, check_sparse
 
 __all__ = ["Ratings", "split_entries", "rating_errors"]
 
@@ -250,13 +250,16 @@ def split_entries(X, test_size=0.2, rng=None):
     M = X.matrix if ratings else X
     if not sp.issparse(M):
         raise TypeError(f"X must be Ratings or a scipy.sparse matrix, got {type(X).__name__}")
-    coo = sp.coo_matrix(M)
+    fmt = M.format
+    # the structure verified (a corrupt one is a ValueError, never a crash),
+    # the values finite and real, duplicates summed: each cell lands on one side
+    coo = check_sparse(M, "X", ("csr", "csc", "coo")).tocoo()
     held = g.random(coo.nnz) < test_size
     parts = [sp.csr_matrix((coo.data[k], (coo.row[k], coo.col[k])), shape=coo.shape)
              for k in (~held, held)]
     if ratings:
         return tuple(X._with_matrix(P) for P in parts)
-    return tuple(P.asformat(M.format) for P in parts)
+    return tuple(P.asformat(fmt) for P in parts)
 
 
 @fork_safe
@@ -315,7 +318,7 @@ def rating_errors(model, test, clip=None):
         result = getattr(model, "result_", model)
         if tuple(M.shape) != tuple(result.shape):
             raise ValueError(f"test has shape {M.shape}; the model's is {result.shape}")
-        coo = sp.coo_matrix(M)
+        coo = check_sparse(M, "test", ("csr", "csc", "coo")).tocoo()
         y = coo.data
         pred = result.predict(coo.row, coo.col)
     pred = np.asarray(pred, dtype=np.float64)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import sketchla
 from sketchla import AltMinCompletion, Ratings, altmin_complete, rating_errors, split_entries
 from sketchla._kernels import native
 from sketchla.completion._entries import _arrays
@@ -275,3 +276,46 @@ def test_transform_with_biases_fills_new_rows():
     est = AltMinCompletion(rank=2, biases=True, method="exact", random_state=0).fit(D[:250])
     filled = est.transform(D[250:])
     assert np.linalg.norm(filled - M[250:]) <= 1e-5 * np.linalg.norm(M[250:])
+
+
+def _corrupt(kind):
+    A = sp.random(20, 10, density=0.3, format="csr", random_state=0)
+    if kind == "indptr":
+        A.indptr = A.indptr.copy()
+        A.indptr[-1] = 10**9
+    elif kind == "shape":
+        A._shape = (20, 3)
+    elif kind == "nan":
+        A.data[0] = np.nan
+    elif kind == "complex":
+        A = A.astype(np.complex128)
+    return A
+
+
+@pytest.mark.parametrize("kind,exc", [("indptr", ValueError), ("shape", ValueError),
+                                      ("nan", ValueError), ("complex", TypeError)])
+def test_ratings_helpers_check_the_structure(kind, exc):
+    # a corrupt structure aborted the interpreter (indptr) or gave a wrong
+    # split; NaN and complex values were accepted
+    with pytest.raises(exc, match="X"):
+        sketchla.split_entries(_corrupt(kind), rng=0)
+    res = sketchla.altmin_complete(_corrupt("none"), 2, rng=0)
+    with pytest.raises(exc, match="test"):
+        sketchla.rating_errors(res, _corrupt(kind))
+
+
+def test_split_entries_sums_duplicates_so_no_cell_is_on_both_sides():
+    r, c = np.repeat(np.arange(10), 5), np.tile(np.arange(5), 10)
+    A = sp.coo_matrix((np.ones(100), (np.r_[r, r], np.r_[c, c])), shape=(10, 5))
+    train, test = sketchla.split_entries(A, rng=0)
+    assert ((train != 0).multiply(test != 0)).nnz == 0
+    np.testing.assert_array_equal((train + test).toarray(), A.toarray())
+
+
+def test_predict_out_of_range_is_a_value_error_naming_the_argument():
+    A = sp.random(20, 10, density=0.5, format="csr", random_state=0)
+    model = sketchla.AltMinCompletion(rank=2, random_state=0).fit(A)
+    with pytest.raises(ValueError, match="rows"):
+        model.predict([100], [0])
+    with pytest.raises(IndexError, match="cols"):  # also an IndexError, as before
+        model.predict([0], [10])
