@@ -7,7 +7,10 @@ One compressed NumPy archive, read with ``allow_pickle=False``: ``meta``
 mergeable sketch, ``weight`` and ``u`` (float64 per item), ``tau`` (float64)
 and ``scale_exp`` (int64). Everything read is validated before a sketch is
 built from it: a malformed archive or inconsistent contents raise
-``ValueError``, never a crash or a later inf/NaN. Version-1 files load as
+``ValueError``, never a crash or a later inf/NaN. The archive is read
+without trusting it (regular files only, sizes checked against the headers
+and a bound before anything is decompressed or allocated, each member's
+CRC-32 verified, so a flipped bit is refused). Version-1 files load as
 sketches without merge state.
 """
 
@@ -16,12 +19,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import _is_canonical, check_compressed
+from .._validation._npz import read_npz
 
 FORMAT_VERSION = 2
 _ARRAYS = ("key_id", "indptr", "indices", "data", "prob")
 _MERGE = ("weight", "u", "tau", "scale_exp")
 # sizes beyond this are not a sketch this library wrote
 _MAX_DIM = 2**48
+#: the default bound on the arrays a file may hold (CoordinatedSketch.load)
+MAX_BYTES = 1 << 30
 
 
 def save(sketch, file):
@@ -39,34 +45,25 @@ def save(sketch, file):
     )
 
 
-def _read(file):
-    """(meta, method, level, arrays) from the archive; any failure to read is a ValueError."""
-    import struct
-    import zipfile
-    import zlib
-
+def _read(file, max_bytes):
+    """(meta, method, level, arrays) from the archive, read by
+    :func:`~sketchla._validation._npz.read_npz` (bounded, CRC-checked,
+    regular files only); any failure to read is a ValueError."""
     try:
-        with np.load(file, allow_pickle=False) as z:
-            if not hasattr(z, "files"):
-                raise ValueError("not a CoordinatedSketch file: not an .npz archive")
-            missing = [k for k in ("meta", "method", "level", *_ARRAYS) if k not in z.files]
-            if missing:
-                raise ValueError(f"not a CoordinatedSketch file: missing {missing[0]!r}")
-            meta = np.asarray(z["meta"])
-            method, level = z["method"], z["level"]
-            arrays = {k: np.asarray(z[k]) for k in _ARRAYS}
-            arrays.update({k: np.asarray(z[k]) for k in _MERGE if k in z.files})
-    except ValueError:
-        raise
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, IndexError,
-            OverflowError, TypeError, NotImplementedError, struct.error) as exc:
+        z = read_npz(file, max_bytes=max_bytes)
+    except ValueError as exc:
         raise ValueError(f"not a readable CoordinatedSketch file: {exc}") from None
-    return meta, method, level, arrays
+    missing = [k for k in ("meta", "method", "level", *_ARRAYS) if k not in z]
+    if missing:
+        raise ValueError(f"not a CoordinatedSketch file: missing {missing[0]!r}")
+    arrays = {k: z[k] for k in _ARRAYS}
+    arrays.update({k: z[k] for k in _MERGE if k in z})
+    return z["meta"], z["method"], z["level"], arrays
 
 
-def load(cls, file, methods, levels):
+def load(cls, file, methods, levels, max_bytes=MAX_BYTES):
     """Read and validate a sketch written by :func:`save`."""
-    meta, method, level, a = _read(file)
+    meta, method, level, a = _read(file, max_bytes)
     if meta.shape != (6,) or meta.dtype != np.uint64:
         raise ValueError("corrupt CoordinatedSketch file: bad meta record")
     version, seed, size, n_rows, n_features, dense = (int(v) for v in meta)

@@ -10,7 +10,7 @@ import numpy as np
 from .._kernels.forks import fork_safe_methods
 from .. import _kernels
 from .._backend import array_kind
-from .._validation import check_array, check_keys
+from .._validation import check_array, check_int, check_keys
 from . import _coordinated_io
 from ._coordinated_select import (
     KEY_SEED,
@@ -240,21 +240,32 @@ class CoordinatedSketch:
         _coordinated_io.save(self, file)
 
     @classmethod
-    def load(cls, file):
+    def load(cls, file, *, max_bytes=_coordinated_io.MAX_BYTES):
         """Read a sketch written by :meth:`save`; every field is validated
         (a malformed or inconsistent file raises ``ValueError``).
+
+        The file is not trusted: only a regular file is opened (a FIFO or a
+        device is refused without blocking), the archive's declared sizes
+        and each array's header are checked against ``max_bytes`` before
+        anything is decompressed or allocated (an archive bomb is refused
+        with no more memory than its headers), arrays are read in bounded
+        chunks, and each member's CRC-32 is verified, so a flipped bit is
+        refused rather than loaded.
 
         Parameters
         ----------
         file : str, path-like or file object
-            A file written by :meth:`save`.
+            A file written by :meth:`save` (a file object must be seekable).
+        max_bytes : int, default 2**30
+            The most bytes of arrays the file may hold.
 
         Returns
         -------
         CoordinatedSketch
             The sketch, validated field by field.
         """
-        return _coordinated_io.load(cls, file, METHODS, LEVELS)
+        max_bytes = check_int(max_bytes, "max_bytes", minimum=1)
+        return _coordinated_io.load(cls, file, METHODS, LEVELS, max_bytes)
 
 
 def _merged(a, b, keep, w, u, p, tau, e):
