@@ -44,6 +44,15 @@ def _check_ndim(A, name, ndim):
         raise ValueError(f"{name} must be {want}, got shape {tuple(A.shape)}")
 
 
+def refuse_masked(A, name):
+    """A NumPy masked array is refused: NumPy's conversions drop its mask,
+    so its masked entries would be read as data."""
+    if isinstance(A, np.ma.MaskedArray):
+        raise TypeError(f"{name}: masked arrays are not supported (their mask would be "
+                        f"ignored); pass {name}.filled(value), or {name}.filled(np.nan) to "
+                        "altmin_complete, where NaN marks a missing entry")
+
+
 def check_array(A, name="A", *, accept_sparse=False, ndim=2, ensure_finite=True,
                 allow_empty=False, accept_dask=True):
     """Validate a data operand and return it in a form every kernel can read.
@@ -78,6 +87,7 @@ def check_array(A, name="A", *, accept_sparse=False, ndim=2, ensure_finite=True,
     """
     if A is None:
         raise TypeError(f"{name} must be an array, got None")
+    refuse_masked(A, name)
     A = to_backend(A)
     if isinstance(A, np.matrix):  # np.matrix's operators and indexing are not ndarray's
         A = np.asarray(A)
@@ -234,6 +244,7 @@ def validate_estimator_data(est, X, y="no_validation", *, reset=True, accept_spa
     type and text, prefixed by the argument's name."""
     from sklearn.utils.validation import validate_data
 
+    refuse_masked(X, "X")
     if accept_sparse and array_kind(X) == "sparse":
         X = check_sparse(X, "X", tuple(accept_sparse))
     dtypes = getattr(X, "dtypes", None)  # a DataFrame's columns, else the array's dtype

@@ -229,3 +229,17 @@ def test_moment_estimators_are_scale_equivariant():
         i1 = sketchla.CumulantICA(n_components=1, random_state=0).fit(X)
         ic = sketchla.CumulantICA(n_components=1, random_state=0).fit(X * c)
         np.testing.assert_allclose(ic.mixing_ / c, i1.mixing_, rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda X: sketchla.lstsq(X, np.ones(X.shape[0])),
+    lambda X: sketchla.randomized_svd(X, 2, rng=0),
+    lambda X: sketchla.altmin_complete(X, 1, rng=0),
+    lambda X: sketchla.SketchedRegression().fit(X, np.ones(X.shape[0])),
+    lambda X: sketchla.RowSampler(sketch_size=5).fit(X),
+])
+def test_masked_arrays_are_refused_not_read_without_their_mask(call):
+    X = np.ma.masked_array(np.random.default_rng(0).standard_normal((40, 4)))
+    X[3, 1] = np.ma.masked
+    with pytest.raises(TypeError, match="masked arrays"):
+        call(X)
