@@ -104,7 +104,7 @@ def choose_rank(spectrum, floor, rank, eig_tol, max_rank, d, m, name):
     limit = spectrum.size
     rank = check_int(rank, "rank", minimum=1, maximum=limit,
                      maximum_label=f"the identifiable limit {limit} for order {m}, d = {d}")
-    if not spectrum[rank - 1] * np.finfo(float).max > 1.0:  # zero: no inverse
+    if not spectrum[rank - 1] > 1.0 / np.finfo(float).max:  # zero: no inverse
         raise ValueError(
             f"rank={rank} exceeds the rank {int(np.sum(spectrum > 0))} of the "
             "flattening (exactly zero beyond it): those components are not defined")

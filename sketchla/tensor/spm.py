@@ -14,6 +14,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from .._kernels.forks import fork_safe
+from .._kernels.interrupt import interruptible
 from .._stack import find_stack_level
 from .._progress import Progress
 from .. import _kernels
@@ -112,13 +113,20 @@ def _decompose(M, even):
             return D, W, W, np.abs(D)
         W, D, Wrt = (to_numpy(a) for a in cupy.linalg.svd(M, full_matrices=False))
         return D, W, Wrt.T, np.abs(D)
+    # one LAPACK call of O(N³): a large one on a helper thread, so that
+    # Ctrl-C answers whatever the LAPACK does with signals
+    run = interruptible if min(M.shape) >= 1024 else _call
     if even:
-        D, W = sla.eigh(M)
+        D, W = run(sla.eigh, M)
         order = np.argsort(-np.abs(D))
         D, W = D[order], W[:, order]
         return D, W, W, np.abs(D)
-    W, D, Wrt = sla.svd(M, full_matrices=False)
+    W, D, Wrt = run(sla.svd, M, full_matrices=False)
     return D, W, Wrt.T, np.abs(D)
+
+
+def _call(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
 
 
 def _spm_unit(M, d, m, rank, g, opts):
