@@ -259,7 +259,8 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         with np.errstate(over="ignore"):  # beyond float64 as the data's own moments are
             s3 = s**3
             self.moment_result_ = type(r)(r.weights * s3, r.factors, r.n_iter, r.order,
-                                          r.rank, r.spectrum * s3, r.gap, r.noise_level * s3)
+                                          r.rank, r.spectrum * s3, r.gap,
+                                          r.noise_level * s3 if r.noise_level else 0.0)
             self.covariances_ = np.maximum(self.covariances_ * s**2, np.finfo(float).tiny)
             self.noise_variance_ = max(float(self.noise_variance_ * s**2),
                                        float(np.finfo(float).tiny))
