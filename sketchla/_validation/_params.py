@@ -126,6 +126,26 @@ def check_keys(keys, n, name="keys"):
     raise TypeError(f"{name} must be integers or strings, got dtype {keys.dtype}")
 
 
+def available_memory():
+    """Bytes of physical memory this process may use: the machine's total
+    (``os.sysconf``), or None where it cannot be read."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(nbytes, name, what):
+    """Refuse, before any work, a request whose arrays cannot fit in memory:
+    a ``MemoryError`` naming the argument that sized them."""
+    total = available_memory()
+    if total is not None and nbytes > total:
+        raise MemoryError(f"{name}: {what} needs {nbytes / 2**30:.3g} GiB, more than the "
+                          f"{total / 2**30:.3g} GiB of memory of this machine")
+
+
 class IndexOutOfRange(ValueError, IndexError):
     """An index argument outside its dimension: a ``ValueError`` (bad input,
     as every other argument error) that ``except IndexError`` also catches."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.forks import fork_safe
-from .._validation import check_int, check_option, check_rng
+from .._validation import check_int, check_memory, check_option, check_rng
 from .polynomial_basis import (FAMILIES, INDEX_SETS, PolynomialBasis, _weighted_gram_sum,
                                polynomial_basis)
 
@@ -107,6 +107,8 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
     g = check_rng(rng)
     m = basis.size
     n = check_int(n_samples, "n_samples", minimum=1)
+    # the points, their weights and one evaluation of the basis at them
+    check_memory(8 * n * (basis.dim + 1 + m), "n_samples", f"{n} points in V_{m}")
     if method != "christoffel" and n < m:
         raise ValueError(f"n_samples = {n} is less than the dimension m = {m} of the "
                          f"space, which method={method!r} needs")

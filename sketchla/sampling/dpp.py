@@ -41,7 +41,7 @@ from .._kernels.forks import checkpoint
 from .._stack import find_stack_level
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
-from .._validation import check_data, check_int, check_rng, check_scalar
+from .._validation import check_data, check_int, check_memory, check_rng, check_scalar
 from .leverage import orthonormal_basis
 
 __all__ = [
@@ -362,6 +362,8 @@ def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     delta = check_scalar(delta, "delta", minimum=0, include_minimum=False)
     min_repeats = check_int(min_repeats, "min_repeats", minimum=1)
     max_repeats = check_int(max_repeats, "max_repeats", minimum=min_repeats)
+    # each draw keeps k indices, returned with their weights
+    check_memory(16 * k * min_repeats, "min_repeats", f"{min_repeats} draws of {k} points")
     lev, rows = _kernels.row_access(U)
     G = np.zeros((k, k))
     idx = []

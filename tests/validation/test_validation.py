@@ -243,3 +243,16 @@ def test_masked_arrays_are_refused_not_read_without_their_mask(call):
     X[3, 1] = np.ma.masked
     with pytest.raises(TypeError, match="masked arrays"):
         call(X)
+
+
+def test_requests_that_cannot_fit_in_memory_are_refused_before_any_work():
+    from sketchla._validation._params import available_memory
+
+    if available_memory() is None:
+        pytest.skip("the machine's memory cannot be read here")
+    basis = sketchla.polynomial_basis("legendre", dim=1, degree=3)
+    with pytest.raises(MemoryError, match="n_samples"):
+        sketchla.approximate(lambda x: x[:, 0], basis, 10**12, rng=0)
+    U = np.linalg.qr(np.random.default_rng(0).standard_normal((50, 4)))[0]
+    with pytest.raises(MemoryError, match="min_repeats"):
+        sketchla.sample_repeated_dpp(U, min_repeats=10**12, max_repeats=10**12, rng=0)
