@@ -43,8 +43,7 @@ def main():
                                                 f[:, :, :], f[:, :]))
             ptx(_rows.residual_kernel, (t.int64[:], index[:], f[:], f[:, :], f[:, :], f[:]))
         ptx(_sparse.gather_kernel, (f[:, :], t.int64[:, :], t.int8[:, :], f, f[:, :]))
-        ptx(_fwht.stride_kernel, (f[:, :], i64))
-        ptx(_fwht.radix8_kernel(np.dtype(f.name)), (f[:, :], i64))
+        ptx(_fwht.radix_kernel(np.dtype(f.name)), (f[:, :], i64, i64))
         ptx(_fwht.tile_kernel(np.dtype(f.name)), (f[:, :], i64, i64))
     print("all kernels compiled")
     return 0

@@ -148,9 +148,9 @@ def test_csr_products(n, k, density, dtype, index):
 @pytest.mark.parametrize("n,k,shared", [
     (1, 1, 4096), (2, 3, 4096), (64, 1, 4096),
     (64, 33, 4096),   # two column tiles, the second of one column
-    (256, 2, 32),     # tiles of 16 rows: a three-stage pass, then one stage
+    (256, 2, 32),     # tiles of 16 rows: a three-stage pass, then a one-stage one
     (128, 1, 2),      # tiles of 2 rows: two three-stage passes
-    (64, 1, 2),       # tiles of 2 rows: a three-stage pass, then two stages
+    (64, 1, 2),       # tiles of 2 rows: a three-stage pass, then a two-stage one
 ])
 def test_fwht(n, k, shared, dtype, monkeypatch):
     monkeypatch.setattr(_fwht, "SHARED", shared)  # smaller tiles, same kernel

@@ -4,8 +4,8 @@
 A block loads a tile of R consecutive rows × C columns into shared memory
 and runs every butterfly of stride below R there (log2 R stages between
 barriers); the larger strides then take one pass over the array per three
-stages (each thread holds eight elements in registers), and one per stage
-for the last one or two. A warp's threads take consecutive columns, so every
+stages (each thread holds eight elements in registers), the last pass one
+or two stages if fewer are left. A warp's threads take consecutive columns, so every
 global read and write is coalesced. The stages run by increasing stride,
 each output of a stage one addition or subtraction, so the result equals
 the native transform's to rounding.
@@ -57,72 +57,57 @@ def _tile_kernel(dtype):
     return tile
 
 
-@cuda.jit
-def stride_kernel(x, h):
-    """One pass of stride h: thread e does the butterfly of pair p = e // k
-    in column e % k."""
-    e = cuda.grid(1)
-    n, k = x.shape
-    if e >= (n // 2) * k:
-        return
-    p, c = e // k, e % k
-    i = (p // h) * 2 * h + p % h
-    a = x[i, c]
-    b = x[i + h, c]
-    x[i, c] = a + b
-    x[i + h, c] = a - b
-
-
-def _radix8_kernel(dtype):
+def _radix_kernel(dtype):
     @cuda.jit
-    def radix8(x, h):
-        """Three stages (strides h, 2h, 4h) in one pass: thread e loads the
-        eight elements i0 + t·h (t = 0..7) of column e % k into registers,
-        i0 = (p // h)·8h + p % h for its group p = e // k, and runs the
-        three radix-2 stages there: the same additions, in the same order,
-        as three passes of :func:`stride_kernel`."""
+    def radix(x, h, R):
+        """log2 R stages (strides h, 2h, …, hR/2) in one pass, R ∈ {2, 4, 8}:
+        thread e loads the R elements i0 + t·h (t < R) of column e % k into
+        registers, i0 = (p // h)·R·h + p % h for its group p = e // k, and
+        runs the radix-2 stages there: the same additions, in the same
+        order, as one pass per stage."""
         v = cuda.local.array(8, dtype=dtype)
         e = cuda.grid(1)
         n, k = x.shape
-        if e >= (n // 8) * k:
+        if e >= (n // R) * k:
             return
         p, c = e // k, e % k
-        i0 = (p // h) * 8 * h + p % h
-        for t in range(8):
+        i0 = (p // h) * R * h + p % h
+        for t in range(R):
             v[t] = x[i0 + t * h, c]
         s = 1
-        while s < 8:
-            for t in range(8):
+        while s < R:
+            for t in range(R):
                 if t & s == 0:
                     a = v[t]
                     b = v[t + s]
                     v[t] = a + b
                     v[t + s] = a - b
             s *= 2
-        for t in range(8):
+        for t in range(R):
             x[i0 + t * h, c] = v[t]
 
-    return radix8
+    return radix
 
 
-_TILES = {}
-_RADIX8 = {}
+_COMPILED = {}
 
 
-def radix8_kernel(dtype):
-    """The three-stage pass for float32 or float64, compiled once."""
-    key = np.dtype(dtype).name
-    if key not in _RADIX8:
-        _RADIX8[key] = _radix8_kernel(np.float32 if key == "float32" else np.float64)
-    return _RADIX8[key]
+def _for_dtype(factory, dtype):
+    """``factory(float32 or float64)``, built once per dtype."""
+    key = (factory.__name__, np.dtype(dtype).name)
+    if key not in _COMPILED:
+        _COMPILED[key] = factory(np.float32 if key[1] == "float32" else np.float64)
+    return _COMPILED[key]
+
+
+def radix_kernel(dtype):
+    """The pass of up to three stages for float32 or float64, compiled once."""
+    return _for_dtype(_radix_kernel, dtype)
 
 
 def tile_kernel(dtype):
     """The shared-memory kernel for float32 or float64, compiled once."""
-    key = np.dtype(dtype).name
-    if key not in _TILES:
-        _TILES[key] = _tile_kernel(np.float32 if key == "float32" else np.float64)
-    return _TILES[key]
+    return _for_dtype(_tile_kernel, dtype)
 
 
 def tile_shape(n, k):
@@ -142,12 +127,9 @@ def fwht_inplace(x):
     R, C = tile_shape(n, k)
     tile_kernel(x.dtype)[(n // R, (k + C - 1) // C), THREADS](x, R, C)
     h = R
-    while 8 * h <= n:  # three stages a pass over the array
-        groups = (n // 8) * k
-        radix8_kernel(x.dtype)[max(1, (groups + THREADS - 1) // THREADS), THREADS](x, h)
-        h *= 8
-    total = (n // 2) * k
-    while h < n:
-        stride_kernel[max(1, (total + THREADS - 1) // THREADS), THREADS](x, h)
-        h *= 2
+    while h < n:  # up to three stages a pass over the array
+        radix = min(8, n // h)
+        groups = (n // radix) * k
+        radix_kernel(x.dtype)[max(1, (groups + THREADS - 1) // THREADS), THREADS](x, h, radix)
+        h *= radix
     return x
