@@ -46,6 +46,7 @@ from ._params import (
     check_option,
     check_p,
     check_scalar,
+    check_tol,
     check_verbose,
 )
 from ._random import STREAMS, check_rng, check_seed, draw_seed, substream
@@ -61,6 +62,7 @@ __all__ = [
     "check_indices",
     "check_finite",
     "check_scalar",
+    "check_tol",
     "check_int",
     "check_memory",
     "check_bool",

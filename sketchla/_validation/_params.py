@@ -126,6 +126,23 @@ def check_keys(keys, n, name="keys"):
     raise TypeError(f"{name} must be integers or strings, got dtype {keys.dtype}")
 
 
+def check_tol(tol, name, eps, allow_none=False):
+    """A positive relative tolerance; one below ``eps`` (what the computing
+    dtype can reach) is clipped to ``eps`` with a ``RuntimeWarning``, since
+    no iteration can meet it (it would only run to its iteration limit)."""
+    import warnings
+
+    from .._stack import find_stack_level
+
+    tol = check_scalar(tol, name, minimum=0, include_minimum=False, allow_none=allow_none)
+    if tol is not None and tol < eps:
+        warnings.warn(f"{name}={tol:.3g} is below what the computation's precision can reach "
+                      f"(eps = {eps:.3g}); using {name}={eps:.3g}", RuntimeWarning,
+                      stacklevel=find_stack_level())
+        return float(eps)
+    return tol
+
+
 def available_memory():
     """Bytes of physical memory this process may use: the machine's total
     (``os.sysconf``), or None where it cannot be read."""

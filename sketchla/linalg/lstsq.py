@@ -24,6 +24,7 @@ from .._validation import (
     check_int,
     check_option,
     check_rng,
+    check_tol,
     check_scalar,
 )
 from ._direct import _exact
@@ -268,7 +269,7 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
                                 maximum=n, maximum_label=f"n_samples = {n}")
     m = sketch_size if sketch_size is not None else _default_size(d, n, factor)
     eps = float(get_namespace(b).finfo(b.dtype).eps)
-    tol = 10 * eps if tol is None else check_scalar(tol, "tol", minimum=0, include_minimum=False)
+    tol = 10 * eps if tol is None else check_tol(tol, "tol", eps)
     max_iter = 100 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
     g = check_rng(rng)
 

@@ -24,7 +24,7 @@ import numpy as np
 from .._kernels.forks import fork_safe
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy
-from .._validation import check_data, check_int, check_option, check_p, check_rng, check_scalar
+from .._validation import check_data, check_int, check_option, check_p, check_rng, check_scalar, check_tol
 from .leverage import leverage_scores, orthonormal_basis
 from ._lewis_fixed_point import (
     LewisResult,
@@ -129,7 +129,7 @@ def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
     """
     p = check_p(p)
     check_option(method, "method", ("exact", "approx"))
-    tol = check_scalar(tol, "tol", minimum=0, include_minimum=False)
+    tol = check_tol(tol, "tol", np.finfo(np.float64).eps)
     A = check_data(A)
     n = A.shape[0]
     if method == "approx" and p < 4:

@@ -19,7 +19,7 @@ from .._stack import find_stack_level
 from .._progress import Progress
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
-from .._validation import check_int, check_rng, check_scalar
+from .._validation import check_int, check_rng, check_scalar, check_tol
 from ._symmetric import (
     check_moments,
     check_order,
@@ -201,11 +201,11 @@ def _canonical_signs(factors, weights, even):
 def _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol):
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     n_tries = check_int(n_tries, "n_tries", minimum=1)
-    for name, val in (("grad_tol", grad_tol), ("eig_tol", eig_tol),
-                      ("restart_tol", restart_tol)):
-        check_scalar(val, name, minimum=0, include_minimum=False,
-                     allow_none=name == "eig_tol")
-    return max_iter, n_tries
+    eps = np.finfo(np.float64).eps
+    tols = tuple(check_tol(val, name, eps, allow_none=name == "eig_tol")
+                 for name, val in (("grad_tol", grad_tol), ("eig_tol", eig_tol),
+                                   ("restart_tol", restart_tol)))
+    return max_iter, n_tries, tols
 
 
 @fork_safe
@@ -298,7 +298,8 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
     (15, True)
     """
     T, m, d = check_symmetric_tensor(T, sym_tol=sym_tol)
-    max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
+    max_iter, n_tries, (grad_tol, eig_tol, restart_tol) = _check_options(
+        max_iter, n_tries, grad_tol, eig_tol, restart_tol)
     g = check_rng(rng)
     opts = _Options(max_iter=max_iter, n_tries=n_tries, grad_tol=grad_tol, eig_tol=eig_tol,
                     restart_tol=restart_tol, verbose=verbose)
@@ -376,7 +377,8 @@ def spm_moments(X, order, rank=None, rng=None, *, noise_variance=0.0, max_iter=5
     order = check_order(order, X.shape[1], minimum=3, dense=False)
     noise_variance = check_scalar(noise_variance, "noise_variance", minimum=0)
     n, d = X.shape
-    max_iter, n_tries = _check_options(max_iter, n_tries, grad_tol, eig_tol, restart_tol)
+    max_iter, n_tries, (grad_tol, eig_tol, restart_tol) = _check_options(
+        max_iter, n_tries, grad_tol, eig_tol, restart_tol)
     M = check_moments(data_flattening(X, order), order)
     if noise_variance > 0:
         lower = signal_moments(X, order - 2, noise_variance)

@@ -13,7 +13,7 @@ from .._stack import find_stack_level
 from ._eigenpair import EigenpairResult
 from .. import _kernels
 from .._backend import from_numpy, to_numpy
-from .._validation import as_finite_float, check_int, check_option, check_rng, check_scalar
+from .._validation import as_finite_float, check_int, check_option, check_rng, check_scalar, check_tol
 from ._symmetric import check_symmetric_tensor
 
 __all__ = ["sshopm"]
@@ -99,7 +99,7 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     """
     T, m, d = check_symmetric_tensor(T, sym_tol=sym_tol)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    tol = check_scalar(tol, "tol", minimum=0, include_minimum=False)
+    tol = check_tol(tol, "tol", np.finfo(np.float64).eps)
     adaptive = isinstance(shift, str)
     if adaptive:
         check_option(shift, "shift", ("adaptive",))

@@ -256,3 +256,20 @@ def test_requests_that_cannot_fit_in_memory_are_refused_before_any_work():
     U = np.linalg.qr(np.random.default_rng(0).standard_normal((50, 4)))[0]
     with pytest.raises(MemoryError, match="min_repeats"):
         sketchla.sample_repeated_dpp(U, min_repeats=10**12, max_repeats=10**12, rng=0)
+
+
+@pytest.mark.parametrize("name,call", [
+    ("tol", lambda: sketchla.lstsq(np.eye(30, 5) + 1.0, np.ones(30), tol=1e-300)),
+    ("tol", lambda: sketchla.lewis_weights(np.eye(30, 5) + 1.0, p=1, tol=1e-300)),
+    ("tol", lambda: sketchla.sshopm(_tensor(), tol=1e-300, rng=0)),
+    ("grad_tol", lambda: sketchla.spm(_tensor(), grad_tol=1e-300, rng=0)),
+])
+def test_a_tolerance_below_the_precision_is_clipped_with_a_warning(name, call):
+    with pytest.warns(RuntimeWarning, match=f"{name}=1e-300 is below"):
+        call()
+
+
+def _tensor():
+    from sketchla.datasets import make_symmetric_tensor
+
+    return make_symmetric_tensor(5, 4, 2, rng=0)[0]
