@@ -30,9 +30,7 @@ def fwht(x, *, overwrite=False, xp=None):
         native().fwht(x)
         return x
     if name == "cupy" and x.dtype.name in ("float32", "float64") and cuda.available():
-        import cupy
-
-        return cuda.kernels().fwht(x, xp=cupy, overwrite=overwrite)
+        return cuda.kernels().fwht(x, xp=cuda.cupy_module(), overwrite=overwrite)
     return _fwht_generic(x, xp)
 
 

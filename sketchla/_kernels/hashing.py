@@ -67,7 +67,7 @@ def hash_scatter(A, *, seed, start, s, m, scale, xp=None):
         return out[:, 0] if squeeze else out
     if kind in ("cupy", "cupy_sparse") and cuda.available():
         return cuda.kernels().hash_scatter(A if kind == "cupy" else A.tocsr(), seed=seed,
-                                           start=start, s=s, m=m, scale=scale, xp=_cupy())
+                                           start=start, s=s, m=m, scale=scale, xp=cuda.cupy_module())
     rows, signs = sketch_map(seed, start, n, s, m)
     if kind == "cupy":
         import cupy
@@ -102,7 +102,7 @@ def hash_gather(Y, *, seed, start, n, s, scale, xp=None):
         return out[:, 0] if squeeze else out
     if kind == "cupy" and cuda.available():
         return cuda.kernels().hash_gather(Y, seed=seed, start=start, n=n, s=s, scale=scale,
-                                          xp=_cupy())
+                                          xp=cuda.cupy_module())
     rows, signs = sketch_map(seed, start, n, s, m)
     if kind == "cupy":
         import cupy
@@ -137,7 +137,7 @@ def hash_keys(keys, seed, *, xp=None):
     The same key and seed give the same hash on every machine and process.
     """
     if array_kind(keys) == "cupy" and cuda.available() and keys.dtype.kind in "iub":
-        return cuda.kernels().hash_keys(keys, int(seed), xp=_cupy())
+        return cuda.kernels().hash_keys(keys, int(seed), xp=cuda.cupy_module())
     host_only(xp, "hash_keys")
     keys = np.asarray(keys)
     n = keys.shape[0]
@@ -152,11 +152,3 @@ def hash_keys(keys, seed, *, xp=None):
         np.cumsum([len(p) for p in parts], out=offsets[1:])
     native().hash_bytes(b"".join(parts), offsets, int(seed), out)
     return out
-
-
-def _cupy():
-    """The CuPy module itself (the device drivers take the module, not the
-    array-API wrapper)."""
-    import cupy
-
-    return cupy

@@ -49,8 +49,7 @@ def sparse_matmat(A, X, *, transpose=False, out=None, xp=None):
 def _device_matmat(A, X, transpose):
     """A @ X or Aᵀ @ X for a CuPy CSR/CSC matrix: the stored arrays are the
     CSR arrays of A (CSR) or of Aᵀ (CSC)."""
-    import cupy
-
+    cupy = cuda.cupy_module()
     drivers = cuda.kernels()
     X = cupy.asarray(X, dtype=A.dtype)
     shape = A.shape if A.format == "csr" else A.shape[::-1]

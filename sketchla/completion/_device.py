@@ -10,6 +10,7 @@ from .. import _kernels
 from .._backend import from_numpy, get_namespace, to_numpy
 from .._kernels import cuda
 from ..linalg._power_method import svd_from_gaussian
+from ._masked import clip_rows
 
 
 class _DeviceCSRProblem:
@@ -53,15 +54,9 @@ class _DeviceCSRProblem:
     def initialize(self, rank, clip, g):
         """The range finder on X/p (p the observed fraction) from a Gaussian
         block, rows clipped, then V = (X/p)ᵀ U (as the host path)."""
-        xp = self.xp
         op = _Operand(self)
-        m = self.shape[0]
         U = svd_from_gaussian(op, rank, min(rank + 10, min(self.shape)), 4, g)[0]
-        if clip is not None:
-            cap = clip * np.sqrt(rank / m)
-            norms = to_numpy(xp.linalg.norm(U, axis=1))
-            shrink = np.where(norms > cap, cap / np.maximum(norms, 1e-300), 1.0)
-            U = xp.linalg.qr(U * from_numpy(shrink, U)[:, None])[0]
+        U = clip_rows(U, clip, rank)
         return U, op.rmatmat(U)
 
     def _solve(self, csr, F, counts):

@@ -53,11 +53,7 @@ class _MaskedProblem:
         frac = max(self.nnz, 1) / (m * n)
         A = self.X0 / frac
         U = svd_from_gaussian(_kernels.Operator(A), rank, min(rank + 10, min(m, n)), 4, g)[0]
-        if clip is not None:
-            cap = clip * np.sqrt(rank / m)
-            norms = to_numpy(xp.linalg.vector_norm(U, axis=1))
-            shrink = np.where(norms > cap, cap / np.maximum(norms, 1e-300), 1.0)
-            U = xp.linalg.qr(U * from_numpy(shrink, U)[:, None])[0]
+        U = clip_rows(U, clip, rank)
         return U, xp.matrix_transpose(self.X0) @ U / frac
 
     def _solve(self, M, X, F, empty, counts):
@@ -84,3 +80,16 @@ class _MaskedProblem:
 
     def zero_empty(self, U, V):
         return U, V  # already 0: their normal equations have a zero right-hand side
+
+
+def clip_rows(U, clip, rank):
+    """Jain et al.'s incoherence step in U's namespace: rows of U with norm
+    above clip·√(rank/m) scaled down to it, then U re-orthonormalized (the
+    host path's ``_clip_rows``)."""
+    if clip is None:
+        return U
+    xp = get_namespace(U)
+    cap = clip * np.sqrt(rank / U.shape[0])
+    norms = to_numpy(xp.linalg.vector_norm(U, axis=1))
+    shrink = np.where(norms > cap, cap / np.maximum(norms, 1e-300), 1.0)
+    return xp.linalg.qr(U * from_numpy(shrink, U)[:, None])[0]

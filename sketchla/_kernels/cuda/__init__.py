@@ -40,7 +40,7 @@ from __future__ import annotations
 import importlib
 import os
 
-__all__ = ["available", "simulated", "kernels"]
+__all__ = ["available", "simulated", "kernels", "cupy_module"]
 
 _state = {"checked": False, "ok": False}
 
@@ -67,3 +67,9 @@ def available():
 def kernels():
     """The driver module (:mod:`._drivers`), imported on first use."""
     return importlib.import_module(f"{__name__}._drivers")
+
+
+def cupy_module():
+    """The CuPy module itself: the drivers take a namespace module, not the
+    array-API wrapper that :func:`sketchla._backend.get_namespace` gives."""
+    return importlib.import_module("cupy")
