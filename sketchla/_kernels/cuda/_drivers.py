@@ -86,16 +86,15 @@ def hash_scatter(A, *, seed, start, s, m, scale, xp):
         hi = min(n, lo + CHUNK)
         rows, signs = sketch_map(seed, start + lo, hi - lo, s, m, xp=xp)
         ip, ix, dt = _csr_of_map(rows, signs, scale, m, dtype, xp)
-        if sparse:
+        if sparse:  # the kernel adds into out, chunk after chunk (as the native one)
             a_ptr = A.indptr[lo:hi + 1]
-            part = xp.zeros((m, k), dtype=dtype)
             _sparse.csr_csr_kernel[_hash.blocks(m), _hash.THREADS](
                 ip, ix, dt, a_ptr - a_ptr[0], A.indices[int(a_ptr[0]):int(a_ptr[-1])],
-                A.data[int(a_ptr[0]):int(a_ptr[-1])], part)
+                A.data[int(a_ptr[0]):int(a_ptr[-1])], out)
         else:
             part = xp.empty((m, k), dtype=dtype)
             _sparse.csr_dense_kernel[_sparse.grid2(m, k)](ip, ix, dt, _c(A2[lo:hi], xp), part)
-        out += part
+            out += part
     return out[:, 0] if squeeze else out
 
 
