@@ -40,7 +40,7 @@ Modules: :mod:`._native` (the loader), :mod:`.hashing`, :mod:`.sparse`,
 :mod:`.dense`, :mod:`.blocked` (BLAS-3 by row blocks), :mod:`.dpp`,
 :mod:`.accurate` (extended-precision gradients), :mod:`.operator` (the
 operand of the low-rank drivers), :mod:`.sketching` (a sketch applied to
-any operand), :mod:`.rowsolve`
+any operand), :mod:`.scaling` (exact rescaling by powers of two), :mod:`.rowsolve`
 (completion row solves),
 :mod:`.threads` (the thread policy of the native and BLAS pools), and
 :mod:`.forks` (the fork gate: no fork while a call computes in another
@@ -77,19 +77,22 @@ from .dense import (
 )
 from .dpp import chain_batch, choose_k, esp_ratios, probe_columns
 from .operator import Operator, frobenius_norm, projection_error
+from .scaling import ldexp, moderate, pow2_exponent, unit_exponent
 from .hashing import dense_block, hash_gather, hash_keys, hash_scatter, sketch_map
 from .sketching import apply_sketch, apply_transpose, blocks_apply, blocks_apply_transpose
 from .sparse import hstack, range_positions, scale_rows, sparse_gram, sparse_matmat
 from .rowsolve import update_rows
 from .threads import run_blocks, serial_blas, worker_threads
 
-#: the names of the table that are not kernels (no ``xp``)
-INFRASTRUCTURE = ("native", "run_blocks", "serial_blas", "worker_threads", "Operator")
+#: the names of the table that are not kernels (no ``xp``: the thread policy,
+#: the operand class and the scalar helpers of the rescaling)
+INFRASTRUCTURE = ("native", "run_blocks", "serial_blas", "worker_threads", "Operator",
+                  "moderate", "pow2_exponent")
 
 __all__ = [
     "abs_max", "apply_sketch", "apply_transpose", "blocks_apply", "blocks_apply_transpose", "accurate_gradient", "batched_solve", "to_dense_host", "chain_batch", "cholesky", "choose_k", "dense_block",
     "esp_ratios", "fwht", "gram", "gram_of_product", "hash_gather", "hash_keys",
-    "hash_scatter", "hstack", "map_row_blocks", "native", "Operator", "frobenius_norm", "projection_error", "orthonormalize", "probe_columns",
+    "hash_scatter", "hstack", "ldexp", "moderate", "pow2_exponent", "unit_exponent", "map_row_blocks", "native", "Operator", "frobenius_norm", "projection_error", "orthonormalize", "probe_columns",
     "put_rows", "qr", "qr_basis", "range_positions", "row_access", "row_sq_norms",
     "run_blocks", "scale_rows", "serial_blas", "signed_pad", "sketch_map", "solve_triangular",
     "sparse_gram", "sparse_matmat", "sum_in_order", "take_cols", "take_rows", "tall_matmul",

@@ -11,13 +11,16 @@ from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_array
 from ._native import host_only
 from .dense import abs_max
+from .scaling import ldexp, moderate, pow2_exponent
 from .sparse import sparse_matmat
 
 
 class Operator:
     """A · X and Aᵀ · Y for dense, scipy.sparse, LinearOperator or any
     array-API operand A (n, d); X, Y are dense in A's namespace (host NumPy
-    for a LinearOperator)."""
+    for a LinearOperator). Data far from O(1) (‖A‖_F not ``moderate``) is held
+    as 2^-exp · A: products, ``fro`` and everything computed from them are
+    those of the rescaled operand, and a caller scales values back by 2^exp."""
 
     def __init__(self, A, name="A"):
         kind = array_kind(A)
@@ -28,7 +31,7 @@ class Operator:
             dt = np.dtype(A.dtype) if A.dtype is not None else np.dtype(np.float64)
             if dt.kind not in "fiub":
                 raise TypeError(f"{name} must be a real operator, got dtype {dt}")
-            self.A, self.xp, self.fro = A, np, None
+            self.A, self.xp, self.fro, self.exp = A, np, None, 0
             self.dtype = np.float32 if dt == np.float32 else np.float64
         else:
             A = check_array(A, name, accept_sparse=True, ndim=2)
@@ -37,6 +40,13 @@ class Operator:
             # the NumPy dtype of the small host results
             self.dtype = np.float32 if A.dtype == self.xp.float32 else np.float64
             self.fro = frobenius_norm(A, xp=self.xp)
+            #: A = 2^exp · self.A: data far from O(1) is held rescaled, exactly,
+            #: so that no product of two entries leaves the floating range
+            self.exp = 0
+            if not moderate(self.fro, self.dtype):
+                self.exp = pow2_exponent(abs_max(A, xp=self.xp))
+                self.A = ldexp(A, -self.exp, xp=self.xp)
+                self.fro = frobenius_norm(self.A, xp=self.xp)
         self.kind = kind
         self.shape = tuple(A.shape)
         #: products may write into reused host buffers (scipy.sparse A)

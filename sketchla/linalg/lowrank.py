@@ -245,7 +245,8 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
     err = None
     if op.fro is not None:
         err = _kernels.projection_error(op.fro, s) / op.fro if op.fro else 0.0
-    res = SVDResult(U, s.astype(op.dtype, copy=False), Vt.astype(op.dtype, copy=False), err)
+    s = _kernels.ldexp(s.astype(op.dtype, copy=False), op.exp)  # op holds 2^-exp·A
+    res = SVDResult(U, s, Vt.astype(op.dtype, copy=False), err)
     if return_error:
         warnings.warn("return_error= is deprecated and will be removed in the next release: "
                       "the result carries the error as .error", FutureWarning, stacklevel=find_stack_level())
@@ -336,4 +337,4 @@ def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):
     Ub, sig, _ = np.linalg.svd(R)
     lam = np.maximum(sig[:rank] ** 2 - nu, 0.0)
     U = Qb @ op.host(np.ascontiguousarray(Ub[:, :rank]))
-    return U, lam.astype(op.dtype, copy=False)
+    return U, _kernels.ldexp(lam.astype(op.dtype, copy=False), op.exp)

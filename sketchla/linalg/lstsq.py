@@ -8,13 +8,13 @@ which with a dense sketch carries a coordinate-wise (ℓ∞) error bound.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from dataclasses import dataclass
-
 import numpy as np
 
-from .._kernels.forks import fork_safe, fork_safe_methods
+from .._kernels.forks import fork_safe
 from .._stack import find_stack_level
+from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace
 from .._kernels.threads import serial_blas
 from .._validation import (
@@ -28,6 +28,7 @@ from .._validation import (
     check_scalar,
 )
 from ._direct import _exact
+from ._lstsq_result import LstsqResult, RankDeficiencyWarning
 from ._iterate import _columns, _gradient, _iterate, _residual_norm
 from ._precondition import _Preconditioned, _refine_preconditioner, _sketch_qr
 
@@ -35,84 +36,6 @@ __all__ = ["LstsqResult", "lstsq", "sketch_and_solve", "RankDeficiencyWarning"]
 
 _METHODS = ("precondition", "sketch", "exact")
 _SKETCHES = ("gaussian", "srht", "countsketch", "sparse_sign")
-
-
-class RankDeficiencyWarning(UserWarning):
-    """A was found (numerically) rank deficient; a fallback solver was used.
-
-    Notes
-    -----
-    Raised as a warning (``warnings.warn``), never an exception: the
-    minimum-norm solution is still returned. Filter it with
-    ``warnings.simplefilter("ignore", sketchla.RankDeficiencyWarning)``.
-
-    References
-    ----------
-    .. [1] G. H. Golub, C. F. Van Loan, *Matrix Computations*, 4th ed., §5.4
-       (rank-revealing QR).
-
-    Examples
-    --------
-    >>> import warnings, numpy as np, sketchla
-    >>> A = np.ones((100, 2))  # rank 1
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     warnings.simplefilter("always")
-    ...     _ = sketchla.lstsq(A, np.ones(100), rng=0)
-    >>> any(issubclass(x.category, sketchla.RankDeficiencyWarning) for x in w)
-    True
-    """
-
-
-@fork_safe_methods
-@dataclass
-class LstsqResult:
-    """The result of :func:`lstsq`.
-
-    Attributes
-    ----------
-    x : ndarray, shape (d,) or (d, k)
-        The solution.
-    residual_norm : float or ndarray of shape (k,)
-        ``‖A x − b‖₂`` (per column of b). For a dask ``A``, a dask array
-        (0-d, or shape (k,)): computing it is one more pass over A.
-    n_iter : int
-        Iterations of the iterative solver (the largest over columns of b);
-        0 for the direct methods.
-    converged : bool
-        Whether the iterative solver met its tolerance for every column
-        (always True for the direct methods).
-    sketch_size : int
-        Rows of the sketch (0 when none was used).
-    method : str
-        The method that produced ``x`` (``"exact"`` after a fallback).
-    rank : int
-        The numerical rank of A as seen by the solver.
-
-    Notes
-    -----
-    Returned by :func:`lstsq`; ``x`` is in the namespace of A.
-
-    References
-    ----------
-    .. [1] V. Rokhlin, M. Tygert, "A fast randomized algorithm for
-       overdetermined linear least-squares regression", PNAS 105 (2008).
-
-    Examples
-    --------
-    >>> import numpy as np, sketchla
-    >>> A = np.random.default_rng(0).standard_normal((1000, 5))
-    >>> res = sketchla.lstsq(A, A @ np.ones(5), rng=0)
-    >>> res.converged, bool(np.allclose(res.x, 1))
-    (True, True)
-    """
-
-    x: np.ndarray
-    residual_norm: object
-    n_iter: int
-    converged: bool
-    sketch_size: int
-    method: str
-    rank: int
 
 
 # ----------------------------------------------------------------- checks
@@ -147,13 +70,45 @@ def _sketch(kind, m, n, rng):
 
 
 # --------------------------------------------------------------------- API
+class _NonFinite(ArithmeticError):
+    """The solution left the floating range, or A's sketch shows data so far
+    from O(1) that the products with A would."""
+
+
 def _result(A, b, x, n_iter, converged, m, method, rank):
-    """The LstsqResult of solution x; a solution that overflows float64 (A
-    numerically singular at its scale, with finite data) is a ValueError."""
+    """The LstsqResult of solution x (_NonFinite when x is not finite)."""
     if array_kind(x) == "numpy" and not np.isfinite(x).all():
-        raise ValueError("the least-squares solution overflows float64 although A and b "
-                         "are finite: A is numerically singular at this scale; rescale A")
+        raise _NonFinite
     return LstsqResult(x, _residual_norm(A, x, b), n_iter, converged, m, method, rank)
+
+
+def _at_any_scale(solve, A, b, g, kind):
+    """solve(A, b, g), and where its solution leaves the floating range on
+    data far from O(1), the same solve on 2^-e_A·A and 2^-e_b·b with the
+    same random draws, scaled back: x·2^(e_b−e_A), residuals·2^e_b. A
+    solution that overflows at O(1) scale is a ValueError."""
+    import copy
+
+    g0 = copy.deepcopy(g)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return solve(A, b, g)
+    except _NonFinite:
+        pass
+    ea = _kernels.unit_exponent(A) if kind != "dask" else 0
+    eb = _kernels.unit_exponent(b) if kind != "dask" else 0
+    if ea or eb:
+        try:
+            res = solve(_kernels.ldexp(A, -ea), _kernels.ldexp(b, -eb), g0)
+        except _NonFinite:
+            pass
+        else:
+            x = _kernels.ldexp(res.x, eb - ea)
+            if array_kind(x) != "numpy" or np.isfinite(x).all():
+                return dataclasses.replace(
+                    res, x=x, residual_norm=_kernels.ldexp(res.residual_norm, eb))
+    raise ValueError("the least-squares solution overflows the floating range although "
+                     "A and b are finite: A is numerically singular at this scale")
 
 
 @fork_safe
@@ -271,8 +226,16 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     eps = float(get_namespace(b).finfo(b.dtype).eps)
     tol = 10 * eps if tol is None else check_tol(tol, "tol", eps)
     max_iter = 100 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
-    g = check_rng(rng)
 
+    def solve(A, b, g):
+        return _solve(A, b, kind, method, sketch, m, tol, max_iter, g, refine)
+
+    return _at_any_scale(solve, A, b, check_rng(rng), kind)
+
+
+def _solve(A, b, kind, method, sketch, m, tol, max_iter, g, refine):
+    """The body of :func:`lstsq` on validated arguments."""
+    n, d = A.shape
     if method == "exact" or m >= n:  # a sketch of n or more rows saves nothing
         x, n_iter, conv, rank = _exact(A, b)
         rank = min(n, d) if rank is None else rank
@@ -280,6 +243,8 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
 
     S = _sketch(sketch, m, n, g)
     Q, R, piv, Sb, rank = _sketch_qr(S, A, b)
+    if not _kernels.moderate(float(np.max(np.abs(R))) if R.size else 0.0, A.dtype):
+        raise _NonFinite  # A far from O(1): its Gram products would leave the range
     if rank < d and method == "sketch":
         import scipy.linalg as sla
 

@@ -93,7 +93,24 @@ def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None, *, method=D
     S = make_sketch(sketch, m, n, rng=check_rng(rng))
     SA = S @ A
     SB = SA if same else S @ B
-    return get_namespace(SA).matrix_transpose(SA) @ SB
+    return _product(SA, SB)
+
+
+def _product(SA, SB):
+    """(SA)ᵀ(SB), formed from the sketches rescaled by powers of two where
+    their entries are far from O(1), so that it is finite whenever AᵀB's
+    scale is; a product beyond the floating range is a ValueError."""
+    from .. import _kernels
+
+    xp = get_namespace(SA)
+    ea, eb = _kernels.unit_exponent(SA), _kernels.unit_exponent(SB)
+    C = xp.matrix_transpose(_kernels.ldexp(SA, -ea)) @ _kernels.ldexp(SB, -eb)
+    if ea or eb:
+        C = _kernels.ldexp(C, ea + eb)
+        if not bool(xp.all(xp.isfinite(C))):
+            raise ValueError("A and B are finite but their product AᵀB overflows the "
+                             f"floating range (entries near 2^{ea + eb}); rescale A or B")
+    return C
 
 
 def compare_equal_storage(A, B, sketch_size, method="priority", linear=("gaussian",

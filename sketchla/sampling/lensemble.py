@@ -74,16 +74,17 @@ def _from_kernel(L):
         raise ValueError(f"L must be square (a kernel matrix), got shape {L.shape}; "
                          "pass form='factor' for a feature matrix B with L = B Bᵀ")
     L = np.asarray(L, dtype=np.float64)
-    scale = np.abs(L).max()
-    if scale == 0:
-        return np.zeros(0), np.zeros((N, 0))
-    if np.abs(L - L.T).max() > 1e-8 * scale:
+    e = _kernels.pow2_exponent(_kernels.abs_max(L))
+    if e == 0 and not L.any():
+        return np.zeros(0), np.zeros((N, 0)), 0
+    L = _kernels.ldexp(L, -e)  # exact: the spectrum of L at O(1), times 2^e
+    if np.abs(L - L.T).max() > 1e-8:
         raise ValueError("L must be symmetric (relative asymmetry above 1e-8)")
-    lam, V = sla.eigh(L / scale, check_finite=False)
+    lam, V = sla.eigh(L, check_finite=False)
     if lam.min() < -1e-8 * max(lam.max(), 0.0) or lam.max() <= 0:
         raise ValueError(f"L must be positive semidefinite: smallest eigenvalue "
-                         f"{lam.min() * scale:.3g} against largest {lam.max() * scale:.3g}")
-    return _rank_cut(lam, N) * scale, V
+                         f"{lam.min():.3g}·2^{e} against largest {lam.max():.3g}·2^{e}")
+    return _rank_cut(lam, N), V, e
 
 
 def _from_eig(pair):
@@ -140,26 +141,29 @@ def _from_factor(B):
     B = check_array(B, "L", ndim=2, accept_sparse=True)
     check_host(B, "L", "sample_dpp", "one host factorization")
     N, D = B.shape
-    scale = _kernels.abs_max(B)
-    if scale == 0:
-        return np.zeros(0), np.zeros((N, 0))
+    m = _kernels.abs_max(B)
+    if m == 0:
+        return np.zeros(0), np.zeros((N, 0)), 0
+    e = _kernels.pow2_exponent(m)  # B / 2^e exactly; λ = σ²·2^(2e)
     if array_kind(B) == "sparse":
-        Bs = (B / scale).tocsr()
+        Bs = _kernels.ldexp(B.astype(np.float64), -e).tocsr()
         mu, W = sla.eigh(_kernels.sparse_gram(Bs), check_finite=False)
         keep = _rank_cut(np.maximum(mu, 0.0), max(N, D)) > 0
-        mu, W = mu[keep], W[:, keep]
+        # descending, as the SVD route: the same draws pick the same eigenvectors
+        mu, W = mu[keep][::-1], W[:, keep][:, ::-1]
         V = np.asarray(Bs @ (W / np.sqrt(mu)))
-        return mu * scale**2, np.ascontiguousarray(V)
-    U, s, _ = sla.svd(np.asarray(B, dtype=np.float64) / scale, full_matrices=False,
+        return mu, np.ascontiguousarray(V), 2 * e
+    U, s, _ = sla.svd(_kernels.ldexp(np.asarray(B, dtype=np.float64), -e), full_matrices=False,
                       check_finite=False, lapack_driver="gesdd")
-    return _rank_cut(s * s, max(N, D)) * scale**2, U
+    return _rank_cut(s * s, max(N, D)), U, 2 * e
 
 
 def _spectrum(L, form):
-    """(λ ≥ 0 (r,), V (N, r), tol): the eigenpairs of the kernel, with
-    λ = 0 where an eigenvalue is zero or rounding noise; ``tol`` (None when
-    computed here) is the orthonormality to which a given V is checked by
-    :func:`_columns`."""
+    """(λ ≥ 0 (r,), V (N, r), tol, e): the eigenpairs of the kernel, its
+    eigenvalues 2^e·λ, with λ = 0 where an eigenvalue is zero or rounding
+    noise; ``tol`` (None when computed here) is the orthonormality to which
+    a given V is checked by :func:`_columns`. λ is O(1) (e = 0 for a given
+    eigendecomposition at a moderate scale), so no kernel's scale overflows."""
     form = check_option(form, "form", FORMS)
     if form == "auto":
         if isinstance(L, tuple):
@@ -175,8 +179,18 @@ def _spectrum(L, form):
                         "eigendecomposition; pass a sparse feature matrix B with "
                         "L = B Bᵀ (form='factor') or the eigendecomposition (form='eig')")
     if form == "eig":  # a given V is checked where it is read (_columns)
-        return _from_eig(L)
-    return (*{"kernel": _from_kernel, "factor": _from_factor}[form](L), None)
+        lam, V, tol = _from_eig(L)
+        e = _kernels.unit_exponent(lam)
+        return _kernels.ldexp(lam, -e), V, tol, e
+    lam, V, e = {"kernel": _from_kernel, "factor": _from_factor}[form](L)
+    return lam, V, None, e
+
+
+def _inclusion(lam, e):
+    """λ/(1 + λ) for the eigenvalues 2^e·λ, as 1/(1 + 2^-e/λ): never formed,
+    so it is 1 for eigenvalues beyond the floating range and 0 below it."""
+    with np.errstate(divide="ignore", over="ignore", under="ignore"):
+        return 1.0 / (1.0 + np.ldexp(1.0 / lam, -e))
 
 
 def _projection(V, J, g, tol=None):
@@ -249,8 +263,8 @@ def sample_dpp(L, rng=None, *, form="auto"):
     True
     """
     g = check_rng(rng)
-    lam, V, tol = _spectrum(L, form)
-    J = np.flatnonzero(g.random(lam.size) < lam / (1.0 + lam))
+    lam, V, tol, e = _spectrum(L, form)
+    J = np.flatnonzero(g.random(lam.size) < _inclusion(lam, e))
     return _projection(V, J, g, tol)
 
 
@@ -307,7 +321,7 @@ def sample_k_dpp(L, k, rng=None, *, form="auto"):
     ((10,), 10)
     """
     g = check_rng(rng)
-    lam, V, tol = _spectrum(L, form)
+    lam, V, tol, _ = _spectrum(L, form)  # a k-DPP does not depend on L's scale
     k = check_int(k, "k", minimum=0, maximum=V.shape[0], maximum_label="N")
     rank = int(np.count_nonzero(lam))
     if k > rank:

@@ -211,7 +211,11 @@ class CumulantICA(TransformerMixin, BaseEstimator):
                           maximum_label=f"the rank of X's covariance ({r})")
             evals, evecs = evals[:K], evecs[:, :K]
         unit_whitening = (evecs / np.sqrt(evals)).T
-        self.whitening_ = unit_whitening / s
+        with np.errstate(over="ignore"):
+            self.whitening_ = unit_whitening / s
+        if not np.isfinite(self.whitening_).all():
+            raise ValueError(f"X is at a scale (max |X| = {s:.3g}) whose whitening and "
+                             "unmixing matrices overflow float64; rescale X")
         Z = Xc @ unit_whitening.T
         w = Z.shape[1]
         self.cumulant_result_ = None
