@@ -55,7 +55,11 @@ PyObject *py_altmin_update_rows(PyObject *self, PyObject *args) {
                              reg, sketched, n_inner, sketch_rows, seed, (int64_t)offset,
                              weighted, resid.held ? (double *)resid.view.buf : NULL);
   Py_END_ALLOW_THREADS;
-  if (rc < 0) bad_structure();
+  if (rc == -2)
+    PyErr_SetString(PyExc_MemoryError, "altmin_update_rows: no memory for the row solves' "
+                                       "scratch space (sketch_rows x k doubles per thread)");
+  else if (rc < 0)
+    bad_structure();
 done:
   SK_FINISH(Py_NewRef(Py_None), &ptr, &idx, &data, &F, &U0, &out, &resid);
 }

@@ -4,6 +4,8 @@ every row of a factor re-solved in parallel by the native kernel."""
 from __future__ import annotations
 
 
+import numpy as np
+
 from ._native import host_only, native
 
 
@@ -21,6 +23,11 @@ def update_rows(indptr, indices, data, fixed, current, out, *, reg, sketched=Fal
     equations. ``resid`` (n,) receives each row's residual norm when given.
     Host only: ``xp`` must be NumPy (or None)."""
     host_only(xp, "update_rows")
+    if len(indptr) > 1:
+        # a row with at most sketch_rows entries is solved exactly: no sketch
+        # needs more rows than the longest row has entries (the kernel's
+        # scratch memory is sized by it)
+        sketch_rows = min(int(sketch_rows), max(int(np.max(np.diff(indptr))), 1))
     native().altmin_update_rows(indptr, indices, data, fixed, current, out, float(reg),
                                 bool(sketched), int(n_inner), int(sketch_rows), seed, resid,
                                 int(offset), bool(weighted))

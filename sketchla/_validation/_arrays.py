@@ -114,6 +114,7 @@ def check_array(A, name="A", *, accept_sparse=False, ndim=2, ensure_finite=True,
         dt = _float_dtype(A.dtype, name)
         if dt != A.dtype:
             A = A.astype(dt)
+        check_worker_memory(A, name)
     elif kind in ("numpy", "array_like"):
         if kind == "array_like":
             try:
@@ -260,3 +261,40 @@ def validate_estimator_data(est, X, y="no_validation", *, reset=True, accept_spa
         if _names(str(e), names):
             raise
         raise type(e)(f"{' and '.join(names)}: {e}") from e
+
+
+#: a task holds its chunk and about this many working copies of it
+_TASK_COPIES = 3
+
+
+def check_worker_memory(A, name):
+    """Refuse a dask array whose largest chunk cannot fit in a worker of the
+    distributed client in use (none: nothing to check). A worker past its
+    memory limit's pause threshold stops running tasks and waits for memory
+    that never frees, so the call would hang: a ``MemoryError`` naming the
+    chunk size comes first."""
+    import sys
+
+    if "distributed" not in sys.modules or not A.size:
+        return
+    from distributed import default_client
+
+    try:
+        client = default_client()
+    except ValueError:  # no client: dask's local schedulers
+        return
+    workers = client.scheduler_info().get("workers", {}).values()
+    room = [w["memory_limit"] * 0.8 - w.get("metrics", {}).get("memory", 0)
+            for w in workers if w.get("memory_limit")]
+    if not room:
+        return
+    shape = tuple(max(c) for c in A.chunks)
+    nbytes = int(np.prod(shape)) * A.dtype.itemsize
+    if _TASK_COPIES * nbytes > min(room):
+        rows = max(1, int(shape[0] * min(room) / (_TASK_COPIES * nbytes)))
+        raise MemoryError(
+            f"{name}: a chunk of {' × '.join(map(str, shape))} {A.dtype} "
+            f"({nbytes / 2**20:.0f} MiB) needs about {_TASK_COPIES}× that in a task, more "
+            f"than the {max(min(room), 0) / 2**20:.0f} MiB a worker of the cluster has "
+            f"below its pause threshold; rechunk {name} into smaller row blocks "
+            f"({name}.rechunk({{0: {rows}}}))")

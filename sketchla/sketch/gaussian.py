@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
-from .._kernels.forks import fork_safe, fork_safe_methods
+from .._backend import array_kind
+from .._kernels.forks import checkpoint, fork_safe, fork_safe_methods
 from .. import _kernels
-from .._validation import substream
+from .._validation import check_memory, substream
 from ._base import SketchOperator
 
 __all__ = ["GaussianSketch", "gaussian"]
@@ -33,7 +35,7 @@ class GaussianSketch(SketchOperator):
         for blk in range(lo // B, (hi - 1) // B + 1):
             c0 = blk * B
             width = min(B, self.n - c0)
-            G = substream(self.seed, "gaussian", blk).standard_normal((m, width))
+            G = _normal_block(substream(self.seed, "gaussian", blk), m, width)
             G *= 1.0 / np.sqrt(m)
             a, b = max(lo, c0), min(hi, c0 + width)
             yield a - lo, b - lo, G[:, a - c0 : b - c0]
@@ -45,10 +47,45 @@ class GaussianSketch(SketchOperator):
         return _kernels.blocks_apply(self._blocks(lo, lo + B.shape[0]), self.m, B)
 
     def _apply(self, A, xp):
+        check_memory(8 * self.m * min(self.n, self.block_size), "m",
+                     f"a block of {min(self.n, self.block_size)} columns of the {self.m}-row sketch")
+        if array_kind(A) == "sparse":
+            return self._apply_sparse(A)
         return _kernels.blocks_apply(self._blocks(0, self.n), self.m, A, xp=xp)
+
+    def _apply_sparse(self, A):
+        """S A for scipy.sparse A from the column blocks of S that meet A's
+        stored rows only: O(m (nnz + block_size · blocks met)) flops, however
+        large n is, and the same S as for any other operand."""
+        C = A.tocoo()
+        blk = C.row // self.block_size
+        order = np.argsort(blk, kind="stable")
+        blk, rows, cols, vals = blk[order], C.row[order], C.col[order], C.data[order]
+        starts = np.flatnonzero(np.r_[True, blk[1:] != blk[:-1]]) if blk.size else []
+        out = np.zeros((self.m, A.shape[1]), dtype=A.dtype)
+        for lo, hi in zip(starts, list(starts[1:]) + [blk.size]):
+            c0 = int(blk[lo]) * self.block_size
+            width = min(self.block_size, self.n - c0)
+            (_, _, G), = self._blocks(c0, c0 + width)
+            part = sp.csr_matrix((vals[lo:hi], (rows[lo:hi] - c0, cols[lo:hi])),
+                                 shape=(width, A.shape[1]))
+            out += (part.T @ G.T.astype(A.dtype)).T
+        return out
 
     def _rapply(self, Y, xp):
         return _kernels.blocks_apply_transpose(self._blocks(0, self.n), Y, xp=xp)
+
+
+def _normal_block(gen, m, width):
+    """gen.standard_normal((m, width)), drawn a few million entries at a
+    time (the same numbers: the generator fills in order), so that Ctrl-C
+    answers between pieces of a large block."""
+    G = np.empty((m, width))
+    step = max(1, 2**22 // width)
+    for r in range(0, m, step):
+        gen.standard_normal(out=G[r:r + step])
+        checkpoint()
+    return G
 
 
 @fork_safe

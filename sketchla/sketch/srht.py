@@ -6,7 +6,7 @@ import numpy as np
 
 from .._kernels.forks import fork_safe, fork_safe_methods
 from .. import _kernels
-from .._backend import device
+from .._backend import array_kind, device
 from .._validation import substream
 from ._base import SketchOperator
 
@@ -14,6 +14,8 @@ __all__ = ["SRHT", "srht"]
 
 # Dense workspace for one column chunk of a scipy.sparse operand (elements).
 _SPARSE_CHUNK_ELEMS = 1 << 24
+#: padded entries of a dense operand transformed at a time (columns in blocks)
+_COLUMN_CHUNK_ELEMS = 1 << 24
 
 
 @fork_safe_methods
@@ -59,6 +61,13 @@ class SRHT(SketchOperator):
         return max(1, _SPARSE_CHUNK_ELEMS // self.n_padded)
 
     def _apply(self, A, xp):
+        if array_kind(A) == "numpy" and A.ndim == 2 and A.shape[1] > 1 \
+                and self.n_padded * A.shape[1] > _COLUMN_CHUNK_ELEMS:
+            # columns transform independently: a bounded workspace, and
+            # Ctrl-C answers between the blocks of a large operand
+            w = max(1, _COLUMN_CHUNK_ELEMS // self.n_padded)
+            return np.concatenate([self._apply(A[:, c:c + w], xp)
+                                   for c in range(0, A.shape[1], w)], axis=1)
         Y = _kernels.signed_pad(A, self.signs, self.n_padded, xp=xp)
         Y = _kernels.fwht(Y, overwrite=True, xp=xp)
         return _kernels.take_rows(Y, self.rows, xp=xp) * float(1.0 / np.sqrt(self.m))
