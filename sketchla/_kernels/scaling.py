@@ -49,9 +49,11 @@ def _host_float(dtype):
 
 def ldexp(A, e, *, xp=None):
     """A · 2^e as a new array in A's namespace, dtype and format (scipy.sparse
-    keeps its structure). Exact unless entries leave the normal range: those
-    overflow to ±inf or round towards 0, without a warning."""
+    keeps its structure); A itself when e = 0. Exact unless entries leave the
+    normal range: those overflow to ±inf or round towards 0, without a warning."""
     e = int(e)
+    if e == 0:
+        return A
     if array_kind(A) == "sparse":
         out = A.copy()
         out.data = ldexp(out.data, e)

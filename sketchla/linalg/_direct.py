@@ -37,6 +37,11 @@ def _exact(A, b):
         return x, n_iter, bool(conv), None
     import scipy.linalg as sla
 
+    from .._validation import check_memory
+
+    # gelsd works on a copy of A and b (a strided or broadcast view included)
+    check_memory(A.dtype.itemsize * (A.shape[0] + b.size // A.shape[0]) * max(A.shape[1], 1),
+                 "A", f"the direct solve's copy of the {A.shape[0]} × {A.shape[1]} A")
     check_finite(A, "A")
     # singular values below max(n, d)·eps·σ₁ count as zero (numpy.linalg.lstsq's rcond)
     x, _, rank, _ = sla.lstsq(A, b, cond=max(A.shape) * np.finfo(A.dtype).eps,

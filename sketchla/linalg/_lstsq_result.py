@@ -58,9 +58,13 @@ class LstsqResult:
     sketch_size : int
         Rows of the sketch (0 when none was used).
     method : str
-        The method that produced ``x`` (``"exact"`` after a fallback).
-    rank : int
-        The numerical rank of A as seen by the solver.
+        The method that produced ``x``: ``"precondition"``, ``"sketch"``,
+        ``"exact"`` (also after a fallback), or ``"lsqr"`` when plain LSQR
+        finished first on scipy.sparse A (see :func:`lstsq`).
+    rank : int or None
+        The numerical rank of A as seen by the solver; None after plain
+        LSQR, which does not reveal it (its solution from x = 0 is still the
+        minimum-norm one, and no :class:`RankDeficiencyWarning` is raised).
 
     Notes
     -----
@@ -86,4 +90,4 @@ class LstsqResult:
     converged: bool
     sketch_size: int
     method: str
-    rank: int
+    rank: int | None

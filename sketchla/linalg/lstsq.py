@@ -29,6 +29,7 @@ from .._validation import (
 )
 from ._direct import _exact
 from ._lstsq_result import LstsqResult, RankDeficiencyWarning
+from ._plain_lsqr import lsqr_budget, plain_lsqr
 from ._iterate import _columns, _gradient, _iterate, _residual_norm
 from ._precondition import _Preconditioned, _refine_preconditioner, _sketch_qr
 
@@ -125,7 +126,11 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
         The right-hand side, shape (n,) or (n, k).
     method : {"precondition", "sketch", "exact"}
         ``"precondition"`` (default): sketch-and-precondition, LAPACK
-        accuracy. ``"sketch"``: sketch-and-solve (see
+        accuracy; on scipy.sparse A with the default ``sketch_size``, plain
+        LSQR runs first and is kept when its rate of convergence shows it
+        finishing within the cost of the sketch (a well-conditioned A;
+        the result's ``method`` is then ``"lsqr"``, its ``rank`` None).
+        ``"sketch"``: sketch-and-solve (see
         :func:`sketch_and_solve`). ``"exact"``: LAPACK ``gelsd`` for dense
         A, LSMR for sparse A (minimum-norm solution).
     sketch : {"sparse_sign", "srht", "gaussian", "countsketch"}
@@ -227,10 +232,34 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     tol = 10 * eps if tol is None else check_tol(tol, "tol", eps)
     max_iter = 100 if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
 
+    # sparse A, default sketch size: plain LSQR first, within the cost of the sketch
+    plain = kind == "sparse" and method == "precondition" and sketch_size is None
+
     def solve(A, b, g):
+        if plain and m < n:
+            out = _plain_first(A, b, tol)
+            if out is not None:
+                return _result(A, b, out[0], out[1], True, 0, "lsqr", None)
         return _solve(A, b, kind, method, sketch, m, tol, max_iter, g, refine)
 
     return _at_any_scale(solve, A, b, check_rng(rng), kind)
+
+
+def _plain_first(A, b, tol):
+    """(x, iterations) of plain LSQR on every column of b within the budget
+    of :mod:`._plain_lsqr`, or None when some column would overrun it."""
+    budget = lsqr_budget(A)
+    # at O(1) scale (exactly): LSQR's norms would leave the range at 2^±520
+    ea, eb = _kernels.unit_exponent(A), _kernels.unit_exponent(b)
+    A, b = _kernels.ldexp(A, -ea), _kernels.ldexp(b, -eb)
+    cols, its = [], 0
+    for j in range(1 if b.ndim == 1 else b.shape[1]):
+        out = plain_lsqr(A, b if b.ndim == 1 else b[:, j], tol, budget)
+        if out is None:
+            return None
+        cols.append(out[0])
+        its = max(its, out[1])
+    return _kernels.ldexp(cols[0] if b.ndim == 1 else np.stack(cols, axis=1), eb - ea), its
 
 
 def _solve(A, b, kind, method, sketch, m, tol, max_iter, g, refine):

@@ -45,13 +45,18 @@ class SketchedRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int
     converged_ : bool
     sketch_size_ : int
+        Rows of the sketch; 0 when none was used (``method="exact"``, or
+        sparse X on which plain LSQR finished first).
+    rank_ : int or None
+        The numerical rank of X as :func:`lstsq` saw it (None after plain LSQR).
     n_features_in_ : int
 
     Notes
     -----
     ``fit`` runs :func:`lstsq`: with ``method="precondition"`` the
     coefficients have LAPACK's accuracy, at O(nnz(X)·log(1/ε) + d³)
-    (sketch, QR of the sketch, a few LSQR iterations).
+    (sketch, QR of the sketch, a few LSQR iterations; on sparse X plain
+    LSQR first, when it converges within the cost of the sketch).
 
     References
     ----------

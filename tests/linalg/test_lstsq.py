@@ -179,11 +179,53 @@ def test_rank_deficient_falls_back_with_warning():
         res = lstsq(A, b, rng=0)
     assert res.method == "exact" and res.rank == 10
     np.testing.assert_allclose(res.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-10)
+    # sparse A through the sketch (an explicit sketch size skips plain LSQR)
     with pytest.warns(RankDeficiencyWarning):
-        res = lstsq(sp.csr_matrix(A), b, rng=0)
+        res = lstsq(sp.csr_matrix(A), b, sketch_size=48, rng=0)
     assert res.rank == 10
     # the minimum-norm solution, also for sparse A
     np.testing.assert_allclose(res.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-6)
+    # plain LSQR (the default's first route) from x = 0: the minimum-norm
+    # solution too, though it cannot tell the rank
+    res = lstsq(sp.csr_matrix(A), b, rng=0)
+    assert res.method == "lsqr" and res.rank is None
+    np.testing.assert_allclose(res.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-10)
+
+
+def _scaled_sparse(n, d, cond, seed=0):
+    g = np.random.default_rng(seed)
+    nnz = n * d // 50
+    A = sp.csr_matrix((g.standard_normal(nnz), (g.integers(0, n, nnz), g.integers(0, d, nnz))),
+                      shape=(n, d))
+    A = (A @ sp.diags(np.logspace(0, np.log10(cond), d))).tocsr()
+    return A, A @ g.standard_normal(d) + g.standard_normal(n)
+
+
+@pytest.mark.parametrize("cond, route", [(1.0, "lsqr"), (1e8, "precondition")])
+@pytest.mark.parametrize("k", [None, 3])
+def test_sparse_default_picks_plain_lsqr_only_when_it_is_cheaper(cond, route, k):
+    """Plain LSQR finishes on a well-conditioned sparse A within the cost of
+    the sketch; on an ill-conditioned one it is abandoned after a few steps
+    and the preconditioned route gives LAPACK's answer all the same."""
+    A, b = _scaled_sparse(20_000, 40, cond)
+    B = b if k is None else np.stack([b, 2 * b, -b], axis=1)
+    res = lstsq(A, B, rng=0)
+    assert res.method == route and res.converged
+    ref = np.linalg.lstsq(A.toarray(), B, rcond=None)[0]
+    assert np.linalg.norm(res.x - ref) <= 1e-9 * cond * np.linalg.norm(ref)
+
+
+def test_plain_lsqr_budget_stops_a_slow_start_early():
+    from sketchla.linalg._plain_lsqr import lsqr_budget, plain_lsqr
+
+    A, b = _scaled_sparse(20_000, 40, 1e6)
+    assert plain_lsqr(A, b, 1e-15, lsqr_budget(A)) is None
+    A, b = _scaled_sparse(20_000, 40, 1.0)
+    x, it = plain_lsqr(A, b, 1e-15, lsqr_budget(A))
+    assert it <= lsqr_budget(A)
+    ref = np.linalg.lstsq(A.toarray(), b, rcond=None)[0]
+    assert np.linalg.norm(x - ref) <= 1e-12 * np.linalg.norm(ref)
+    assert plain_lsqr(A, np.zeros(A.shape[0]), 1e-15, 10)[1] == 0
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,8 @@ def test_matches_linear_regression(sparse, fit_intercept):
         np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
         np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8, atol=1e-8)
         np.testing.assert_allclose(ours.predict(Xf), ref.predict(X), rtol=1e-8, atol=1e-8)
-        assert ours.converged_ and ours.sketch_size_ > 0
+        # sparse X: plain LSQR may finish first, with no sketch
+        assert ours.converged_ and (ours.sketch_size_ > 0 or (sparse and ours.rank_ is None))
 
 
 def test_float32_and_random_state():
