@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, get_namespace, to_backend
-from ._params import _float_dtype
+from ._params import _float_dtype, numeric_object
 from ._sparse import check_sparse
 
 
@@ -121,6 +121,8 @@ def check_array(A, name="A", *, accept_sparse=False, ndim=2, ensure_finite=True,
                 A = np.asarray(A)
             except (ValueError, TypeError) as exc:
                 raise TypeError(f"{name} must be a rectangular array of numbers: {exc}") from None
+        if A.dtype == object:
+            A = numeric_object(A, name)
         dt = _float_dtype(A.dtype, name)
         A = _fix_layout(A) if dt == A.dtype else A.astype(dt)
         kind = "numpy"
@@ -253,6 +255,11 @@ def validate_estimator_data(est, X, y="no_validation", *, reset=True, accept_spa
         else [getattr(X, "dtype", None)]
     if any(getattr(dt, "kind", "") in "mM" for dt in dtypes if dt is not None):
         raise TypeError("X must be numeric; datetime and timedelta values are not supported")
+    # the function API's dtype rule (object arrays of numbers as float64)
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        X = numeric_object(X, "X")
+    elif isinstance(X, np.ndarray) and X.dtype.kind in "USV":
+        _float_dtype(X.dtype, "X")  # complex stays scikit-learn's ValueError
     kw.setdefault("dtype", (np.float64, np.float32))
     names = ("X",) if isinstance(y, str) and y == "no_validation" else ("X", "y")
     try:

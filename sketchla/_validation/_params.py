@@ -190,12 +190,18 @@ def check_consistent_length(*pairs):
                          f"got {got}")
 
 def _float_dtype(dtype, name):
-    """The one dtype rule, for a NumPy dtype."""
+    """The one dtype rule, for a NumPy dtype: floats kept (float16 as float32),
+    integers and booleans as float64; complex, strings, structured and other
+    dtypes a ``TypeError`` naming the argument (object arrays: see
+    :func:`numeric_object`)."""
     dtype = np.dtype(dtype)
     if dtype.kind == "c":
         raise TypeError(f"{name} must be real; complex input is not supported")
     if dtype.kind in "biu":
         return np.dtype(np.float64)
+    if dtype.kind in "US":
+        raise TypeError(f"{name} must hold real numbers, got strings (dtype {dtype}); "
+                        "convert them to numbers first")
     if dtype.kind != "f":
         raise TypeError(f"{name} must hold real numbers, got dtype {dtype}")
     if dtype.itemsize < 4:
@@ -203,3 +209,16 @@ def _float_dtype(dtype, name):
     if dtype.itemsize > 8:
         return np.dtype(np.float64)
     return dtype.newbyteorder("=")
+
+
+def numeric_object(A, name):
+    """An object array of numbers as float64 (scikit-learn's rule for object
+    dtype); one holding strings, bytes or other objects is a ``TypeError``
+    naming the argument."""
+    if A.size and np.any(np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)(A)):
+        raise TypeError(f"{name} must hold real numbers, got strings in an object array; "
+                        "convert them to numbers first")
+    try:
+        return A.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must hold real numbers: {exc}") from None

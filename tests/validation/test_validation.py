@@ -34,10 +34,16 @@ def test_one_dtype_rule_for_dense_and_sparse(dtype, expected):
 
 
 @pytest.mark.parametrize("bad", [np.ones((3, 2), complex), np.array([["a", "b"]]),
-                                 np.empty((2, 2), object)])
+                                 np.full((2, 2), {"a": 1}, object)])
 def test_non_real_dtypes_are_type_errors(bad):
     with pytest.raises(TypeError, match="X"):
         check_array(bad, "X")
+
+
+def test_none_in_an_object_array_reads_as_missing():
+    # numpy's (and scikit-learn's) conversion: None is NaN, refused as NaN
+    with pytest.raises(ValueError, match="X must not contain NaN"):
+        check_array(np.empty((2, 2), object), "X")
 
 
 def test_byte_order_and_strides_are_copied_not_refused():
@@ -273,3 +279,40 @@ def _tensor():
     from sketchla.datasets import make_symmetric_tensor
 
     return make_symmetric_tensor(5, 4, 2, rng=0)[0]
+
+
+_G = np.random.default_rng(11)
+_X = _G.standard_normal((120, 3))
+_Y = _X @ np.ones(3)
+_DICT = _X.astype(object)
+_DICT[0, 0] = {"a": 1}
+DTYPE_CASES = {  # name -> (X, accepted?)
+    "object numbers": (_X.astype(object), True),
+    "numeric strings": (_X.astype(str), False),
+    "bytes": (_X.astype(bytes), False),
+    "structured": (np.zeros(120, dtype=[("a", "f8"), ("b", "f8"), ("c", "f8")]), False),
+    "object strings": (np.full((120, 3), "1.5", dtype=object), False),
+    "object dict": (_DICT, False),
+}
+DTYPE_ENTRIES = {
+    "lstsq": lambda Z: sketchla.lstsq(Z, _Y, rng=0),
+    "leverage_scores": lambda Z: sketchla.leverage_scores(Z),
+    "randomized_svd": lambda Z: sketchla.randomized_svd(Z, 2, rng=0),
+    "SketchedRegression": lambda Z: sketchla.SketchedRegression(random_state=0).fit(Z, _Y),
+    "RowSampler": lambda Z: sketchla.RowSampler(sketch_size=40, random_state=0).fit(Z),
+    "QuantileRegression": lambda Z: sketchla.QuantileRegression(random_state=0).fit(Z, _Y),
+}
+
+
+@pytest.mark.parametrize("entry", list(DTYPE_ENTRIES))
+@pytest.mark.parametrize("case", list(DTYPE_CASES))
+def test_functions_and_estimators_follow_one_dtype_rule(case, entry):
+    """Object arrays of numbers are read as float64 (scikit-learn's rule);
+    strings, bytes, structured dtypes and other objects are a TypeError
+    naming the argument, from the function API and the estimators alike."""
+    X, accepted = DTYPE_CASES[case]
+    if accepted:
+        DTYPE_ENTRIES[entry](X)
+    else:
+        with pytest.raises(TypeError, match=r"^(A|X) must hold real numbers"):
+            DTYPE_ENTRIES[entry](X)
