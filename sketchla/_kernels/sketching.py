@@ -13,13 +13,17 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, device, get_namespace, is_sparse
-from .._validation import check_sparse, raise_if_not_finite
+from .._validation import check_memory, check_sparse, raise_if_not_finite
 from .threads import worker_threads
 
 
 def apply_sketch(op, A, *, xp=None):
     """``S @ A`` for a validated 2-D operand A (n, k) of any kind."""
     kind = array_kind(A)
+    k = 1 if A.ndim == 1 else A.shape[1]
+    check_memory(op.m * k * np.dtype(getattr(A.dtype, "type", np.float64)).itemsize
+                 if kind in ("numpy", "sparse") else 0, "m",
+                 f"the {op.m} × {k} result of the {op.m}-row sketch")
     if kind == "dask":
         return _apply_dask(op, A)
     xp = get_namespace(A) if xp is None and kind != "sparse" else xp

@@ -10,6 +10,7 @@ from .._validation import (
     check_array,
     check_consistent_length,
     check_int,
+    check_memory,
     check_option,
     check_rng,
     draw_seed,
@@ -90,6 +91,8 @@ def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None, *, method=D
         return estimate_product(sa, sb)
     n = A.shape[0]
     m = check_int(sketch_size, "sketch_size", minimum=1)
+    check_memory(8 * m * (A.shape[1] + (0 if same else B.shape[1])), "sketch_size",
+                 f"the sketches SA and SB of {m} rows")
     S = make_sketch(sketch, m, n, rng=check_rng(rng))
     SA = S @ A
     SB = SA if same else S @ B

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._kernels.forks import fork_safe, fork_safe_methods
+from .._kernels.forks import checkpoint, fork_safe, fork_safe_methods
 from .._validation._deprecate import DEPRECATED, deprecated_alias, renamed
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
-from .._validation import check_data, check_int, check_option, check_p, check_rng
+from .._validation import check_data, check_int, check_memory, check_option, check_p, check_rng
 from .leverage import leverage_scores
 from .lewis import lewis_weights
 from .sensitivity import lp_sensitivities
@@ -214,6 +214,22 @@ def sample_rows(A, sketch_size=None, p=2, scores="leverage", rng=None, method="i
     return sample_from_scores(row_scores(A, p, scores, rng=g), k, p, g, method)
 
 
+def _choice(g, q, k, block=1 << 22):
+    """g.choice(len(q), size=k, p=q) as int64, the same draws (inversion of
+    the cumulative distribution on g.random, in order), taken in blocks so
+    that Ctrl-C answers between them."""
+    if k <= block:
+        return g.choice(len(q), size=k, replace=True, p=q).astype(np.int64)
+    cdf = np.cumsum(q)
+    cdf /= cdf[-1]
+    idx = np.empty(k, dtype=np.int64)
+    for lo in range(0, k, block):
+        hi = min(k, lo + block)
+        idx[lo:hi] = cdf.searchsorted(g.random(hi - lo), side="right")
+        checkpoint()
+    return idx
+
+
 def sample_from_scores(scores, k, p, g, method="iid"):
     """The draws of :func:`sample_rows` from host scores (n,) already computed."""
     s = np.maximum(np.asarray(scores, dtype=np.float64), 0)
@@ -221,8 +237,10 @@ def sample_from_scores(scores, k, p, g, method="iid"):
         s = np.ones_like(s)
     if method == "iid":
         q = s / s.sum()
-        idx = g.choice(len(q), size=k, replace=True, p=q)
-        return RowSample(idx.astype(np.int64), 1.0 / (k * q[idx]), p, q, "iid")
+        # indices, uniforms, weights and a gather: 32 bytes a draw
+        check_memory(32 * k, "sketch_size", f"{k} i.i.d. row draws")
+        idx = _choice(g, q, k)
+        return RowSample(idx, 1.0 / (k * q[idx]), p, q, "iid")
     from ._coordinated_select import _threshold_probs
 
     pi = _threshold_probs(s, k)

@@ -81,7 +81,10 @@ def em_spherical(X, means, weights, variances, max_iter, tol, tied, sq=None, bar
             converged = False
         if bar is not None:
             bar.update(it, mean_log_likelihood=bound)
-        if abs(bound - prev) < tol and not dead.any():
+        # a gain within rounding of the bound itself counts as none (tol = 0
+        # cannot otherwise stop an iteration that has reached its fixed point)
+        if abs(bound - prev) < max(tol, 4 * np.finfo(float).eps * abs(bound)) \
+                and not dead.any():
             converged = True
             break
         prev = bound

@@ -80,7 +80,8 @@ class MomentGaussianMixture(DensityMixin, BaseEstimator):
         chosen start.
     tol : float, default 1e-3
         EM stops when the mean log-likelihood gains less than ``tol``
-        (scikit-learn's ``GaussianMixture`` rule).
+        (scikit-learn's ``GaussianMixture`` rule), or less than its own
+        rounding (4·eps·|log-likelihood|: ``tol=0`` stops at the fixed point).
     random_state : None, int or Generator
         Starting points of the subspace power method, the k-means++ seeds and
         the subsample.
