@@ -327,5 +327,8 @@ def rating_errors(model, test, clip=None):
         pred = np.clip(pred, lo, hi)
     err = pred - np.asarray(y, dtype=np.float64)
     n = err.size
-    return {"rmse": float(np.sqrt(np.mean(err * err))) if n else float("nan"),
+    top = float(np.max(np.abs(err))) if n else 0.0
+    # the root mean square at any scale: errors of 1e200 square beyond float64
+    rmse = top * float(np.sqrt(np.mean((err / top) ** 2))) if top > 0 else 0.0
+    return {"rmse": rmse if n else float("nan"),
             "mae": float(np.mean(np.abs(err))) if n else float("nan"), "n": n}

@@ -20,12 +20,13 @@ import numpy as np
 import scipy.sparse as sp
 
 import sketchla
+from sketchla.completion.ratings import rating_errors, split_entries
 
 # ---------------------------------------------------------------- cases -> inputs
 
 DTYPES = ["float64", "float32", ">f8", "float16", "int64", "int8", "uint8", "bool",
           "complex128", "object", "str", "datetime64[s]"]
-DENSE_CONTAINERS = ["ndarray", "list", "matrix", "dataframe", "memmap"]
+DENSE_CONTAINERS = ["ndarray", "list", "matrix", "dataframe", "memmap", "masked"]
 SPARSE_CONTAINERS = ["csr", "csc", "coo", "bsr", "lil", "dok", "dia", "csr_array",
                      "coo_array"]
 LAYOUTS = ["C", "F", "strided", "negative", "readonly", "unaligned"]
@@ -36,8 +37,8 @@ BAD_VALUES = ["a", -1, 0, 1.5, float("nan"), float("inf"), True, None, 2**70, [2
               np.int64(3), np.float32(2.0), 1e-300, "auto", b"x"]
 
 # a dtype's exponent range for the overall scale 2**k
-_SCALE_LIMIT = {"float64": 500, ">f8": 500, "float32": 60, "complex128": 500,
-                "object": 500}
+_SCALE_LIMIT = {"float64": 1000, ">f8": 1000, "float32": 60, "complex128": 1000,
+                "object": 1000}
 
 
 def scale_limit(dtype):
@@ -139,6 +140,8 @@ def _dense_container(X, container, layout, tmpdir):
         import pandas as pd
 
         return pd.DataFrame(X)
+    if container == "masked":  # refused (TypeError naming the argument), never read
+        return np.ma.masked_array(X, mask=np.random.default_rng(0).random(np.shape(X)) < 0.2)
     if container == "memmap" and tmpdir is not None and X.dtype.kind in "fiub":
         mm = np.lib.format.open_memmap(f"{tmpdir}/m.npy", mode="w+", dtype=X.dtype,
                                        shape=X.shape)
@@ -289,6 +292,31 @@ class Target:
     min_rows: object = None  # n >= min_rows(d) for a well-posed clean problem
     names: tuple = ()  # other argument names the call passes (a sketch's m and n)
     nan_ok: bool = False  # a documented NaN result (with a warning) is allowed
+    # the natural size of the result, from the clean data (default: the
+    # result's own largest entry); an eigenvalue at 0 is compared to ‖T‖
+    unit: object = None
+
+
+def _index_pair(X):
+    """Two index arrays (rows, cols) from the fuzzed data's first and last columns."""
+    if sp.issparse(X):  # refused as it is
+        return X, X
+    if isinstance(X, list):
+        X = np.asarray(X)
+    elif hasattr(X, "iloc"):
+        X = X.to_numpy()
+    if getattr(X, "ndim", 0) == 2 and X.shape[1]:
+        return X[:, 0], X[:, -1]
+    return X, X
+
+
+def _fitted(X):
+    return sketchla.AltMinCompletion(rank=1, max_iter=30, random_state=0).fit(X)
+
+
+#: a completion fitted once; predict is fuzzed on the index arrays
+_MODEL = sketchla.AltMinCompletion(rank=1, random_state=0).fit(
+    sketchla.datasets.make_low_rank_completion(8, 6, 1, fraction=0.8, rng=0)[0])
 
 
 def _tall_rows(d):
@@ -451,7 +479,8 @@ TARGETS = [
            params={"rank": None}, power=1, rtol=1e-6, arg="T"),
     Target("sshopm", "tensor",
            lambda X, a, P: np.array([sketchla.sshopm(X, rng=0, tol=P["tol"])[0]]),
-           params={"tol": 1e-12}, power=1, rtol=1e-7, arg="T"),
+           params={"tol": 1e-12}, power=1, rtol=1e-7, arg="T",
+           unit=lambda clean: float(np.max(np.abs(clean)))),
     Target("SymmetricCP", "tensor",
            lambda X, a, P: sketchla.SymmetricCP(random_state=0).fit(X).weights_,
            power=1, rtol=1e-6, arg="T"),
@@ -460,6 +489,16 @@ TARGETS = [
                                                     rng=0).toarray(),
            params={"rank": 1, "max_iter": 30}, power=1, approx32=True, rtol=1e-4,
            arg="X", min_rows=lambda d: 4),
+    Target("split_entries", "obs",
+           lambda X, a, P: np.array([m.nnz for m in split_entries(X, P["test_size"], rng=0)]),
+           params={"test_size": 0.2}, power=0, discrete=True, arg="X"),
+    Target("rating_errors", "obs",
+           lambda X, a, P: np.array([rating_errors(_fitted(X), X)["rmse"]]),
+           power=1, approx32=True, rtol=1e-4, arg="test", names=("X", "rank"),
+           min_rows=lambda d: 4),
+    Target("AltMinCompletion.predict", "tall",
+           lambda X, a, P: _MODEL.predict(*_index_pair(X)),
+           power=None, arg="rows", names=("cols",)),
     Target("WeightedLeastSquares", "tall",
            lambda X, a, P: sketchla.WeightedLeastSquares(
                sketchla.polynomial_basis(degree=3)).fit(X, a["b"]).coef_,

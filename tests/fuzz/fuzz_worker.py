@@ -135,7 +135,8 @@ def compare(t, case, clean, c, params, view):
         ok = np.array_equal(back, ref)
     else:
         rtol = t.rtol if case["dtype"] != "float32" else 1e-2
-        den = max(float(np.max(np.abs(ref))) if ref.size else 0.0, 1e-300)
+        den = max(float(np.max(np.abs(ref))) if ref.size else 0.0,
+                  t.unit(clean) if t.unit is not None else 0.0, 1e-300)
         err = float(np.max(np.abs(back - ref))) / den if ref.size else 0.0
         ok = err <= rtol
     if not ok:
