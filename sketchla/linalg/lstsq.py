@@ -80,6 +80,10 @@ def _result(A, b, x, n_iter, converged, m, method, rank):
     """The LstsqResult of solution x (_NonFinite when x is not finite)."""
     if array_kind(x) == "numpy" and not np.isfinite(x).all():
         raise _NonFinite
+    if not converged:
+        warnings.warn(f"lstsq ({method}) did not meet its tolerance in {n_iter} iterations; "
+                      "the result's converged is False (raise max_iter, or tol)",
+                      RuntimeWarning, stacklevel=find_stack_level())
     return LstsqResult(x, _residual_norm(A, x, b), n_iter, converged, m, method, rank)
 
 

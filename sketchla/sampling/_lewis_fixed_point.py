@@ -4,9 +4,12 @@ drivers."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._kernels.forks import checkpoint
+from .._stack import find_stack_level
 from .._backend import array_kind, materialize
 
 
@@ -95,4 +98,9 @@ def _fixed_point(tau, w, p, tol, max_iter, xp):
             xp.where(pos, xp.exp((1 - eta) * xp.log(wp) + eta * xp.log(t)), zero), res)
         if float(res) <= tol:
             break
+    else:
+        if max_iter:
+            warnings.warn(f"the Lewis fixed point did not reach tol={tol:g} in "
+                          f"max_iter={max_iter} iterations (relative change {float(res):.3g})",
+                          RuntimeWarning, stacklevel=find_stack_level())
     return w, it

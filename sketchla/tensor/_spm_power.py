@@ -5,7 +5,11 @@ components one by one."""
 from __future__ import annotations
 
 
+import warnings
+
 import numpy as np
+
+from .._stack import find_stack_level
 
 from ._symmetric import veronese
 
@@ -124,7 +128,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
     failures = 0
     total = 0
     below = 0
-    stopped = None
+    stopped, capped = None, 0  # capped: accepted on max_iter, step above grad_tol
     while len(factors) < rank:
         total += 1
         VX = sub.contract(X)
@@ -154,6 +158,7 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
         accept, f_acc = None, f[j]
         if 1 - f[j] < restart_tol:
             accept = X[:, j].copy()
+            capped += bool(step[j] >= grad_tol and iters[j] >= max_iter)
         else:
             failures += len(cand)
             for i in cand:
@@ -188,4 +193,12 @@ def _extract(sub, rank, g, pool, max_iter, n_tries, grad_tol, restart_tol, newto
             X[:, again] = sub.random_starts(int(again.sum()), g)
             iters[again] = 0
             last[again] = np.inf
+    _warn_capped(capped, max_iter, grad_tol)
     return np.array(factors).reshape(-1, d).T, np.array(weights), total, stopped
+
+
+def _warn_capped(capped, max_iter, grad_tol):
+    if capped:
+        warnings.warn(f"{capped} component(s) stopped on max_iter={max_iter} with their power "
+                      f"step still above grad_tol={grad_tol:g}; raise max_iter", RuntimeWarning,
+                      stacklevel=find_stack_level())

@@ -155,6 +155,10 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
             converged = True
             break
     lam *= scale
+    if not converged:
+        warnings.warn(f"sshopm did not converge in max_iter={max_iter} iterations "
+                      f"(tol={tol:g}); the result's converged is False", RuntimeWarning,
+                      stacklevel=find_stack_level())
     res = EigenpairResult(lam, x, n_iter=it, converged=converged,
                           history=[h * scale for h in history])
     if return_info:
