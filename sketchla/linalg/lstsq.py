@@ -125,7 +125,10 @@ def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
     ----------
     A : ndarray or scipy.sparse matrix, shape (n, d)
         float32 or float64 (integers become float64). Sparse A is never
-        densified: it is only multiplied with vectors and sketched.
+        densified: it is only multiplied with vectors and sketched. The
+        sketch pays for tall A (n ≫ d); for wide A (n < d) it saves nothing,
+        and the exact minimum-norm solution is returned (``method`` of the
+        result ``"exact"``, as ``numpy.linalg.lstsq`` gives it).
     b : ndarray, shape (n,) or (n, k)
         The right-hand side, shape (n,) or (n, k).
     method : {"precondition", "sketch", "exact"}

@@ -375,3 +375,14 @@ def test_float32_large_residual_ill_conditioned_uses_float64_gradient():
     x_np = np.linalg.lstsq(A32, b32, rcond=None)[0]
     assert res.converged and res.x.dtype == np.float32
     assert fwd(res.x, x64) <= 10 * fwd(x_np, x64) + 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_wide_a_gives_the_minimum_norm_solution(sparse):
+    """n < d: documented as the exact minimum-norm solution, numpy's."""
+    g = np.random.default_rng(3)
+    A, b = g.standard_normal((5, 100)), g.standard_normal(5)
+    res = lstsq(sp.csr_matrix(A) if sparse else A, b, rng=0)
+    assert res.method == "exact" and res.rank == 5
+    np.testing.assert_allclose(res.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-10)
+    np.testing.assert_allclose(A @ res.x, b, atol=1e-10)
