@@ -206,7 +206,11 @@ def test_sshopm_monotone_and_eigenpair(m, shift):
     T, _, _ = make_symmetric_tensor(8, m, 5, noise=0.1, rng=13)
     alpha = "adaptive" if shift == "adaptive" else (m - 1) * np.abs(T).sum()
     for seed in range(5):
-        res = sshopm(T, shift=alpha, rng=seed, max_iter=20000 if shift == "adaptive" else 300)
+        with warnings.catch_warnings():
+            # a large fixed shift is slow on purpose: 300 steps check the ascent only
+            warnings.filterwarnings("ignore", "sshopm did not converge", RuntimeWarning)
+            res = sshopm(T, shift=alpha, rng=seed,
+                         max_iter=20000 if shift == "adaptive" else 300)
         lam, x = res
         h = np.array(res.history)
         assert np.all(np.diff(h) >= -1e-12 * np.abs(h).max())  # monotone ascent
