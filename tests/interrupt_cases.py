@@ -79,6 +79,8 @@ CASES = {
                         lambda X: sketchla.altmin_complete(X, 20, rng=0)),
     "spm": (lambda: (make_symmetric_tensor(80, 4, 5, rng=0)[0],),
             lambda T: sketchla.spm(T, rng=0)),
+    "spm rank given": (lambda: (make_symmetric_tensor(80, 4, 5, rng=0)[0],),
+                       lambda T: sketchla.spm(T, rank=5, rng=0)),
     "sshopm": (lambda: (make_symmetric_tensor(300, 3, 5, rng=0)[0],),
                lambda T: sketchla.sshopm(T, rng=0, tol=1e-15)),
     "MomentGaussianMixture": (lambda: (_dense(1_000_000, 40),),

@@ -32,6 +32,8 @@ class CPResult:
     spectrum : ndarray
         Singular values (absolute eigenvalues for even orders) of the
         reduced flattening, in decreasing order: the evidence for the rank.
+        The leading 2·rank + 20 only when a small rank was given for a
+        flattening of N ≥ 1024 (see :func:`spm`).
     gap : float
         ``spectrum[rank - 1] / spectrum[rank]`` (inf at the flattening's
         full rank); below :data:`GAP_FACTOR` the rank is poorly determined.

@@ -11,10 +11,8 @@ import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
-import scipy.linalg as sla
 
 from .._kernels.forks import fork_safe
-from .._kernels.interrupt import interruptible
 from .._stack import find_stack_level
 from .._progress import Progress
 from .. import _kernels
@@ -28,6 +26,7 @@ from ._symmetric import (
     symmetric_indices,
 )
 from ._spm_rank import GAP_FACTOR, _gap, _rounding_floor, choose_rank
+from ._spm_decompose import decompose, topk_size
 from ._spm_power import _Subspace, _extract
 from ._cp_result import CPResult
 
@@ -98,42 +97,11 @@ def _spm_core(M, d, m, rank, g, opts):
                     res.spectrum * scale, res.gap, res.noise_level * scale)
 
 
-def _decompose(M, even):
-    """(D, W, Wr, spectrum): the flattening's eigendecomposition (even order;
-    sorted by |λ|) or SVD (odd), and |D|, on the host. A CuPy flattening is
-    factored on its device (cuSOLVER) and its factors brought to the host,
-    where the power method on the small subspace runs."""
-    if array_kind(M) == "cupy":
-        import cupy
-
-        if even:
-            D, W = (to_numpy(a) for a in cupy.linalg.eigh(M))
-            order = np.argsort(-np.abs(D))
-            D, W = D[order], W[:, order]
-            return D, W, W, np.abs(D)
-        W, D, Wrt = (to_numpy(a) for a in cupy.linalg.svd(M, full_matrices=False))
-        return D, W, Wrt.T, np.abs(D)
-    # one LAPACK call of O(N³): a large one on a helper thread, so that
-    # Ctrl-C answers whatever the LAPACK does with signals
-    run = interruptible if min(M.shape) >= 1024 else _call
-    if even:
-        D, W = run(sla.eigh, M)
-        order = np.argsort(-np.abs(D))
-        D, W = D[order], W[:, order]
-        return D, W, W, np.abs(D)
-    W, D, Wrt = run(sla.svd, M, full_matrices=False)
-    return D, W, Wrt.T, np.abs(D)
-
-
-def _call(fn, *args, **kwargs):
-    return fn(*args, **kwargs)
-
-
 def _spm_unit(M, d, m, rank, g, opts):
     """SPM of a flattening scaled to max|M| = 1."""
     n2, n1 = -(-m // 2), m // 2
     even = n1 == n2
-    D, W, Wr, spectrum = _decompose(M, even)
+    D, W, Wr, spectrum = decompose(M, even, topk_size(M.shape, rank))
     floor = _rounding_floor(spectrum, M.shape)
     estimated = rank is None
     rank, gap_rank, noise = choose_rank(spectrum, floor, rank, opts.eig_tol, opts.max_rank,
@@ -279,7 +247,11 @@ def spm(T, rank=None, rng=None, *, max_iter=5000, n_tries=3, grad_tol=1e-14, eig
     Notes
     -----
     Cost: building the reduced flattening reads T once; its decomposition
-    costs O(N³) with N = C(d+⌈m/2⌉−1, ⌈m/2⌉) (820 for d = 40, m = 4); each
+    costs O(N³) with N = C(d+⌈m/2⌉−1, ⌈m/2⌉) (820 for d = 40, m = 4), or,
+    with ``rank`` given, N ≥ 1024 and q = 2·rank + 20 ≤ N/8, O(N² q) per
+    restart of ARPACK's Lanczos method for the leading q eigenpairs only
+    (the same subspace, gap and noise level; ``spectrum`` then holds q
+    values); each
     power iteration costs O(d^⌈m/2⌉ · R) and each deflation O(d^⌈m/2⌉ · R).
 
     References

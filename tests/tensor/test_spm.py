@@ -361,3 +361,31 @@ def test_full_rank_even_order_warns():
     T, w, A = make_symmetric_tensor(4, 4, 10, rng=16)  # rank_limit(4, 4) = 10
     with pytest.warns(RuntimeWarning, match="not identifiable"):
         spm(T, rank=10, rng=0)
+
+
+def test_a_given_small_rank_takes_the_leading_eigenpairs_only():
+    """rank given and 2·rank + 20 ≤ N/8 (N ≥ 1024): ARPACK's leading
+    eigenpairs instead of the full eigh; the same components, gap and noise
+    level as the full factorization, and the leading spectrum only."""
+    import sys
+
+    from sketchla.tensor._spm_decompose import topk_size
+
+    assert topk_size((3240, 3240), 5) == 30 and topk_size((3240, 3240), None) is None
+    assert topk_size((1000, 1000), 5) is None and topk_size((3240, 3240), 200) is None
+    T, _, _ = make_symmetric_tensor(46, 4, 4, noise=0.01, rng=3)   # N = 1081
+    fast = spm(T, rank=4, rng=0)
+    mod = sys.modules["sketchla.tensor.spm"]
+    keep = mod.topk_size
+    mod.topk_size = lambda shape, rank: None
+    try:
+        full = spm(T, rank=4, rng=0)
+    finally:
+        mod.topk_size = keep
+    assert fast.spectrum.size == 28 and full.spectrum.size == 1081
+    np.testing.assert_allclose(fast.spectrum, full.spectrum[:28], rtol=1e-10)
+    cos = np.abs(fast.factors.T @ full.factors).max(axis=1)
+    assert cos.min() >= 1 - 1e-9
+    np.testing.assert_allclose(np.sort(fast.weights), np.sort(full.weights), rtol=1e-6)
+    assert fast.gap == pytest.approx(full.gap, rel=1e-8)
+    assert fast.noise_level == pytest.approx(full.noise_level, rel=1e-8)
