@@ -32,11 +32,18 @@ pytestmark = [pytest.mark.slow,
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None,
-                                  silence_logs=logging.CRITICAL) as lc:
-        with distributed.Client(lc, set_as_default=True) as c:
-            yield c
+    import dask
+
+    # a surviving worker that was fetching a result from the killed one waits
+    # for the connect timeout before it asks the scheduler again (30 s by
+    # default, longer than these calls): the cluster is configured for
+    # faults, as one would be in production
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None,
+                                      silence_logs=logging.CRITICAL) as lc:
+            with distributed.Client(lc, set_as_default=True) as c:
+                yield c
 
 
 def _lstsq():
