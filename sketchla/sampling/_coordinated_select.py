@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import is_sparse
+from .._kernels.scaling import pow2_exponent
 from .._validation import check_matrix
 
 METHODS = ("priority", "threshold")
@@ -77,7 +78,7 @@ def _select(method, w, u, k):
 def _pow2_scale(m):
     """The power of two 2^e ≥ m (1 for m = 0), and e: dividing by it is exact,
     so weights from two tables rescale to a common 2^e without rounding."""
-    e = int(np.frexp(m)[1]) if m > 0 else 0
+    e = pow2_exponent(m)
     return float(np.ldexp(1.0, e)), e
 
 
