@@ -106,8 +106,10 @@ def _product(SA, SB):
     from .. import _kernels
 
     xp = get_namespace(SA)
-    ea, eb = _kernels.unit_exponent(SA), _kernels.unit_exponent(SB)
-    C = xp.matrix_transpose(_kernels.ldexp(SA, -ea)) @ _kernels.ldexp(SB, -eb)
+    ea = _kernels.unit_exponent(SA)
+    eb = ea if SB is SA else _kernels.unit_exponent(SB)
+    SA1 = _kernels.ldexp(SA, -ea)
+    C = xp.matrix_transpose(SA1) @ (SA1 if SB is SA else _kernels.ldexp(SB, -eb))
     if ea or eb:
         C = _kernels.ldexp(C, ea + eb)
         if not bool(xp.all(xp.isfinite(C))):

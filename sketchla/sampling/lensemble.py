@@ -74,9 +74,10 @@ def _from_kernel(L):
         raise ValueError(f"L must be square (a kernel matrix), got shape {L.shape}; "
                          "pass form='factor' for a feature matrix B with L = B Bᵀ")
     L = np.asarray(L, dtype=np.float64)
-    e = _kernels.pow2_exponent(_kernels.abs_max(L))
-    if e == 0 and not L.any():
+    m = _kernels.abs_max(L)
+    if m == 0:
         return np.zeros(0), np.zeros((N, 0)), 0
+    e = _kernels.pow2_exponent(m)
     L = _kernels.ldexp(L, -e)  # exact: the spectrum of L at O(1), times 2^e
     if np.abs(L - L.T).max() > 1e-8:
         raise ValueError("L must be symmetric (relative asymmetry above 1e-8)")
