@@ -42,9 +42,10 @@ Modules: :mod:`._native` (the loader), :mod:`.hashing`, :mod:`.sparse`,
 operand of the low-rank drivers), :mod:`.sketching` (a sketch applied to
 any operand), :mod:`.scaling` (exact rescaling by powers of two), :mod:`.rowsolve`
 (completion row solves),
-:mod:`.threads` (the thread policy of the native and BLAS pools), and
+:mod:`.threads` (the thread policy of the native and BLAS pools),
 :mod:`.forks` (the fork gate: no fork while a call computes in another
-thread). The subpackage :mod:`.cuda` holds the numba.cuda kernels of the
+thread), and :mod:`.work` (progress under ``verbose``: the kernels report
+the flops of every block they finish). The subpackage :mod:`.cuda` holds the numba.cuda kernels of the
 CuPy route, imported on first use.
 """
 

@@ -10,6 +10,7 @@ from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from ._native import host_only
 from .sparse import sparse_gram
 from .threads import run_blocks
+from .work import advance
 
 
 
@@ -50,7 +51,14 @@ def map_row_blocks(block, n, d, r, fn, *, block_bytes=_GRAM_BLOCK_BYTES, itemsiz
     blocks = _row_blocks(n, d, r, itemsize, block_bytes)
     if len(blocks) == 1 and n * d * itemsize <= _SMALL_BYTES:
         return [fn(0, n, block(0, n))]
-    return run_blocks(lambda i: fn(*blocks[i], block(*blocks[i])), len(blocks))
+
+    def one(i):
+        lo, hi = blocks[i]
+        out = fn(lo, hi, block(lo, hi))
+        advance(2.0 * (hi - lo) * d * r)
+        return out
+
+    return run_blocks(one, len(blocks))
 
 
 def _blocked_gram(A, M=None, block_bytes=_GRAM_BLOCK_BYTES):

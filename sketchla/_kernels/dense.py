@@ -11,6 +11,7 @@ from .._backend import array_kind, device, get_namespace, is_numpy_namespace, na
 from . import cuda
 from ._native import host_only, native
 from .blocked import _blocked_gram, tall_matmul
+from .work import advance
 
 
 def fwht(x, *, overwrite=False, xp=None):
@@ -128,6 +129,7 @@ def qr_basis(A, *, xp=None):
         eps = np.finfo(np.float64).eps
         Q, R, _ = sla.qr(A.astype(np.float64, copy=False), mode="economic", pivoting=True,
                          check_finite=False)
+        advance(4.0 * n * d * d)
         diag = np.abs(np.diag(R))
         r = int(np.count_nonzero(diag > max(n, d) * eps * diag[0])) if diag[0] > 0 else 0
         return Q[:, :r], r
@@ -187,6 +189,7 @@ def orthonormalize(Y, *, out=None, xp=None):
             if Q is not None:  # C-ordered: tall_matmul's result, or out
                 return Q
         Q = sla.qr(Y, mode="economic", overwrite_a=out is None, check_finite=False)[0]
+        advance(4.0 * Y.shape[0] * Y.shape[1] ** 2)
         if out is None:
             return Q
         out[...] = Q

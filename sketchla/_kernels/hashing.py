@@ -7,9 +7,13 @@ import numpy as np
 from .._backend import array_kind, device, get_namespace
 from . import cuda
 from ._native import host_only, native
+from .work import advance
 
 # Row chunk for the hashing kernels: bounds the column map's memory.
 _CHUNK = 1 << 17
+# Integer operations of one XXH64 hash of an 8-byte key, counted as flops
+# by the progress display.
+_HASH_FLOPS = 20
 
 
 def sketch_map(seed, start, n, s, m, *, xp=None):
@@ -56,6 +60,7 @@ def hash_scatter(A, *, seed, start, s, m, scale, xp=None):
                     scale,
                     out,
                 )
+                advance(2.0 * s * (p1 - p0))
             return out
         A2 = A.reshape(n, 1) if squeeze else A
         order = "F" if (A2.flags.f_contiguous and not A2.flags.c_contiguous) else "C"
@@ -64,6 +69,7 @@ def hash_scatter(A, *, seed, start, s, m, scale, xp=None):
             hi = min(n, lo + _CHUNK)
             rows, signs = sketch_map(seed, start + lo, hi - lo, s, m)
             native().scatter_dense(A2[lo:hi], rows, signs, scale, out)
+            advance(2.0 * s * (hi - lo) * k)
         return out[:, 0] if squeeze else out
     if kind in ("cupy", "cupy_sparse") and cuda.available():
         return cuda.kernels().hash_scatter(A if kind == "cupy" else A.tocsr(), seed=seed,
@@ -141,6 +147,7 @@ def hash_keys(keys, seed, *, xp=None):
     host_only(xp, "hash_keys")
     keys = np.asarray(keys)
     n = keys.shape[0]
+    advance(_HASH_FLOPS * n)
     out = np.empty(n, dtype=np.uint64)
     if keys.dtype.kind in "iub":
         k = np.ascontiguousarray(keys.astype(np.int64, casting="unsafe"))

@@ -11,6 +11,7 @@ is a section of the fork gate until then, so no fork meets its BLAS work.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 
 from .forks import task_section
@@ -36,7 +37,8 @@ def interruptible(fn, *args, **kwargs):
             except BaseException as exc:  # re-raised in the caller
                 box["err"] = exc
 
-    helper = threading.Thread(target=run, name="sketchla-interruptible", daemon=True)
+    helper = threading.Thread(target=contextvars.copy_context().run, args=(run,),
+                              name="sketchla-interruptible", daemon=True)
     helper.start()
     while helper.is_alive():
         helper.join(POLL)

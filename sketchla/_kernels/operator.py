@@ -13,6 +13,7 @@ from ._native import host_only
 from .dense import abs_max
 from .scaling import ldexp, moderate, pow2_exponent
 from .sparse import sparse_matmat
+from .work import advance
 
 
 class Operator:
@@ -63,6 +64,7 @@ class Operator:
 
     def matmat(self, X, work=None):
         """A X; ``work``, a flat host buffer, may hold the result (sparse A)."""
+        advance(self._flops(X))
         if self.kind == "linear_operator":
             return self.A.matmat(X)
         if self.kind == "sparse":
@@ -71,12 +73,19 @@ class Operator:
 
     def rmatmat(self, Y, work=None):
         """Aᵀ Y; ``work`` as for :meth:`matmat`."""
+        advance(self._flops(Y))
         if self.kind == "linear_operator":
             return self.A.rmatmat(Y)
         if self.kind == "sparse":
             return sparse_matmat(self.A, Y, transpose=True,
                                           out=_view(work, self.shape[1], Y))
         return self.xp.matrix_transpose(self.A) @ Y
+
+    def _flops(self, X):
+        """A product with X (k columns): 2·nnz(A)·k."""
+        k = 1 if len(X.shape) < 2 else X.shape[1]
+        stored = self.A.nnz if self.kind == "sparse" else self.shape[0] * self.shape[1]
+        return 2.0 * stored * k
 
     def sketch(self, S):
         """A Ω for Ω = Sᵀ (d, size): structured S Aᵀ on NumPy and scipy.sparse,

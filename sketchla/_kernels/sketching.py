@@ -15,6 +15,7 @@ import numpy as np
 from .._backend import array_kind, device, get_namespace, is_sparse
 from .._validation import check_memory, check_sparse, raise_if_not_finite
 from .threads import worker_threads
+from .work import advance, nnz
 
 
 def apply_sketch(op, A, *, xp=None):
@@ -102,12 +103,14 @@ def blocks_apply(blocks, m, A, *, xp=None):
                 out += (part.T @ G.T.astype(A.dtype)).T
             else:
                 out += G.astype(A.dtype, copy=False) @ part
+            advance(2.0 * m * nnz(part))
         return out
     xp = get_namespace(A) if xp is None else xp
     out = None
     for a, c, G in blocks:
         term = xp.asarray(G, dtype=A.dtype, device=device(A)) @ A[a:c, ...]
         out = term if out is None else out + term
+        advance(2.0 * m * (c - a) * (1 if A.ndim == 1 else A.shape[1]))
     return out
 
 

@@ -50,6 +50,7 @@ when sketchla runs in threads.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from contextlib import contextmanager
@@ -293,7 +294,10 @@ def run_blocks(fn, n_blocks):
             _take(fn, todo, lock, out, errors)
 
     with serial_blas(), no_parking():
-        helpers = [threading.Thread(target=work, daemon=True) for _ in range(n_threads - 1)]
+        # each helper in a copy of the caller's context: its blocks report
+        # into the caller's progress section (work.advance)
+        helpers = [threading.Thread(target=contextvars.copy_context().run, args=(work,),
+                                    daemon=True) for _ in range(n_threads - 1)]
         for t in helpers:
             t.start()
         _take(fn, todo, lock, out, errors)

@@ -40,6 +40,6 @@ __all__ = [
 __getattr__, __dir__ = lazy_attributes(__name__, {
     "SketchedRegression": "regression",
     "LpRegression": "regression",
-    "QuantileRegression": "regression",
+    "QuantileRegression": "quantile_estimator",
     "WeightedLeastSquares": "weighted_ls_estimator",
 })

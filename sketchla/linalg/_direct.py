@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
+from .._kernels.work import advance
 from .._validation import check_finite
 
 
@@ -32,6 +33,7 @@ def _exact(A, b):
             out = lsmr(A, cols[:, j], atol=tol, btol=tol, maxiter=10 * A.shape[1])
             X[:, j] = out[0] * (s_b / s_a)
             n_iter = max(n_iter, int(out[2]))
+            advance(4.0 * A.nnz * int(out[2]))
             conv &= out[1] in (1, 2, 4, 5)
         x = X[:, 0] if b.ndim == 1 else X
         return x, n_iter, bool(conv), None
@@ -46,6 +48,7 @@ def _exact(A, b):
     # singular values below max(n, d)·eps·σ₁ count as zero (numpy.linalg.lstsq's rcond)
     x, _, rank, _ = sla.lstsq(A, b, cond=max(A.shape) * np.finfo(A.dtype).eps,
                               lapack_driver="gelsd", check_finite=False)
+    advance(4.0 * A.shape[0] * A.shape[1] ** 2)
     return x, 0, True, int(rank)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from .._kernels.forks import checkpoint
+from .._kernels.work import advance
 
 __all__ = ["frisch_newton"]
 
@@ -85,6 +86,7 @@ def frisch_newton(A, b, tau, linear=None, v=None, x0=None, max_iter=None):
     gap = np.inf
     for _ in range(_MAX_ITER if max_iter is None else max_iter):
         checkpoint()  # a fork waits here, not in the middle of the BLAS
+        advance(2.0 * A.shape[0] * A.shape[1] ** 2)  # the step's normal equations
         r_p = r_target - A.T @ a                        # primal infeasibility
         r_d = b - A @ x - w + z                         # dual infeasibility
         primal = float(b @ a)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy, to_numpy_many
 from .._kernels.forks import checkpoint
+from .._kernels.work import advance, nnz
 from ._precondition import _kappa, _norm2
 
 
@@ -69,6 +70,7 @@ def _richardson(A, B, pre, X, tol, max_iter, first=None):
         checkpoint()  # a fork waits here, not in the middle of the BLAS
         AtR, rnorm = first if first is not None else to_numpy_many(*_gradient(A, B, X))
         first = None
+        advance(4.0 * nnz(A) * B.shape[1])
         dY = pre.rsolve(AtR)
         k += 1
         size = _colnorms(dY)
@@ -99,6 +101,7 @@ def _lsqr(A, B, pre, X, tol, max_iter, outer=2):
 
     def mv(y):
         checkpoint()  # one LSQR step: a fork waits here
+        advance(4.0 * nnz(A))  # this product and its transpose
         return A @ pre.solve(np.asarray(y, dtype=dt).ravel())
 
     def rmv(u):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.forks import checkpoint
+from .._kernels.work import advance
 
 #: iterations before the rate of convergence is trusted
 _PROBE = 3
@@ -66,6 +67,7 @@ def plain_lsqr(A, b, tol, budget):
     phibar, rhobar, anorm2, first = beta, alpha, 0.0, None
     for it in range(1, budget + 1):
         checkpoint()
+        advance(4.0 * A.nnz)
         u = np.asarray(A @ v) - alpha * u
         beta = float(np.linalg.norm(u))
         anorm2 += alpha * alpha + beta * beta

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import reports_progress
 from .._validation._deprecate import DEPRECATED, renamed
 from .. import _kernels
 from .._validation import check_int, check_rng
@@ -28,6 +30,7 @@ def _default_samples(n, d, p, factor=1.0):
 
 
 @fork_safe
+@reports_progress('lp_regression', _costs.lp_regression)
 def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None, *, n_samples=DEPRECATED):
     """Approximate min_x ‖A x − b‖_p from a row sample.
 

@@ -12,7 +12,9 @@ import dataclasses
 import warnings
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import reports_progress
 from .._stack import find_stack_level
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace
@@ -117,6 +119,7 @@ def _at_any_scale(solve, A, b, g, kind):
 
 
 @fork_safe
+@reports_progress('lstsq', _costs.lstsq)
 def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
           tol=None, max_iter=None, rng=None, refine=True):
     """Solve min ‖A x − b‖₂ for tall A with a sketch.
@@ -330,6 +333,7 @@ def _solve(A, b, kind, method, sketch, m, tol, max_iter, g, refine):
 
 
 @fork_safe
+@reports_progress('sketch_and_solve', _costs.sketch_and_solve)
 def sketch_and_solve(A, b, sketch="srht", sketch_size=None, rng=None):
     """The sketch-and-solve solution x′ = argmin ‖S(A x − b)‖₂.
 

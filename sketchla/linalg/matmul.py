@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import reports_progress
 from .._validation._deprecate import DEPRECATED, renamed
 from .._backend import get_namespace, to_numpy
 from .._validation import (
@@ -23,6 +25,7 @@ _SAMPLING = ("priority", "threshold")
 
 
 @fork_safe
+@reports_progress('approx_matmul', _costs.approx_matmul)
 def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None, *, method=DEPRECATED):
     """An estimate of AᵀB from sketches of A and B.
 

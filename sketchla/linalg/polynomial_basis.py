@@ -21,6 +21,7 @@ from numpy.polynomial import legendre as npl
 from scipy.special import ndtr
 
 from .._kernels.forks import fork_safe, fork_safe_methods
+from .._kernels.work import advance
 from .._validation import as_finite_float, check_int, check_option, check_rng
 
 __all__ = ["PolynomialBasis", "polynomial_basis", "FAMILIES", "INDEX_SETS"]
@@ -174,6 +175,7 @@ class PolynomialBasis:
         X = np.empty((n, self.dim))
         for i in range(self.dim):
             X[:, i] = self.sample_squared(self.indices[J, i], g)
+        advance(8.0 * X.shape[0] * self.size)  # a draw per point, its basis values
         return X
 
 

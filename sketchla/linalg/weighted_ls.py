@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import reports_progress
 from .._validation import check_int, check_memory, check_option, check_rng
 from .polynomial_basis import (FAMILIES, INDEX_SETS, PolynomialBasis, _weighted_gram_sum,
                                polynomial_basis)
@@ -51,6 +53,7 @@ METHODS = ("christoffel", "dpp", "volume_rescaled", "repeated_dpp")
 
 
 @fork_safe
+@reports_progress('sample_weighted_ls_points', _costs.sample_weighted_ls_points)
 def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
     """Points and optimal weights for weighted least squares in V_m.
 
@@ -159,6 +162,7 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
 
 
 @fork_safe
+@reports_progress('approximate', _costs.approximate)
 def approximate(f, basis, n_samples, method="dpp", rng=None):
     """Weighted least-squares approximation of f in V_m from sampled points.
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels.forks import fork_safe_methods
+from .._kernels.work import advance, nnz
 from .. import _kernels
 from .._backend import array_kind
 from .._validation import check_array, check_int, check_keys
@@ -357,6 +358,7 @@ def sketch_prepared(A, k, *, method, level, keys, key_id, seed, dense, host, mer
     # the squares of A itself overflow beyond 1e154, and a power of two
     # rescales exactly when sketches merge
     scale, e = _pow2_scale(_kernels.abs_max(A))
+    advance(2.0 * nnz(A))  # the weights: one pass over A
     common = dict(method=method, level=level, seed=seed, sketch_size=k, n_rows=A.shape[0],
                   n_features=A.shape[1], dense_rows=dense)
 

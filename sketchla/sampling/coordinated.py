@@ -46,7 +46,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import reports_progress
 from .._backend import array_kind, frame_kind
 from .._validation import check_array, check_bool, check_int, check_option, check_seed
 from ._coordinated_dask import _is_label, _key_column, _sketch_partitions, _sketch_row_blocks
@@ -59,6 +61,7 @@ __all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product", "colum
 
 
 @fork_safe
+@reports_progress('coordinated_sketch', _costs.coordinated_sketch)
 def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, level="row",
                        duplicates="error", mergeable=True):
     """Sketch a keyed table for estimating products with other tables.

@@ -36,7 +36,9 @@ import warnings
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import advance, reports_progress
 from .._kernels.forks import checkpoint
 from .._stack import find_stack_level
 from .. import _kernels
@@ -83,6 +85,7 @@ def chain_rule_rejection(k, propose, features, g, batch=None):
         m = batch or min(int(np.ceil(k * (np.sum(1.0 / np.arange(1, k - t + 1)) + 2.0))),
                          max(16, _BATCH_ENTRIES // k))
         xs = propose(m)
+        advance(4.0 * m * k * k)  # the batch's features against the accepted ones
         chosen.extend(xs[j] for j in _kernels.chain_batch(features(xs), g.random(m), E, t))
     return chosen
 
@@ -307,6 +310,7 @@ def sample_volume_rescaled(A, k, rng=None, return_weights=False):
 
 
 @fork_safe
+@reports_progress('sample_repeated_dpp', _costs.sample_repeated_dpp)
 def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     """Independent projection-DPP draws until the weighted Gram matrix is stable.
 
@@ -369,6 +373,7 @@ def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     idx = []
     for r in range(1, max_repeats + 1):
         S = _dpp_from_basis(U, g)
+        advance(4.0 * N * k * k)
         idx.append(S)
         US = rows(S)
         G += (US / lev[S, None]).T @ US

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import advance, nnz, reports_progress
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
 from .._validation import check_data, check_int, check_option, check_rng
@@ -62,6 +64,7 @@ _SPARSE_BLOCK = 4096
 
 
 @fork_safe
+@reports_progress('leverage_scores', _costs.leverage_scores)
 def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=None):
     """Leverage scores τ_i = a_iᵀ(AᵀA)⁺a_i of the rows of A.
 
@@ -153,4 +156,5 @@ def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=
     T = _kernels.solve_triangular(R, from_numpy(G, R), xp=xp)
     T = _kernels.take_rows(T, np.argsort(piv), xp=xp)  # undo the column pivoting
     tau = _kernels.row_sq_norms(A @ T, xp=xp)
+    advance(2.0 * nnz(A) * T.shape[1])
     return tau.astype(np.float64) if array_kind(tau) == "numpy" else tau

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import advance, reports_progress
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, materialize, to_numpy
 from .._validation import check_data, check_int, check_option, check_p, check_rng, check_scalar, check_tol
@@ -44,6 +46,7 @@ def _gram_leverage(U, scale, xp):
     Falls back to a QR when the Gram matrix is too ill-conditioned for
     Cholesky."""
     DU = U * materialize(scale)[:, None]  # DU enters two graphs: G, then the scores
+    advance(4.0 * DU.shape[0] * DU.shape[1] ** 2)  # G, then Y
     G = xp.matrix_transpose(DU) @ DU
     try:
         L = materialize(_kernels.cholesky(G, xp=xp))  # L enters two graphs too
@@ -62,6 +65,7 @@ def _gram_leverage(U, scale, xp):
 
 
 @fork_safe
+@reports_progress('lewis_weights', _costs.lewis_weights)
 def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
     """ℓp Lewis weights of the rows of A, for any p ≥ 1.
 

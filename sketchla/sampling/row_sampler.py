@@ -30,6 +30,9 @@ class RowSampler(BaseEstimator):
         Which importance scores to sample by (see :func:`sample_rows`).
     random_state : None, int or Generator
         Seed or generator of the randomness (the ``rng`` of the function API).
+    verbose : bool or int, default False
+        Progress of ``fit`` on stderr, as the ``verbose`` of
+        :func:`sketchla.sample_rows`.
 
     Attributes
     ----------
@@ -63,11 +66,13 @@ class RowSampler(BaseEstimator):
 
     @keyword_only
     @rename_parameter("n_samples", "sketch_size")
-    def __init__(self, *, sketch_size=100, p=2, scores="lewis", random_state=None):
+    def __init__(self, *, sketch_size=100, p=2, scores="lewis", random_state=None,
+                 verbose=False):
         self.sketch_size = sketch_size
         self.p = p
         self.scores = scores
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -94,7 +99,8 @@ class RowSampler(BaseEstimator):
 
         X = validate_estimator_data(self, X, accept_sparse=("csr", "csc"))
         rs = sample_rows(X, self.sketch_size, p=self.p, scores=self.scores,
-                         rng=check_rng(self.random_state, "random_state"))
+                         rng=check_rng(self.random_state, "random_state"),
+                         verbose=self.verbose)
         self.indices_ = rs.indices
         self.weights_ = rs.weights
         self.sample_weight_ = np.bincount(rs.indices, weights=rs.weights,

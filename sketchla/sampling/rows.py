@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import checkpoint, fork_safe, fork_safe_methods
+from .._kernels.work import reports_progress
 from .._validation._deprecate import DEPRECATED, deprecated_alias, renamed
 from .. import _kernels
 from .._backend import array_kind, from_numpy, get_namespace, to_numpy
@@ -148,6 +150,7 @@ class RowSample:
 
 
 @fork_safe
+@reports_progress('sample_rows', _costs.sample_rows)
 def sample_rows(A, sketch_size=None, p=2, scores="leverage", rng=None, method="iid", *,
                 n_samples=DEPRECATED, mode=DEPRECATED):
     """Sample rows of A for an ℓp subspace embedding.

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import reports_progress
 from .._backend import array_kind, get_namespace
 from .._validation import check_data, check_option, check_p
 from .leverage import orthonormal_basis
@@ -19,6 +21,7 @@ from .lewis import lewis_weights
 
 
 @fork_safe
+@reports_progress('lp_sensitivities', _costs.lp_sensitivities)
 def lp_sensitivities(A, p, method="bound"):
     """ℓp sensitivities s_i = max_x |a_iᵀx|^p / ‖Ax‖_p^p, or upper bounds.
 

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from .._backend import array_kind
 from .._kernels.forks import checkpoint, fork_safe, fork_safe_methods
 from .. import _kernels
+from .._kernels.work import advance
 from .._validation import check_memory, substream
 from ._base import SketchOperator
 
@@ -70,6 +71,7 @@ class GaussianSketch(SketchOperator):
             part = sp.csr_matrix((vals[lo:hi], (rows[lo:hi] - c0, cols[lo:hi])),
                                  shape=(width, A.shape[1]))
             out += (part.T @ G.T.astype(A.dtype)).T
+            advance(2.0 * self.m * (hi - lo))
         return out
 
     def _rapply(self, Y, xp):

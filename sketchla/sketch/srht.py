@@ -6,6 +6,7 @@ import numpy as np
 
 from .._kernels.forks import fork_safe, fork_safe_methods
 from .. import _kernels
+from .._kernels.work import advance
 from .._backend import array_kind, device
 from .._validation import substream
 from ._base import SketchOperator
@@ -70,6 +71,7 @@ class SRHT(SketchOperator):
                                    for c in range(0, A.shape[1], w)], axis=1)
         Y = _kernels.signed_pad(A, self.signs, self.n_padded, xp=xp)
         Y = _kernels.fwht(Y, overwrite=True, xp=xp)
+        advance(Y.shape[0] * (Y.shape[1] if Y.ndim == 2 else 1) * np.log2(max(Y.shape[0], 2)))
         return _kernels.take_rows(Y, self.rows, xp=xp) * float(1.0 / np.sqrt(self.m))
 
     def _rapply(self, Y, xp):

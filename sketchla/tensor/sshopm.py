@@ -7,7 +7,9 @@ import warnings
 
 import numpy as np
 
+from .. import _costs
 from .._kernels.forks import fork_safe
+from .._kernels.work import advance, reports_progress
 from .._kernels.forks import checkpoint
 from .._stack import find_stack_level
 from ._eigenpair import EigenpairResult
@@ -30,6 +32,7 @@ def _contract(T, x, times):
 
 
 @fork_safe
+@reports_progress('sshopm', _costs.sshopm)
 def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, tau=1e-6,
            sym_tol=1e-8, return_info=False):
     """A Z-eigenpair (λ, x) of a symmetric tensor: T x^{m−1} = λ x, ‖x‖ = 1.
@@ -133,6 +136,7 @@ def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, 
     it = 0
     for it in range(1, max_iter + 1):
         checkpoint()  # a fork waits here, not in the middle of the BLAS
+        advance(2.0 * T.size)
         if adaptive:
             P = np.eye(d) - np.outer(x, x)
             w = np.linalg.eigvalsh(P @ Tm2 @ P + np.outer(x, x) * np.abs(Tm2).max())
