@@ -1,13 +1,26 @@
-"""Run the benchmarks for the current commit, publish them, serve the dashboard offline.
+"""Benchmark commits, publish the history, serve the dashboard offline.
 
-    python asv_bench/dashboard.py                 # every benchmark (about an hour)
-    python asv_bench/dashboard.py --bench sketch  # a subset (asv's regex)
-    python asv_bench/dashboard.py --no-run        # publish and serve what is recorded
-    python asv_bench/dashboard.py --no-serve      # run and publish only
+    python asv_bench/dashboard.py --commits 3        # the quick subset on the last 3 commits
+    python asv_bench/dashboard.py --range A..B       # ... on the commits after A up to B
+    python asv_bench/dashboard.py --commits 3 --full # every benchmark (about an hour a commit)
+    python asv_bench/dashboard.py                    # the current checkout only, this venv
+    python asv_bench/dashboard.py --bench sketch     # a subset (asv's regex)
+    python asv_bench/dashboard.py --no-run           # publish and serve what is recorded
+    python asv_bench/dashboard.py --no-serve         # run and publish only
 
-The run is ``asv run --python=same --set-commit-hash $(git rev-parse HEAD)``
+With ``--commits`` or ``--range``, asv builds each commit's wheel and
+benchmarks it in asv's own virtual environments (``asv_bench/env``; the
+first build of an environment takes a few minutes, each further commit
+about one); commits already recorded are skipped, so a history grows by
+running it again later. The default subset is :mod:`benchmarks.quick` (one
+small problem per capability, its anchor as a ratio and its accuracy, a few
+seconds a commit); ``--full`` runs every benchmark. Without a range, the
+run is ``asv run --python=same --set-commit-hash $(git rev-parse HEAD)``
 in this environment, so install the benchmark extra first
-(``pip install -e ".[bench]"``). asv's page loads jQuery, flot, Bootstrap,
+(``pip install -e ".[bench]"``). Results go to ``asv_bench/results``, which
+ships a recorded history; ``asv publish`` draws one line per benchmark over
+the commits and lists on its regressions page every step of more than
+10 % (``regressions_thresholds`` in ``asv.conf.json``). asv's page loads jQuery, flot, Bootstrap,
 stupidtable and blueimp-md5 from CDNs; the published page is rewritten to
 use local copies from Debian's packages (``apt-get install libjs-jquery
 libjs-jquery-flot libjs-bootstrap libjs-jquery-stupidtable
@@ -102,13 +115,60 @@ def localize(html_dir, js_root=JS):
     return copied
 
 
+#: the default subset of a history run (asv's regex)
+QUICK = r"^quick\."
+
+
+def _machine(conf):
+    """``asv machine --yes``: record this machine's defaults without
+    printing asv's questionnaire (shown only if it fails)."""
+    out = subprocess.run([sys.executable, "-m", "asv", "machine", "--yes", *conf], cwd=HERE,
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.stderr.write(out.stdout + out.stderr)
+        raise SystemExit(out.returncode)
+
+
+def _last_commits(n, config=None):
+    """A HASHFILE of the last ``n`` commits of the configured repository
+    (root commits included, which ``HEAD~n..HEAD`` would miss)."""
+    import json
+    import tempfile
+
+    path = config or os.path.join(HERE, "asv.conf.json")
+    with open(path, encoding="utf-8") as f:
+        repo = os.path.join(os.path.dirname(os.path.abspath(path)), json.load(f)["repo"])
+    shas = subprocess.run(["git", "rev-list", "-n", str(int(n)), "HEAD"], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout
+    fd, name = tempfile.mkstemp(prefix="asv-commits-", suffix=".txt")
+    with os.fdopen(fd, "w") as f:
+        f.write(shas)
+    return f"HASHFILE:{name}"
+
+
+def history(commits=None, span=None, full=False, bench=None, config=None):
+    """Benchmark the last ``commits`` commits (or the asv range ``span``,
+    ``A..B``) in asv's environments: the quick subset unless ``full`` or
+    ``bench``; recorded commits are skipped."""
+    conf = ["--config", config] if config else []
+    _machine(conf)
+    span = span or _last_commits(commits, config)
+    cmd = [sys.executable, "-m", "asv", "run", span, "--skip-existing-commits",
+           "--show-stderr", *conf]
+    if not full or bench:
+        cmd += ["--bench", bench or QUICK]
+    rc = subprocess.run(cmd, cwd=HERE).returncode
+    if rc not in (0, 2):  # 2: a benchmark failed; the others are recorded
+        raise SystemExit(rc)
+
+
 def run(bench=None, quick=False, config=None):
     """``asv run --python=same --set-commit-hash $(git rev-parse HEAD)`` (a
     subset with ``bench``; each benchmark once with ``quick``)."""
     conf = ["--config", config] if config else []
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=HERE, check=True,
                          capture_output=True, text=True).stdout.strip()
-    subprocess.run([sys.executable, "-m", "asv", "machine", "--yes", *conf], cwd=HERE, check=True)
+    _machine(conf)
     cmd = [sys.executable, "-m", "asv", "run", "--python=same", "--set-commit-hash", sha,
            "--show-stderr", *conf]
     if bench:
@@ -142,13 +202,25 @@ def serve(html, port):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, metavar="N",
+                        help="benchmark the last N commits in asv's environments")
+    parser.add_argument("--range", dest="span", metavar="A..B",
+                        help="benchmark the commits after A up to B in asv's environments")
+    parser.add_argument("--full", action="store_true",
+                        help="with --commits/--range: every benchmark, not the quick subset")
     parser.add_argument("--bench", help="run only the benchmarks matching this regex")
     parser.add_argument("--quick", action="store_true", help="each benchmark once")
     parser.add_argument("--no-run", action="store_true", help="publish what is recorded")
     parser.add_argument("--no-serve", action="store_true", help="do not serve")
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
-    if not args.no_run:
+    if args.commits is not None and args.commits < 1:
+        parser.error("--commits must be at least 1")
+    if args.no_run:
+        pass
+    elif args.commits or args.span:
+        history(args.commits, args.span, args.full, args.bench)
+    else:
         run(args.bench, args.quick)
     html = publish()
     if not args.no_serve:

@@ -17,12 +17,15 @@ author = "sketchla developers"
 copyright = "sketchla developers"
 release = version = sketchla.__version__
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext"))
+
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "executed",  # docs/_ext: every guide page's example runs at build time
 ]
 
 autosummary_generate = True

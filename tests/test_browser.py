@@ -102,6 +102,77 @@ def dashboard(tmp_path_factory):
     httpd.shutdown()
 
 
+_TOY_PYPROJECT = """[build-system]
+requires = ["setuptools"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "toypkg"
+version = "0.0.1"
+
+[tool.setuptools]
+packages = ["toypkg"]
+"""
+_TOY_BENCH = """class Value:
+    def track_value(self):
+        import toypkg
+        return toypkg.VALUE
+"""
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """A 3-commit history built by ``dashboard.py``'s history mode in asv's
+    own environments, for a temporary repository whose tracked value steps
+    by 2 % and then by 47 %."""
+    pytest.importorskip("asv")
+    if not shutil.which("git"):
+        pytest.skip("the history needs git")
+    sys.path.insert(0, str(ROOT / "asv_bench"))
+    import dashboard as dash
+
+    repo = tmp_path_factory.mktemp("toy")
+    (repo / "toypkg").mkdir()
+    (repo / "bench").mkdir()
+    (repo / "pyproject.toml").write_text(_TOY_PYPROJECT)
+    (repo / "bench" / "__init__.py").write_text("")
+    (repo / "bench" / "benchmarks.py").write_text(_TOY_BENCH)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    for value in ("1.0", "1.02", "1.5"):
+        (repo / "toypkg" / "__init__.py").write_text(f"VALUE = {value}\n")
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        subprocess.run(git + ["commit", "-qm", f"value {value}"], cwd=repo, check=True)
+    work = tmp_path_factory.mktemp("toy-asv")
+    conf = json.loads((ROOT / "asv_bench" / "asv.conf.json").read_text())
+    conf.pop("build_command")
+    conf.pop("install_command")
+    conf.update(project="toypkg", repo=str(repo), benchmark_dir=str(repo / "bench"),
+                results_dir=str(work / "results"), html_dir=str(work / "html"),
+                env_dir=str(work / "env"))
+    cfg = work / "asv.conf.json"
+    cfg.write_text(json.dumps(conf))
+    dash.history(commits=3, config=str(cfg), bench=".")
+    html = pathlib.Path(dash.publish(config=str(cfg), html=str(work / "html")))
+    httpd, url = _serve(html)
+    yield html, url
+    httpd.shutdown()
+
+
+def test_a_three_commit_history_draws_three_points_and_flags_the_step(history, shots):
+    html, url = history
+    graph = next(p for p in (html / "graphs").rglob("benchmarks.Value.track_value.json")
+                 if "summary" not in p.parts)
+    points = json.loads(graph.read_text())
+    assert [v for _, v in points] == [1.0, 1.02, 1.5]
+    page = _chromium(f"{url}/index.html#benchmarks.Value.track_value", shots, "history_graph")
+    assert "continental origin" not in page and page.count("<canvas") >= 1
+    regressions = json.loads((html / "regressions.json").read_text())["regressions"]
+    assert [r[0] for r in regressions] == ["benchmarks.Value.track_value"]  # 47 %, not 2 %
+    page = _chromium(f"{url}/index.html#regressions", shots, "history_regressions")
+    assert "benchmarks.Value.track_value" in page and "continental origin" not in page
+
+
 def test_dashboard_renders(dashboard, shots):
     _, url = dashboard
     grid = _chromium(f"{url}/index.html", shots, "dashboard_grid")

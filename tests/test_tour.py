@@ -1,5 +1,6 @@
 """The tour's sections run and report; its command line."""
 
+import re
 import subprocess
 import sys
 
@@ -12,20 +13,22 @@ from sketchla._tour import run_tour, section_titles
 
 @pytest.mark.slow
 @pytest.mark.parametrize("only,expect,plot", [
-    ("Matrix completion", ["exact", "sketched", "s/sweep"], "sketchla_tour_completion.png"),
-    ("Ratings", ["rank 10, biases", "the mean rating", "held-out RMSE"], None),
-    ("Symmetric tensor", ["sketchla.spm", "TensorLy"], None),
-    ("DPP and volume", ["christoffel", "volume_rescaled", "repeated_dpp",
-                        "k = 199: 199 distinct items"], "sketchla_tour_weighted_ls.png"),
-    ("Randomized SVD", ["LAPACK gesdd", "(svds)", "exact for a projection"], None),
-    ("coordinated sampling", ["bit-identical to one pass: True", "entries within ±2 std"], None),
-    ("Real data", ["MovieLens 100k", "RMSE 0.92", "slope 0.644014", "rel. diff",
-                   "GaussianMixture(spherical): ARI", "max |corr| of sources"], None),
+    ("completion", ["exact", "sketched", "s/sweep", "sketched time / exact"],
+     "sketchla_tour_completion.png"),
+    ("ratings", ["rank 10, biases", "the mean rating", "held-out RMSE"], None),
+    ("tensors", ["sketchla.spm", "TensorLy", "speedup"], None),
+    ("dpp", ["christoffel", "volume_rescaled", "repeated_dpp", "repeated_dpp: n̄",
+             "sample_k_dpp"], "sketchla_tour_weighted_ls.png"),
+    ("randomized svd", ["LAPACK gesdd", "ARPACK svds", "error ratio"], None),
+    ("coordinated sampling", ["bit-identical", "within ±2 std"], None),
+    ("real data", ["MovieLens 100k", "0.92", "0.644014", "duality gap",
+                   "GaussianMixture(3, covariance_type='spherical')", "max |corr| of sources"],
+     None),
 ])
 def test_tour_section(capsys, monkeypatch, tmp_path, only, expect, plot):
     pytest.importorskip("matplotlib")
     monkeypatch.setenv("SKETCHLA_TOUR_PLOTS", str(tmp_path))
-    run_tour(verbose=False, only=only)
+    run_tour(verbose=True, only=only)
     out = capsys.readouterr().out
     for word in expect:
         assert word in out
@@ -35,12 +38,86 @@ def test_tour_section(capsys, monkeypatch, tmp_path, only, expect, plot):
         assert f"plot: {tmp_path / plot}" in out
 
 
+def _tables(out):
+    """(header, rows, definition lines) of every table printed."""
+    lines, found = out.splitlines(), []
+    for i, line in enumerate(lines):
+        if i and set(line) <= {"-", " "} and "-" in line:
+            header, starts = lines[i - 1], [0]
+            starts += [j + 2 for j in range(len(line) - 1) if line[j:j + 2] == "  "
+                       and line[j + 2:j + 3] == "-"]
+            body, j = [], i + 1
+            while j < len(lines) and lines[j] and not lines[j].startswith("  "):
+                body.append(lines[j])
+                j += 1
+            found.append((header, starts, body))
+    return found
+
+
+@pytest.mark.slow
+def test_quiet_prints_tables_and_definitions_only_and_every_cell_is_a_number_or_named(capsys):
+    """--quiet: the section titles, the tables, their column definitions and
+    the times, nothing else; in every table, a column is either all numbers
+    (with their units and spreads) or all words."""
+    main(["tour", "--quiet", "--only", "least squares,randomized svd,tensors,ratings"])
+    out = capsys.readouterr().out
+    for line in out.splitlines():
+        # progress lines are gone: indented lines are definitions or section times
+        assert not line.startswith("  ") or ": " in line or re.match(r" +\(\d", line), line
+    assert "converged=" not in out and "done" not in out
+    number = re.compile(r"^-?[0-9.]+(e[-+]?[0-9]+)?(x| s)?( \([0-9.e+-]+–[0-9.e+-]+\))?$")
+    tables = _tables(out)
+    assert len(tables) == 5
+    for header, starts, body in tables:
+        for c, lo in enumerate(starts):
+            hi = starts[c + 1] if c + 1 < len(starts) else None
+            cells = [row[lo:hi].strip() for row in body]
+            kinds = {bool(number.match(x)) for x in cells if x != "-"}
+            assert len(kinds) <= 1, (header[lo:hi], cells)
+
+
+def test_only_matches_whole_section_names(capsys):
+    from sketchla._tour import _chosen
+
+    assert [s[0] for s in _chosen("least squares")] == ["least squares"]
+    assert [s[0] for s in _chosen("DPP, Ratings")] == ["dpp", "ratings"]
+    for partial in ("least", "squares", "sampling", "Matrix completion"):
+        with pytest.raises(ValueError, match="matches no section"):
+            _chosen(partial)
+
+
+@pytest.mark.slow
+def test_the_recorded_duration_is_a_measurement(capsys):
+    """The whole tour (the figure its header prints) takes no more than
+    60 s and is within 2.5x of the recorded figure either way on this kind of
+    machine; SKETCHLA_RECORD_TOUR=1 rewrites the record from this run."""
+    import json
+    import os
+    import time
+
+    from sketchla._tour import DURATIONS, expected_seconds
+
+    t0 = time.perf_counter()
+    run_tour(verbose=False)
+    took = time.perf_counter() - t0
+    out = capsys.readouterr().out
+    assert f"{expected_seconds():.0f} s when last measured" in out
+    if os.environ.get("SKETCHLA_RECORD_TOUR"):
+        with open(DURATIONS, encoding="utf-8") as f:
+            record = json.load(f)
+        record["default"]["seconds"] = round(took, 1)
+        with open(DURATIONS, "w", encoding="utf-8") as f:
+            json.dump(record, f, indent=2)
+    assert took <= 60
+    assert expected_seconds() / 2.5 <= took <= 2.5 * expected_seconds(), took
+
+
 def test_only_without_a_match_is_an_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["tour", "--only", "no such section"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "matches no section" in err and section_titles()[0] in err
+    assert "matches no section" in err and section_titles()[0].split(":")[0] in err
     with pytest.raises(ValueError, match="matches no section"):
         run_tour(only="no such section")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import section
+from ._common import NA, section, table
 
 
-@section("Matrix products by coordinated sampling: error at equal storage vs JL / CountSketch")
+@section("coordinated sampling", "Matrix products by coordinated sampling: error at equal storage vs JL / CountSketch")
 def _coordinated_section(quick, verbose):
     from ..datasets import make_attention, make_keyed_tables, make_sparse_pair
     from ..linalg.matmul import compare_equal_storage
@@ -27,7 +27,7 @@ def _coordinated_section(quick, verbose):
             "coordinated err": f"{e['priority']:.3g}",
             "JL err": f"{e['gaussian']:.3g}",
             "CountSketch err": f"{e['countsketch']:.3g}",
-            "JL/coordinated": f"{ratio:5.1f}x " + "#" * int(round(4 * ratio)),
+            "JL/coordinated": f"{ratio:.1f}x",
         })
         if verbose:
             print(f"  {s} of {d} nonzero per row: coordinated {ratio:.1f}x smaller error "
@@ -40,9 +40,18 @@ def _coordinated_section(quick, verbose):
             "data": f"attention QKᵀ, storage {storage}",
             "coordinated err": f"{e['priority']:.3g}",
             "JL err": f"{e['gaussian']:.3g}",
-            "CountSketch err": "-",
-            "JL/coordinated": f"{ratio:5.1f}x " + "#" * int(round(4 * ratio)),
+            "CountSketch err": NA,
+            "JL/coordinated": f"{ratio:.1f}x",
         })
+    storage = table(rows, data="the product AᵀB estimated: two sparse tables of that many "
+                               "nonzeros per row, or attention scores QKᵀ",
+                    columns={"coordinated err": "‖est − AᵀB‖_F with coordinated (priority) "
+                                                "sampling, the same storage for every method",
+                             "JL err": "the same with a Gaussian (JL) sketch of each table",
+                             "CountSketch err": "the same with CountSketch",
+                             "JL/coordinated": "JL err / coordinated err: > 1 means the "
+                                               "coordinated sample is more accurate"})
+    rows = []
     # a join: two parties, sketched separately, one shared seed
     A, ka, B, kb = make_keyed_tables(40000, 30000, 15000, rng=2)
     sa = coordinated_sketch(A, 2000, keys=ka, seed=42)
@@ -52,13 +61,9 @@ def _coordinated_section(quick, verbose):
     pairs = np.array([(pos[k_], j) for j, k_ in enumerate(kb.tolist()) if k_ in pos])
     exact = A[pairs[:, 0]].T @ B[pairs[:, 1]]
     rel = np.linalg.norm(est - exact) / (np.linalg.norm(A) * np.linalg.norm(B))
-    rows.append({
-        "data": "join of two keyed tables (string keys)",
-        "coordinated err": f"{rel:.3g} (rel. to ‖A‖‖B‖)",
-        "JL err": "- (needs the join)",
-        "CountSketch err": "-",
-        "JL/coordinated": f"storage {sa.storage_size} + {sb.storage_size} numbers",
-    })
+    rows.append({"task": "join of two keyed tables (string keys)",
+                 "relative error": f"{rel:.3g}", "storage": sa.storage_size + sb.storage_size,
+                 "same as one pass": NA, "within ±2 std": NA})
     # the same table streamed in 8 batches (update merges each batch's sketch)
     parts = np.array_split(np.arange(len(ka)), 8)
     st = coordinated_sketch(A[parts[0]], 2000, keys=ka[parts[0]], seed=42)
@@ -68,11 +73,19 @@ def _coordinated_section(quick, verbose):
                for f in ("key_id", "indptr", "indices", "data", "prob"))
     est, std = estimate_product(st, sb, return_std=True)
     inside = int(np.sum(np.abs(est - exact) <= 2 * std))
-    rows.append({
-        "data": "the same table streamed in 8 batches (update)",
-        "coordinated err": f"bit-identical to one pass: {same}",
-        "JL err": f"{inside} of {est.size} entries within ±2 std",
-        "CountSketch err": "-",
-        "JL/coordinated": f"memory bounded by the sketch ({st.storage_size} numbers)",
-    })
-    return rows
+    rows.append({"task": "the same table streamed in 8 batches (update)",
+                 "relative error": f"{np.linalg.norm(est - exact) / (np.linalg.norm(A) * np.linalg.norm(B)):.3g}",
+                 "storage": st.storage_size + sb.storage_size,
+                 "same as one pass": "bit-identical" if same else "differs",
+                 "within ±2 std": f"{inside} of {est.size}"})
+    keyed = table(rows, task="two parties sketch their tables separately with one shared "
+                             "seed; the product over the rows whose keys match",
+                  columns={"relative error": "‖est − AᵀB‖_F / (‖A‖_F ‖B‖_F), AᵀB over the "
+                                             "joined rows (JL and CountSketch cannot "
+                                             "estimate it without the join)",
+                           "storage": "numbers stored by the two sketches together",
+                           "same as one pass": "whether the streamed sketch equals the "
+                                               "one-pass sketch bit for bit",
+                           "within ±2 std": "entries of the estimate within two of its "
+                                            "reported standard errors of the truth"})
+    return [storage, keyed]

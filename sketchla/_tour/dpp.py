@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import _pyplot, _save_plot, section, timed
+from ._common import _pyplot, _save_plot, section, table, timed
 
 
-@section("DPP and volume sampling; optimal weighted least squares on a domain")
+@section("dpp", "DPP and volume sampling; optimal weighted least squares on a domain")
 def _dpp_section(quick, verbose):
     from ..linalg.weighted_ls import METHODS, approximate, polynomial_basis
     from ..sampling.dpp import sample_projection_dpp, sample_volume
@@ -20,9 +20,6 @@ def _dpp_section(quick, verbose):
     _, t_dpp = timed(sample_projection_dpp, U, rng=1)
     A = g.standard_normal((N, 50))
     _, t_vol = timed(sample_volume, A, 100, rng=1)
-    print(f"  projection DPP, N = {N}, k = {k}: {t_dpp * 1e3:.1f} ms; volume sampling of "
-          f"100 rows of {N} x 50: {t_vol * 1e3:.0f} ms (the DPPy comparison: "
-          "asv_bench/benchmarks/dpp.py)", flush=True)
     gk = np.random.default_rng(1)
     V = np.linalg.qr(gk.standard_normal((10**4, 500)))[0]
     lam = 2.0 * gk.exponential(1.0, 500)
@@ -30,10 +27,22 @@ def _dpp_section(quick, verbose):
     _, t_k = timed(sample_k_dpp, (lam, V), 50, rng=1)
     Nw = 2 * 10**4 if quick else 10**5
     V = np.linalg.qr(gk.standard_normal((Nw, 200)))[0]
-    S = sample_k_dpp((np.logspace(-12, 3, 200), V), 199, rng=0)
-    print(f"  k-DPP, N = 10000, 500 eigenpairs given, k = 50: {t_k * 1e3:.1f} ms; eigenvalues "
-          f"from 1e-12 to 1e3, N = {Nw}, k = 199: {len(set(S.tolist()))} distinct items "
-          "(the DPPy comparison: asv_bench/benchmarks/dpp.py, KDPP)", flush=True)
+    S, t_w = timed(sample_k_dpp, (np.logspace(-12, 3, 200), V), 199, rng=0)
+    samplers = [
+        {"sampler": "sample_projection_dpp", "problem": f"N = {N}, rank {k}", "items": k,
+         "distinct": k, "time": t_dpp.seconds()},
+        {"sampler": "sample_volume", "problem": f"{N} x 50, 100 rows", "items": 100,
+         "distinct": 100, "time": t_vol.seconds()},
+        {"sampler": "sample_k_dpp", "problem": "N = 10000, 500 eigenpairs", "items": 50,
+         "distinct": 50, "time": t_k.seconds()},
+        {"sampler": "sample_k_dpp", "problem": f"N = {Nw}, λ from 1e-12 to 1e3", "items": 199,
+         "distinct": len(set(S.tolist())), "time": t_w.seconds()},
+    ]
+    tables = [table(samplers, sampler="the sketchla function", problem="the kernel's size",
+                    items="the sample size asked for (k)",
+                    distinct="distinct items drawn (a DPP never repeats one)",
+                    time="seconds, median (min–max) of 3 draws (DPPy beside it: the asv "
+                         "benchmarks in asv_bench/benchmarks/dpp.py)")]
 
     dim, degree = (2, 4) if quick else (2, 6)
     basis = polynomial_basis("legendre", dim, degree)
@@ -60,15 +69,21 @@ def _dpp_section(quick, verbose):
                 sizes.append(est.n_samples_)
             curve.append(np.median(ratios))
             used.append(np.mean(sizes))
-            row[f"n = {c}m"] = f"{np.median(ratios):.2f}" + (
-                f" (n̄ = {np.mean(sizes):.0f})" if np.mean(sizes) != n else "")
+            row[f"n = {c}m"] = f"{np.median(ratios):.2f}"
         curves[method] = (used, curve)
         rows.append(row)
+        if any(u != c * m for u, c in zip(used, mults)):
+            rows.append({"method": f"{method}: n̄", **{f"n = {c}m": f"{u:.0f}"
+                                                       for c, u in zip(mults, used)}})
         if verbose:
             print(f"  {method}: done", flush=True)
-    print(f"  Legendre, dim {dim}, total degree {degree} (m = {m}); median over {reps} draws "
-          "of error / best-approximation error in V_m (L²(ρ)); n̄: mean number of points "
-          "used ('repeated_dpp' adds DPP draws until ||G - I|| <= 1/2)")
+    tables.append(table(rows, method=f"how the points are drawn; 'X: n̄' rows give the mean "
+                                     "number of points used where it differs from n "
+                                     "('repeated_dpp' adds DPP draws until ‖G − I‖ ≤ 1/2)",
+                        columns={f"n = {c}m": "error / best-approximation error in V_m "
+                                              "(L²(ρ)) with n = c·m points, median over "
+                                              f"{reps} draws; Legendre, dim {dim}, total "
+                                              f"degree {degree}, m = {m}" for c in mults}))
     plt = _pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -80,4 +95,4 @@ def _dpp_section(quick, verbose):
         ax.set_title(f"weighted least squares, m = {m}")
         ax.legend()
         _save_plot(plt, fig, "sketchla_tour_weighted_ls.png")
-    return rows
+    return tables

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import section
+from ._common import section, table
 
 
-@section("ℓp row sampling: embedding distortion vs samples, by score (p = 1 and p = 3)")
+@section("lp sampling", "ℓp row sampling: embedding distortion vs samples, by score (p = 1 and p = 3)")
 def _lp_sampling_section(quick, verbose):
     from ..datasets import make_coherent
     from ..sampling.rows import SCORES, sample_rows
@@ -20,7 +20,7 @@ def _lp_sampling_section(quick, verbose):
     for p in (1.0, 3.0):
         full = np.sum(np.abs(A @ X) ** p, axis=0)
         for scores in ("sensitivity",) + tuple(s for s in SCORES if s != "sensitivity"):
-            row = {"p": p, "scores": scores}
+            row = {"p": f"{p:g}", "scores": scores}
             for m in sizes:
                 dist = []
                 for seed in range(3):
@@ -31,7 +31,11 @@ def _lp_sampling_section(quick, verbose):
             rows.append(row)
             if verbose:
                 print(f"  p={p:g} {scores}: done", flush=True)
-    print("  median over 3 draws of max_x |‖SAx‖_p^p / ‖Ax‖_p^p − 1| over 200 directions x. "
-          "'sensitivity' is the certified bound d^max(0, p/2−1)·(Lewis weight), a constant "
-          "times 'lewis': the same sampling distribution, hence the same row")
-    return rows
+    defs = {f"{m} samples": "distortion with that many rows sampled: the median over 3 draws of "
+                            "max over 200 random directions x of |‖SAx‖_p^p / ‖Ax‖_p^p − 1|"
+            for m in sizes}
+    return [table(rows, p="the ℓp norm preserved",
+                  scores="the sampling probabilities ('sensitivity': the certified bound "
+                         "d^max(0, p/2−1)·(Lewis weight), a constant times 'lewis', so the "
+                         "same distribution and the same rows as 'lewis')",
+                  columns=defs)]

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import section, timed
+from ._common import NA, compare, section, table
+
+_DEFS = dict(
+    kind="the sketch's distribution (sketchla.make_sketch)",
+    input="the operand A: dense, or scipy.sparse CSR with its stored entries",
+    m="rows of the sketch S",
+    columns={
+        "time S@A": "seconds to form S @ A, median (min–max) of 3, interleaved with the baseline",
+        "baseline": "the exact computation S @ A stands in for",
+        "baseline time": "its seconds, median (min–max) of 3",
+        "speedup": "baseline time / time S@A per round, median (min–max); > 1: the sketch "
+                   "is faster",
+    },
+    distortion="max |σ_i(S Q)| − 1 over the singular values of S Q, Q an orthonormal basis "
+               "of range(A): ‖S A x‖ stays within (1 ± distortion)·‖A x‖ for every x",
+)
 
 
-@section("Sketching operators: S @ A and subspace embedding (foundation)")
+@section("sketching", "Sketching operators: S @ A and subspace embedding (foundation)")
 def _sketch_section(quick, verbose):
     from .. import sketch
     from ..datasets import make_sparse
@@ -16,46 +31,25 @@ def _sketch_section(quick, verbose):
     rng = np.random.default_rng(0)
     A = rng.standard_normal((n, d))
     A[: d // 2] *= 1e3  # a few heavy rows: a coherent subspace
-    if verbose:
-        print(f"  dense A: {n} x {d}; exact baseline: QR of A")
-    (Q, _), t_qr = timed(np.linalg.qr, A)
-    if verbose:
-        print(f"  exact QR: {t_qr * 1e3:.0f} ms; now each sketch kind", flush=True)
+    Q = np.linalg.qr(A)[0]
     rows = []
     for kind in sketch.SKETCH_KINDS:
-        m = 4 * d if kind != "countsketch" else 2 * d * d
-        m = min(m, n)
+        m = min(4 * d if kind != "countsketch" else 2 * d * d, n)
         S = sketch.make_sketch(kind, m, n, rng=1)
-        SA, t = timed(S.__matmul__, A)
+        _, _, t, t_qr, speed = compare(lambda: S @ A, lambda: np.linalg.qr(A))
         sv = np.linalg.svd(S @ Q, compute_uv=False)
-        rows.append(
-            {
-                "kind": kind,
-                "input": "dense",
-                "m": m,
-                "time S@A": f"{t * 1e3:.1f} ms",
-                "exact (QR)": f"{t_qr * 1e3:.1f} ms",
-                "speedup": f"{t_qr / t:.1f}x",
-                "distortion": f"{max(sv.max() - 1, 1 - sv.min()):.3f}",
-            }
-        )
+        rows.append({"kind": kind, "input": f"dense {n}x{d}", "m": m, "time S@A": t.seconds(),
+                     "baseline": "QR of A", "baseline time": t_qr.seconds(),
+                     "speedup": speed.times(),
+                     "distortion": f"{max(sv.max() - 1, 1 - sv.min()):.3f}"})
         if verbose:
-            print(f"  {kind:12s} done in {t * 1e3:.1f} ms")
+            print(f"  {kind:12s} {t.median * 1e3:.1f} ms", flush=True)
     Asp = make_sparse(n * 4, 500, density=0.01, rng=2)
-    _, t_gram = timed(lambda: Asp.T @ Asp)  # exact baseline: the Gram matrix
     for kind in ("countsketch", "sparse_sign"):
-        m = 2000
-        S = sketch.make_sketch(kind, m, Asp.shape[0], rng=1)
-        _, t = timed(S.__matmul__, Asp)
-        rows.append(
-            {
-                "kind": kind,
-                "input": f"CSR nnz={Asp.nnz}",
-                "m": m,
-                "time S@A": f"{t * 1e3:.1f} ms",
-                "exact (QR)": f"{t_gram * 1e3:.1f} ms (AᵀA)",
-                "speedup": f"{t_gram / t:.1f}x",
-                "distortion": "-",
-            }
-        )
-    return rows
+        S = sketch.make_sketch(kind, 2000, Asp.shape[0], rng=1)
+        _, _, t, t_gram, speed = compare(lambda: S @ Asp, lambda: Asp.T @ Asp)
+        rows.append({"kind": kind, "input": f"CSR nnz={Asp.nnz}", "m": 2000,
+                     "time S@A": t.seconds(), "baseline": "AᵀA (sparse)",
+                     "baseline time": t_gram.seconds(), "speedup": speed.times(),
+                     "distortion": NA})
+    return [table(rows, **_DEFS)]
