@@ -191,6 +191,14 @@ def test_docs_render(docs, shots):
     assert "sketch_and_solve" in api or "Parameters" in api
     guide = _chromium(f"{url}/guide/sketching.html", shots, "docs_guide_math")
     assert "MathJax" in guide and "mjx-chtml" in guide, "formulas did not render (MathJax)"
+    # the section navigation lists every guide page, and each page ran its example
+    pages = sorted(p.stem for p in (ROOT / "docs" / "guide").glob("*.rst") if p.stem != "index")
+    nav = guide[guide.find("bd-docs-nav"):]
+    for page in pages:
+        assert page == "sketching" or f'href="{page}.html"' in nav, \
+            f"{page} is missing from the section navigation"
+        html = (out / "guide" / f"{page}.html").read_text(encoding="utf-8")
+        assert "executed-output" in html, f"guide/{page} shows no executed example"
     page = "auto_examples/plot_completion_convergence.html"
     gallery = _chromium(f"{url}/{page}", shots, "docs_gallery")
     assert "sphx_glr_plot_completion_convergence_001.png" in gallery
