@@ -91,7 +91,7 @@ def test_the_package_under_test_is_the_installed_wheel():
     from sketchla._kernels import native
 
     path = pathlib.Path(sketchla.__file__).resolve()
-    assert "site-packages" in path.parts and ROOT not in path.parents, path
+    assert "site-packages" in path.parts and ROOT / "sketchla" not in path.parents, path
     assert not (path.parent / "__editable__").exists()
     native()  # the compiled extension of the wheel loads
     assert shutil.which("python") is not None and sys.prefix != sys.base_prefix

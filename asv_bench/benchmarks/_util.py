@@ -48,6 +48,17 @@ def best_of(fn, repeat):
     return out, best
 
 
+def interleaved(ours, anchor, rounds=5):
+    """Median and spread of our time, the anchor's, and their ratio,
+    the two sides alternating (ours first, then the anchor, per round)."""
+    t_ours, t_anchor = [], []
+    for _ in range(rounds):
+        t_ours.append(once(ours)[1])
+        t_anchor.append(once(anchor)[1])
+    ratios = [a / o for a, o in zip(t_anchor, t_ours)]
+    return {"ours": spread(t_ours), "anchor": spread(t_anchor), "ratio": spread(ratios)}
+
+
 def held_threads(n=2):
     """A context holding the BLAS pools (threadpoolctl) and sketchla's pool at
     n threads, for both sides of a comparison."""

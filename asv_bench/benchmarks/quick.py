@@ -11,18 +11,7 @@ the spread; the ``track_*`` methods read them.
 
 import numpy as np
 
-from ._util import held_threads, once, spread, tracked
-
-
-def _interleaved(ours, anchor, rounds=5):
-    """Median and spread of our time, the anchor's, and their ratio,
-    the two sides alternating (ours first, then the anchor, per round)."""
-    t_ours, t_anchor = [], []
-    for _ in range(rounds):
-        t_ours.append(once(ours)[1])
-        t_anchor.append(once(anchor)[1])
-    ratios = [a / o for a, o in zip(t_anchor, t_ours)]
-    return {"ours": spread(t_ours), "anchor": spread(t_anchor), "ratio": spread(ratios)}
+from ._util import held_threads, interleaved, tracked
 
 
 def _result(timing, **accuracy):
@@ -44,7 +33,7 @@ class QuickLstsq:
         b = A @ g.standard_normal(64) + g.standard_normal(2**15)
         with held_threads(2):
             sketchla.lstsq(A[:2048], b[:2048], rng=0)
-            timing = _interleaved(lambda: sketchla.lstsq(A, b, rng=0),
+            timing = interleaved(lambda: sketchla.lstsq(A, b, rng=0),
                                   lambda: np.linalg.lstsq(A, b, rcond=None))
             x = sketchla.lstsq(A, b, rng=0).x
         x_np = np.linalg.lstsq(A, b, rcond=None)[0]
@@ -70,7 +59,7 @@ class QuickCountSketch:
         A = np.random.default_rng(0).standard_normal((200_000, 50))
         S = sketchla.countsketch(2000, A.shape[0], rng=0)
         with held_threads(2):
-            timing = _interleaved(lambda: S @ A,
+            timing = interleaved(lambda: S @ A,
                                   lambda: sla.clarkson_woodruff_transform(A, 2000, seed=0))
         # distortion: the largest relative change of ‖A x‖ over A's column space
         sv = np.linalg.svd(np.linalg.qr(S @ np.linalg.qr(A)[0])[1], compute_uv=False)
@@ -98,7 +87,7 @@ class QuickRandomizedSVD:
         s = 0.8 ** np.arange(200)
         A = (U * s) @ V.T
         with held_threads(2):
-            timing = _interleaved(lambda: sketchla.randomized_svd(A, 10, rng=0),
+            timing = interleaved(lambda: sketchla.randomized_svd(A, 10, rng=0),
                                   lambda: svds(A, 10, random_state=0))
             res = sketchla.randomized_svd(A, 10, rng=0)
         Uk, sk, Vtk = res
@@ -128,7 +117,7 @@ class QuickLeverage:
             return np.einsum("ij,ij->i", Q, Q)
 
         with held_threads(2):
-            timing = _interleaved(lambda: sketchla.leverage_scores(A, method="approx", rng=0),
+            timing = interleaved(lambda: sketchla.leverage_scores(A, method="approx", rng=0),
                                   exact)
             lev = sketchla.leverage_scores(A, method="approx", rng=0)
         ref = exact()
@@ -153,7 +142,7 @@ class QuickCompletion:
         X, U, V = make_low_rank_completion(1500, 1000, 5, fraction=0.1, rng=0)
         dense = X.toarray()
         with held_threads(2):
-            timing = _interleaved(lambda: sketchla.altmin_complete(X, rank=5, rng=0),
+            timing = interleaved(lambda: sketchla.altmin_complete(X, rank=5, rng=0),
                                   lambda: np.linalg.svd(dense, full_matrices=False))
             res = sketchla.altmin_complete(X, rank=5, rng=0)
         g = np.random.default_rng(1)

@@ -10,9 +10,9 @@ points). Nothing is passed down the call chain: the section is a context
 variable, carried into the library's helper threads, and ``advance`` with
 no section open costs one lookup.
 
-``verbose=1`` prints the estimate, redraws one status line (the fraction
-of the estimate done, the flops done, the elapsed time) at most ten times
-a second, and ends it with the measured total; ``verbose=2`` prints one
+``verbose=1`` prints the estimate, redraws one status line (the share of
+the estimate done, the elapsed time and the time left at the rate so far)
+at most ten times a second, and ends it with the measured total; ``verbose=2`` prints one
 line per tenth of the estimate, or every :data:`LOG_EVERY` seconds,
 instead (a log that survives redirection).
 A call that does more work than estimated keeps its bar below 100 % until
@@ -46,7 +46,7 @@ class _Meter:
         self.desc = desc
         self.detail = f" for {detail}" if detail else ""
         self._started = False
-        self.total = max(float(flops), 1.0)
+        self.total = self.estimate = max(float(flops), 1.0)
         self.level = level
         self.stream = stream
         self.done = 0.0
@@ -80,12 +80,16 @@ class _Meter:
         by its validation prints nothing)."""
         if not self._started:
             self._started = True
-            self._write(f"{self.desc}: about {self.total:.2e} flops{self.detail}\n")
+            self._write(f"{self.desc}: about {self.estimate:.2e} flops{self.detail}\n")
 
     def _line(self, now):
+        """The share of the estimate done, the flops done, the elapsed time
+        and the time left at the rate so far."""
         pct = 100.0 * self.done / self.total
-        return (f"{self.desc}: {pct:5.1f} % of {self.total:.2e} flops"
-                f"  ({now - self._t0:.2f} s)")
+        elapsed = now - self._t0
+        left = elapsed * (self.total - self.done) / self.done if self.done else float("inf")
+        return (f"{self.desc}: {pct:.{1 if pct >= 1 else 3}f} % of {self.total:.2e} flops  "
+                f"({elapsed:.2f} s, about {left:.0f} s left)")
 
     def _write(self, text):
         self.stream.write(text)

@@ -10,39 +10,11 @@ from ._common import _pyplot, _save_plot, section, table, timed
 @section("dpp", "DPP and volume sampling; optimal weighted least squares on a domain")
 def _dpp_section(quick, verbose):
     from ..linalg.weighted_ls import METHODS, approximate, polynomial_basis
-    from ..sampling.dpp import sample_projection_dpp, sample_volume
-    from ..sampling.lensemble import sample_k_dpp
 
     g = np.random.default_rng(0)
     N, k = (10**4, 50) if quick else (10**5, 100)
     U = np.linalg.qr(g.standard_normal((N, k)))[0]
-    sample_projection_dpp(U, rng=0)
-    _, t_dpp = timed(sample_projection_dpp, U, rng=1)
-    A = g.standard_normal((N, 50))
-    _, t_vol = timed(sample_volume, A, 100, rng=1)
-    gk = np.random.default_rng(1)
-    V = np.linalg.qr(gk.standard_normal((10**4, 500)))[0]
-    lam = 2.0 * gk.exponential(1.0, 500)
-    sample_k_dpp((lam, V), 50, rng=0)
-    _, t_k = timed(sample_k_dpp, (lam, V), 50, rng=1)
-    Nw = 2 * 10**4 if quick else 10**5
-    V = np.linalg.qr(gk.standard_normal((Nw, 200)))[0]
-    S, t_w = timed(sample_k_dpp, (np.logspace(-12, 3, 200), V), 199, rng=0)
-    samplers = [
-        {"sampler": "sample_projection_dpp", "problem": f"N = {N}, rank {k}", "items": k,
-         "distinct": k, "time": t_dpp.seconds()},
-        {"sampler": "sample_volume", "problem": f"{N} x 50, 100 rows", "items": 100,
-         "distinct": 100, "time": t_vol.seconds()},
-        {"sampler": "sample_k_dpp", "problem": "N = 10000, 500 eigenpairs", "items": 50,
-         "distinct": 50, "time": t_k.seconds()},
-        {"sampler": "sample_k_dpp", "problem": f"N = {Nw}, λ from 1e-12 to 1e3", "items": 199,
-         "distinct": len(set(S.tolist())), "time": t_w.seconds()},
-    ]
-    tables = [table(samplers, sampler="the sketchla function", problem="the kernel's size",
-                    items="the sample size asked for (k)",
-                    distinct="distinct items drawn (a DPP never repeats one)",
-                    time="seconds, median (min–max) of 3 draws (DPPy beside it: the asv "
-                         "benchmarks in asv_bench/benchmarks/dpp.py)")]
+    tables = [_sampler_table(g, U, N, k, quick)]
 
     dim, degree = (2, 4) if quick else (2, 6)
     basis = polynomial_basis("legendre", dim, degree)
@@ -96,3 +68,37 @@ def _dpp_section(quick, verbose):
         ax.legend()
         _save_plot(plt, fig, "sketchla_tour_weighted_ls.png")
     return tables
+
+
+def _sampler_table(g, U, N, k, quick):
+    """The samplers' times on a projection kernel, a volume and two k-DPPs."""
+    from ..sampling.dpp import sample_projection_dpp, sample_volume
+    from ..sampling.lensemble import sample_k_dpp
+
+    sample_projection_dpp(U, rng=0)
+    _, t_dpp = timed(sample_projection_dpp, U, rng=1)
+    A = g.standard_normal((N, 50))
+    _, t_vol = timed(sample_volume, A, 100, rng=1)
+    gk = np.random.default_rng(1)
+    V = np.linalg.qr(gk.standard_normal((10**4, 500)))[0]
+    lam = 2.0 * gk.exponential(1.0, 500)
+    sample_k_dpp((lam, V), 50, rng=0)
+    _, t_k = timed(sample_k_dpp, (lam, V), 50, rng=1)
+    Nw = 2 * 10**4 if quick else 10**5
+    V = np.linalg.qr(gk.standard_normal((Nw, 200)))[0]
+    S, t_w = timed(sample_k_dpp, (np.logspace(-12, 3, 200), V), 199, rng=0)
+    samplers = [
+        {"sampler": "sample_projection_dpp", "problem": f"N = {N}, rank {k}", "items": k,
+         "distinct": k, "time": t_dpp.seconds()},
+        {"sampler": "sample_volume", "problem": f"{N} x 50, 100 rows", "items": 100,
+         "distinct": 100, "time": t_vol.seconds()},
+        {"sampler": "sample_k_dpp", "problem": "N = 10000, 500 eigenpairs", "items": 50,
+         "distinct": 50, "time": t_k.seconds()},
+        {"sampler": "sample_k_dpp", "problem": f"N = {Nw}, λ from 1e-12 to 1e3", "items": 199,
+         "distinct": len(set(S.tolist())), "time": t_w.seconds()},
+    ]
+    return table(samplers, sampler="the sketchla function", problem="the kernel's size",
+                 items="the sample size asked for (k)",
+                 distinct="distinct items drawn (a DPP never repeats one)",
+                 time="seconds, median (min–max) of 3 draws (DPPy beside it: the asv "
+                      "benchmarks in asv_bench/benchmarks/dpp.py)")
