@@ -4,6 +4,7 @@ whole, then interrupted at 40 % of its length by SIGINT from a timer
 thread, as a terminal's Ctrl-C reaches the main thread)."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,18 @@ import pytest
 SCRIPT = Path(__file__).with_name("interrupt_cases.py")
 
 
+def _sigint_default():
+    """The child answers SIGINT with KeyboardInterrupt even when this run was
+    started in the background (a shell's ``&`` leaves SIGINT ignored, and
+    Python then installs no handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 def test_ctrl_c_answers_within_a_second_during_every_long_call():
     out = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
+                         preexec_fn=_sigint_default,
                          timeout=900)
     lines = [line.split() for line in out.stdout.splitlines()]
     assert lines and lines[-1] == ["usable", "1"], out.stdout + out.stderr[-3000:]

@@ -37,10 +37,18 @@ print("usable", sketchla.spm(small, rank=2, rng=0).rank)
 """
 
 
+def _sigint_default():
+    """The child answers SIGINT with KeyboardInterrupt even when this run was
+    started in the background (a shell's ``&`` leaves SIGINT ignored, and
+    Python then installs no handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 def test_ctrl_c_during_spm_answers_within_a_second():
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                         preexec_fn=_sigint_default,
                          timeout=600)
     lines = [line.split() for line in out.stdout.splitlines()]
     assert lines and lines[-1] == ["usable", "2"], out.stdout + out.stderr[-2000:]
