@@ -1,4 +1,4 @@
-"""Command line: ``python -m sketchla tour [--full] [--only TEXT] [--quiet]``,
+"""Command line: ``python -m sketchla tour [--full] [--only NAMES] [--quiet]``,
 ``python -m sketchla --version``."""
 
 import argparse
@@ -12,15 +12,19 @@ def main(argv=None):
     parser.add_argument("--version", action="version", version=f"sketchla {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     tour = sub.add_parser(
-        "tour", help="run each capability on a synthetic problem (under a minute)",
+        "tour", help="run each capability on a synthetic problem (its measured duration "
+                     "is in its first line)",
         description="Each capability on a synthetic problem, checked and timed beside its "
                     "baseline (both measured in this run). Plots go to $SKETCHLA_TOUR_PLOTS "
                     "(default: the current directory).")
     tour.add_argument("--full", action="store_true",
-                      help="the larger problems (several minutes)")
-    tour.add_argument("--only", default=None, metavar="TEXT",
-                      help="run the sections whose title contains TEXT")
-    tour.add_argument("--quiet", action="store_true", help="tables only, no progress")
+                      help="the larger problems (a few minutes)")
+    tour.add_argument("--only", default=None, metavar="NAMES",
+                      help="run the sections of these comma-separated names (whole names; "
+                           "a name that matches none lists them)")
+    tour.add_argument("--quiet", action="store_true",
+                      help="the tables and their definitions only: no progress, no notes, "
+                           "no warnings")
     args = parser.parse_args(argv)
     if args.command == "tour":
         from ._tour import run_tour
