@@ -72,7 +72,7 @@ def _check_n_iter(n_iter):
 
 
 @fork_safe
-@reports_progress('range_finder', _costs.range_finder)
+@reports_progress("range_finder", _costs.range_finder)
 def range_finder(A, sketch_size=None, n_iter=2, sketch="gaussian", rng=None, *, size=DEPRECATED):
     """An orthonormal basis Q (n, sketch_size) of the dominant column space of A.
 
@@ -258,7 +258,7 @@ def randomized_svd(A, rank, n_oversamples=10, n_iter="auto", sketch="gaussian", 
 
 
 @fork_safe
-@reports_progress('nystrom', _costs.nystrom)
+@reports_progress("nystrom", _costs.nystrom)
 def nystrom(A, rank, sketch="gaussian", rng=None, *, n_oversamples=10):
     """A rank-``rank`` Nyström approximation A ≈ U diag(lam) Uᵀ of a positive
     semidefinite A.

@@ -30,7 +30,7 @@ def _default_samples(n, d, p, factor=1.0):
 
 
 @fork_safe
-@reports_progress('lp_regression', _costs.lp_regression)
+@reports_progress("lp_regression", _costs.lp_regression)
 def lp_regression(A, b, p, sketch_size=None, scores="lewis", rng=None, *, n_samples=DEPRECATED):
     """Approximate min_x ‖A x − b‖_p from a row sample.
 

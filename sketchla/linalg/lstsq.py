@@ -119,7 +119,7 @@ def _at_any_scale(solve, A, b, g, kind):
 
 
 @fork_safe
-@reports_progress('lstsq', _costs.lstsq)
+@reports_progress("lstsq", _costs.lstsq)
 def lstsq(A, b, method="precondition", sketch="sparse_sign", sketch_size=None,
           tol=None, max_iter=None, rng=None, refine=True):
     """Solve min ‖A x − b‖₂ for tall A with a sketch.
@@ -333,7 +333,7 @@ def _solve(A, b, kind, method, sketch, m, tol, max_iter, g, refine):
 
 
 @fork_safe
-@reports_progress('sketch_and_solve', _costs.sketch_and_solve)
+@reports_progress("sketch_and_solve", _costs.sketch_and_solve)
 def sketch_and_solve(A, b, sketch="srht", sketch_size=None, rng=None):
     """The sketch-and-solve solution x′ = argmin ‖S(A x − b)‖₂.
 

@@ -25,7 +25,7 @@ _SAMPLING = ("priority", "threshold")
 
 
 @fork_safe
-@reports_progress('approx_matmul', _costs.approx_matmul)
+@reports_progress("approx_matmul", _costs.approx_matmul)
 def approx_matmul(A, B, sketch_size, sketch="sparse_sign", rng=None, *, method=DEPRECATED):
     """An estimate of AᵀB from sketches of A and B.
 

@@ -49,7 +49,7 @@ def default_quantile_samples(n, d, quantile):
 
 
 @fork_safe
-@reports_progress('quantile_regression', _costs.quantile_regression)
+@reports_progress("quantile_regression", _costs.quantile_regression)
 def quantile_regression(A, b, quantile=0.5, alpha=0.0, sketch_size=None, rng=None, *,
                         method="auto", scores="lewis", penalized=None, n_samples=DEPRECATED):
     """Linear quantile regression min_x Σ_i ρ_τ(b_i − a_iᵀx) + α·n·‖x‖₁ from a row sample.

@@ -53,7 +53,7 @@ METHODS = ("christoffel", "dpp", "volume_rescaled", "repeated_dpp")
 
 
 @fork_safe
-@reports_progress('sample_weighted_ls_points', _costs.sample_weighted_ls_points)
+@reports_progress("sample_weighted_ls_points", _costs.sample_weighted_ls_points)
 def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
     """Points and optimal weights for weighted least squares in V_m.
 
@@ -162,7 +162,7 @@ def sample_weighted_ls_points(basis, n_samples, method="christoffel", rng=None):
 
 
 @fork_safe
-@reports_progress('approximate', _costs.approximate)
+@reports_progress("approximate", _costs.approximate)
 def approximate(f, basis, n_samples, method="dpp", rng=None):
     """Weighted least-squares approximation of f in V_m from sampled points.
 

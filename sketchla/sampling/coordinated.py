@@ -61,7 +61,7 @@ __all__ = ["CoordinatedSketch", "coordinated_sketch", "estimate_product", "colum
 
 
 @fork_safe
-@reports_progress('coordinated_sketch', _costs.coordinated_sketch)
+@reports_progress("coordinated_sketch", _costs.coordinated_sketch)
 def coordinated_sketch(A, sketch_size, method="priority", keys=None, seed=0, level="row",
                        duplicates="error", mergeable=True):
     """Sketch a keyed table for estimating products with other tables.

@@ -310,7 +310,7 @@ def sample_volume_rescaled(A, k, rng=None, return_weights=False):
 
 
 @fork_safe
-@reports_progress('sample_repeated_dpp', _costs.sample_repeated_dpp)
+@reports_progress("sample_repeated_dpp", _costs.sample_repeated_dpp)
 def sample_repeated_dpp(U, delta=0.5, min_repeats=1, max_repeats=100, rng=None):
     """Independent projection-DPP draws until the weighted Gram matrix is stable.
 

@@ -64,7 +64,7 @@ _SPARSE_BLOCK = 4096
 
 
 @fork_safe
-@reports_progress('leverage_scores', _costs.leverage_scores)
+@reports_progress("leverage_scores", _costs.leverage_scores)
 def leverage_scores(A, method="exact", rng=None, sketch_size=None, n_components=None):
     """Leverage scores τ_i = a_iᵀ(AᵀA)⁺a_i of the rows of A.
 

@@ -65,7 +65,7 @@ def _gram_leverage(U, scale, xp):
 
 
 @fork_safe
-@reports_progress('lewis_weights', _costs.lewis_weights)
+@reports_progress("lewis_weights", _costs.lewis_weights)
 def lewis_weights(A, p, tol=1e-10, max_iter=None, method="exact", rng=None):
     """ℓp Lewis weights of the rows of A, for any p ≥ 1.
 

@@ -150,7 +150,7 @@ class RowSample:
 
 
 @fork_safe
-@reports_progress('sample_rows', _costs.sample_rows)
+@reports_progress("sample_rows", _costs.sample_rows)
 def sample_rows(A, sketch_size=None, p=2, scores="leverage", rng=None, method="iid", *,
                 n_samples=DEPRECATED, mode=DEPRECATED):
     """Sample rows of A for an ℓp subspace embedding.

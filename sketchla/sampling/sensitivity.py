@@ -21,7 +21,7 @@ from .lewis import lewis_weights
 
 
 @fork_safe
-@reports_progress('lp_sensitivities', _costs.lp_sensitivities)
+@reports_progress("lp_sensitivities", _costs.lp_sensitivities)
 def lp_sensitivities(A, p, method="bound"):
     """ℓp sensitivities s_i = max_x |a_iᵀx|^p / ‖Ax‖_p^p, or upper bounds.
 

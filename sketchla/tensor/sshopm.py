@@ -32,7 +32,7 @@ def _contract(T, x, times):
 
 
 @fork_safe
-@reports_progress('sshopm', _costs.sshopm)
+@reports_progress("sshopm", _costs.sshopm)
 def sshopm(T, x0=None, shift="adaptive", rng=None, *, max_iter=1000, tol=1e-12, tau=1e-6,
            sym_tol=1e-8, return_info=False):
     """A Z-eigenpair (λ, x) of a symmetric tensor: T x^{m−1} = λ x, ‖x‖ = 1.
