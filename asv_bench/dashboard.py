@@ -17,7 +17,8 @@ small problem per capability, its anchor as a ratio and its accuracy, a few
 seconds a commit); ``--full`` runs every benchmark. Without a range, the
 run is ``asv run --python=same --set-commit-hash $(git rev-parse HEAD)``
 in this environment, so install the benchmark extra first
-(``pip install -e ".[bench]"``). Results go to ``asv_bench/results``, which
+(``pip install meson-python meson ninja && pip install
+--no-build-isolation -e ".[bench]"``). Results go to ``asv_bench/results``, which
 ships a recorded history; ``asv publish`` draws one line per benchmark over
 the commits and lists on its regressions page every step of more than
 10 % (``regressions_thresholds`` in ``asv.conf.json``). asv's page loads jQuery, flot, Bootstrap,
@@ -129,19 +130,18 @@ def _machine(conf):
         raise SystemExit(out.returncode)
 
 
-def _last_commits(n, config=None):
-    """A HASHFILE of the last ``n`` commits of the configured repository
-    (root commits included, which ``HEAD~n..HEAD`` would miss)."""
+def _last_commits(n, config, folder):
+    """A HASHFILE in ``folder`` of the last ``n`` commits of the configured
+    repository (root commits included, which ``HEAD~n..HEAD`` would miss)."""
     import json
-    import tempfile
 
     path = config or os.path.join(HERE, "asv.conf.json")
     with open(path, encoding="utf-8") as f:
         repo = os.path.join(os.path.dirname(os.path.abspath(path)), json.load(f)["repo"])
     shas = subprocess.run(["git", "rev-list", "-n", str(int(n)), "HEAD"], cwd=repo, check=True,
                           capture_output=True, text=True).stdout
-    fd, name = tempfile.mkstemp(prefix="asv-commits-", suffix=".txt")
-    with os.fdopen(fd, "w") as f:
+    name = os.path.join(folder, "commits.txt")
+    with open(name, "w", encoding="utf-8") as f:
         f.write(shas)
     return f"HASHFILE:{name}"
 
@@ -150,14 +150,16 @@ def history(commits=None, span=None, full=False, bench=None, config=None):
     """Benchmark the last ``commits`` commits (or the asv range ``span``,
     ``A..B``) in asv's environments: the quick subset unless ``full`` or
     ``bench``; recorded commits are skipped."""
+    import tempfile
+
     conf = ["--config", config] if config else []
     _machine(conf)
-    span = span or _last_commits(commits, config)
-    cmd = [sys.executable, "-m", "asv", "run", span, "--skip-existing-commits",
-           "--show-stderr", *conf]
-    if not full or bench:
-        cmd += ["--bench", bench or QUICK]
-    rc = subprocess.run(cmd, cwd=HERE).returncode
+    with tempfile.TemporaryDirectory(prefix="asv-commits-") as folder:
+        cmd = [sys.executable, "-m", "asv", "run", span or _last_commits(commits, config, folder),
+               "--skip-existing-commits", "--show-stderr", *conf]
+        if not full or bench:
+            cmd += ["--bench", bench or QUICK]
+        rc = subprocess.run(cmd, cwd=HERE).returncode
     if rc not in (0, 2):  # 2: a benchmark failed; the others are recorded
         raise SystemExit(rc)
 

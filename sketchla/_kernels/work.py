@@ -61,8 +61,6 @@ class _Meter:
             self.done += float(flops)
             if self.done > 0.99 * self.total:
                 self.total = self.done / 0.99
-            if self.level <= 0:
-                return
             self._start()
             now = time.perf_counter()
             if self.level >= 2:
@@ -96,7 +94,7 @@ class _Meter:
         self.stream.flush()
 
     def close(self, failed):
-        if self.level <= 0 or (failed and not self._started):
+        if failed and not self._started:
             return
         self._start()
         elapsed = time.perf_counter() - self._t0
@@ -110,12 +108,13 @@ def metered(desc, flops, verbose, *, stream=None, detail=""):
     """Open a progress section for a call estimated at ``flops``.
 
     Nested sections (a public call made by another) report into the
-    outermost one; only the outermost prints.
+    outermost one; only the outermost prints. ``verbose`` false opens no
+    section (the kernels' reports then cost one lookup each).
     """
     from .._validation import check_verbose
 
     level = check_verbose(verbose)
-    if _CURRENT.get() is not None:
+    if level == 0 or _CURRENT.get() is not None:
         yield
         return
     meter = _Meter(desc, flops, level, stream if stream is not None else sys.stderr, detail)
@@ -153,8 +152,8 @@ _VERBOSE_DOC = """\
         Progress on stderr, measured against an estimate of the flops the
         call implies, made before any work: ``True`` (1) prints the
         estimate and redraws one status line, ``2`` prints one line per
-        tenth of the estimate. Both end with the flops done and the time
-        taken.
+        tenth of the estimate (and at least one every 5 s). Both end with
+        the flops done and the time taken.
 """
 
 
